@@ -1,0 +1,31 @@
+"""chainrule's engine: scalar reverse-mode automatic differentiation.
+
+>>> from autograd import Value
+>>> x = Value(2.0, label="x")
+>>> y = (x * x + 3 * x).tanh()
+>>> y.backward()
+>>> round(x.grad, 12) == round((1 - y.data ** 2) * (2 * 2.0 + 3), 12)
+True
+
+The table of primitives lives in :mod:`autograd.ops`; every unary row is
+also a function here (``autograd.exp(x)`` works on a Value or a number).
+"""
+
+from . import ops
+from .functional import grad, gradients, hessian, jvp, value_and_grad
+from .gradcheck import GradcheckError, gradcheck
+from .value import Value, is_grad_enabled, method_for, no_grad, topological_order
+
+# Each unary row of the table becomes a Value method (x.tanh()) and a
+# function of this package (autograd.tanh(x)), so a new row needs no edit here.
+for _row in ops.FUNCTIONS:
+    setattr(Value, _row.name, method_for(_row))
+    globals()[_row.name] = _row
+del _row
+
+__all__ = [
+    "Value", "no_grad", "is_grad_enabled", "topological_order",
+    "grad", "value_and_grad", "gradients", "jvp", "hessian",
+    "gradcheck", "GradcheckError", "ops",
+    *(row.name for row in ops.FUNCTIONS),
+]

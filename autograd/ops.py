@@ -1,0 +1,210 @@
+"""The table of primitives: every operation chainrule can differentiate.
+
+Each row is a :class:`Primitive` and must provide
+
+``forward(*inputs) -> float``
+    The value on plain floats. It checks its own domain and raises the
+    exception Python's :mod:`math` module would raise (``ValueError``,
+    ``ZeroDivisionError``, ``OverflowError``) with a message that names the
+    op and the operand. NaN inputs propagate as they do for floats.
+
+``partials(out, *inputs) -> tuple``
+    The local partial derivatives ∂out/∂inputᵢ, one per input, given the
+    output and the inputs. They are written only with arithmetic and with
+    rows of this table, so the same function evaluates on floats (the
+    backward pass), on :class:`~autograd.Value` nodes (higher-order
+    derivatives: the derivative becomes a graph of its own) and on any other
+    type that implements the same operations.
+
+``label``
+    How the op is shown in drawings and in ``repr``.
+
+``code``
+    A Python expression template over ``{0}``, ``{1}`` (the inputs) that
+    computes the forward value; a name in it is a row's name and stands for
+    that row's ``forward``. ``autograd.compile`` prints rows with it.
+
+Every feature reads this table and nothing else: the eager backward pass
+(``gradᵢ += partialᵢ · grad_out``), forward mode (``tangent_out = Σ partialᵢ ·
+tangentᵢ``), higher order, compilation, drawing, and the generic tests. A
+unary row also becomes a method of ``Value`` (``x.tanh()``) and, being
+callable, a function of the package (``autograd.tanh(x)`` on a Value or a
+number). See "How to add an op" in the README.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from . import value
+
+
+@dataclass(frozen=True, eq=False)
+class Primitive:
+    """One row of the table (see the module docstring for the contract)."""
+
+    name: str
+    label: str
+    arity: int
+    forward: Callable[..., float]
+    partials: Callable[..., tuple]
+    code: str
+
+    def __call__(self, *operands):
+        """Apply to numbers (gives a float) or to Values (records a node)."""
+        return value.apply(self, *operands)
+
+    def __repr__(self):
+        return f"<primitive {self.name}>"
+
+
+# --- forward functions that guard their domain ------------------------------
+
+
+def _divide(a, b):
+    if b == 0.0:
+        raise ZeroDivisionError(f"div() by zero: {a!r} / {b!r}")
+    return a / b
+
+
+def _pow_constant(base, exponent):
+    if base == 0.0 and exponent < 0.0:
+        raise ZeroDivisionError(
+            f"pow() of zero to a negative power: 0.0 ** {exponent!r}")
+    if base < 0.0 and not exponent.is_integer():
+        raise ValueError(
+            f"pow() of a negative base needs an integer exponent, "
+            f"got {base!r} ** {exponent!r}")
+    try:
+        return base ** exponent
+    except OverflowError:
+        raise OverflowError(
+            f"pow() overflows: {base!r} ** {exponent!r}") from None
+
+
+def _pow_variable(base, exponent):
+    # NOTE: the derivative with respect to the exponent is out * log(base),
+    # which exists only for a positive base; so a Value exponent needs one.
+    if base <= 0.0:
+        raise ValueError(
+            f"pow() with a Value exponent needs a positive base, got "
+            f"{base!r}; use a plain number as the exponent for bases <= 0")
+    return _pow_constant(base, exponent)
+
+
+def _exp(x):
+    try:
+        return math.exp(x)
+    except OverflowError:
+        raise OverflowError(
+            f"exp() overflows for input {x!r} (the largest is about 709.78)"
+        ) from None
+
+
+def _log(x):
+    if x <= 0.0:
+        raise ValueError(f"log() needs a positive input, got {x!r}")
+    return math.log(x)
+
+
+def _sqrt(x):
+    if x < 0.0:
+        raise ValueError(f"sqrt() needs a non-negative input, got {x!r}")
+    return math.sqrt(x)
+
+
+def _sigmoid(x):
+    # NOTE: two forms so exp() never overflows: exp(-x) for x >= 0, exp(x)
+    # otherwise; both equal 1 / (1 + exp(-x)).
+    if x >= 0.0:
+        return 1.0 / (1.0 + math.exp(-x))
+    z = math.exp(x)
+    return z / (1.0 + z)
+
+
+def _periodic(name, function):
+    def forward(x):
+        if math.isinf(x):
+            raise ValueError(f"{name}() needs a finite input, got {x!r}")
+        return function(x)
+    return forward
+
+
+def _relu(x):
+    return 0.0 if x <= 0.0 else x  # NaN fails the test and passes through
+
+
+def _sign(x):
+    if x > 0.0:
+        return 1.0
+    if x < 0.0:
+        return -1.0
+    return x  # ±0.0 and NaN stand for themselves
+
+
+def _step(x):
+    if x > 0.0:
+        return 1.0
+    return 0.0 if x <= 0.0 else x  # NaN stays NaN
+
+
+def _zero(out, x):
+    return (0.0,)
+
+
+# --- the table ---------------------------------------------------------------
+# NOTE: sub and div are fused rows rather than a + (-b) and a * b ** -1: one
+# node instead of two keeps drawings readable, and a / b is then exactly
+# Python's quotient (a * (1 / b) can differ in the last bit).
+
+add = Primitive("add", "+", 2, operator.add,
+                lambda out, a, b: (1.0, 1.0), "{0} + {1}")
+sub = Primitive("sub", "-", 2, operator.sub,
+                lambda out, a, b: (1.0, -1.0), "{0} - {1}")
+mul = Primitive("mul", "*", 2, operator.mul,
+                lambda out, a, b: (b, a), "{0} * {1}")
+div = Primitive("div", "/", 2, _divide,
+                lambda out, a, b: (1.0 / b, -out / b), "{0} / {1}")
+# NOTE: `x ** 2` and `x ** y` are two rows. With a number exponent (pow) the
+# exponent is a constant and any base is allowed; with a Value exponent
+# (power) both are differentiated, and d/dy needs log(base), so base > 0.
+pow = Primitive("pow", "**", 2, _pow_constant,
+                lambda out, a, b: (float(b) * a ** (float(b) - 1.0), 0.0),
+                "{0} ** {1}")
+power = Primitive("power", "**", 2, _pow_variable,
+                  lambda out, a, b: (b * a ** (b - 1.0), out * log(a)),
+                  "{0} ** {1}")
+neg = Primitive("neg", "-", 1, operator.neg,
+                lambda out, a: (-1.0,), "-{0}")
+
+exp = Primitive("exp", "exp", 1, _exp,
+                lambda out, x: (out,), "exp({0})")
+log = Primitive("log", "log", 1, _log,
+                lambda out, x: (1.0 / x,), "log({0})")
+sqrt = Primitive("sqrt", "sqrt", 1, _sqrt,
+                 lambda out, x: (0.5 / out,), "sqrt({0})")
+tanh = Primitive("tanh", "tanh", 1, math.tanh,
+                 lambda out, x: (1.0 - out * out,), "tanh({0})")
+sigmoid = Primitive("sigmoid", "sigmoid", 1, _sigmoid,
+                    lambda out, x: (out * (1.0 - out),), "sigmoid({0})")
+sin = Primitive("sin", "sin", 1, _periodic("sin", math.sin),
+                lambda out, x: (cos(x),), "sin({0})")
+cos = Primitive("cos", "cos", 1, _periodic("cos", math.cos),
+                lambda out, x: (-sin(x),), "cos({0})")
+# NOTE: at 0, relu and abs take the subgradient 0 (as PyTorch and JAX do):
+# step(0) = 0 and sign(0) = 0.
+relu = Primitive("relu", "relu", 1, _relu,
+                 lambda out, x: (step(x),), "relu({0})")
+abs = Primitive("abs", "abs", 1, math.fabs,
+                lambda out, x: (sign(x),), "abs({0})")
+sign = Primitive("sign", "sign", 1, _sign, _zero, "sign({0})")
+step = Primitive("step", "step", 1, _step, _zero, "step({0})")
+
+PRIMITIVES = (add, sub, mul, div, pow, power, neg,
+              exp, log, sqrt, tanh, sigmoid, sin, cos, relu, abs, sign, step)
+
+# Unary rows reached only through an operator (-x) are not exported as names.
+FUNCTIONS = tuple(row for row in PRIMITIVES if row.arity == 1 and row is not neg)
