@@ -14,7 +14,14 @@ also a function here (``autograd.exp(x)`` works on a Value or a number).
 from . import ops
 from .functional import grad, gradients, hessian, jvp, value_and_grad
 from .gradcheck import GradcheckError, gradcheck
-from .value import Value, is_grad_enabled, method_for, no_grad, topological_order
+from .value import (
+    Value,
+    enable_grad,
+    is_grad_enabled,
+    method_for,
+    no_grad,
+    topological_order,
+)
 
 # Each unary row of the table becomes a Value method (x.tanh()) and a
 # function of this package (autograd.tanh(x)), so a new row needs no edit here.
@@ -24,7 +31,7 @@ for _row in ops.FUNCTIONS:
 del _row
 
 __all__ = [
-    "Value", "no_grad", "is_grad_enabled", "topological_order",
+    "Value", "no_grad", "enable_grad", "is_grad_enabled", "topological_order",
     "grad", "value_and_grad", "gradients", "jvp", "hessian",
     "gradcheck", "GradcheckError", "ops",
     *(row.name for row in ops.FUNCTIONS),

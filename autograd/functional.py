@@ -18,7 +18,14 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from contextvars import ContextVar
 
-from .value import Value, _as_float, _undefined_derivative, constant, topological_order
+from .value import (
+    Value,
+    _as_float,
+    _undefined_derivative,
+    constant,
+    enable_grad,
+    topological_order,
+)
 
 _inside_transform = ContextVar("chainrule_inside_transform", default=False)
 
@@ -49,15 +56,16 @@ def gradients(output, inputs: Sequence[Value], create_graph: bool = False) -> li
     found = {}
     if isinstance(output, Value):
         found[output] = 1.0
-        for node in reversed(topological_order(output)):
-            if not node._parents:
-                continue
-            grad = found.get(node)
-            if grad is None:
-                continue
-            for parent, partial in zip(node._parents, local_partials(node, create_graph)):
-                contribution = partial * grad
-                found[parent] = found[parent] + contribution if parent in found else contribution
+        with enable_grad():  # the graph create_graph asks for must be recorded
+            for node in reversed(topological_order(output)):
+                grad = found.get(node)
+                if grad is None or not node._parents:
+                    continue
+                for parent, partial in zip(node._parents, local_partials(node, create_graph)):
+                    contribution = partial * grad
+                    if parent in found:
+                        contribution = found[parent] + contribution
+                    found[parent] = contribution
     elif not _is_plain_number(output):
         raise TypeError(
             f"gradients() needs a Value output, got {type(output).__name__}")
@@ -101,9 +109,12 @@ def _trace(f, args, positions):
             _as_float(arg, f"argument {position}"))
         args[position] = node
         inputs.append(node)
+    # NOTE: a transform asks for derivatives, so it records its trace even
+    # when called inside no_grad().
     token = _inside_transform.set(True)
     try:
-        output = f(*args)
+        with enable_grad():
+            output = f(*args)
     finally:
         _inside_transform.reset(token)
     return output, inputs, nested

@@ -48,6 +48,16 @@ def no_grad():
         _grad_enabled.reset(token)
 
 
+@contextmanager
+def enable_grad():
+    """Record the graph inside this block, even within :func:`no_grad`."""
+    token = _grad_enabled.set(True)
+    try:
+        yield
+    finally:
+        _grad_enabled.reset(token)
+
+
 def is_grad_enabled() -> bool:
     """True unless inside :func:`no_grad`."""
     return _grad_enabled.get()
