@@ -1,0 +1,101 @@
+"""Random expression graphs, shared sub-expressions included, checked by
+gradcheck (first and second order) and against each other's modes."""
+
+import math
+
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from autograd import Value, gradcheck, gradients, no_grad, ops
+
+INPUTS = 3
+# pow takes a number exponent; every other row takes nodes from the pool.
+ROWS = [row for row in ops.PRIMITIVES if row is not ops.pow]
+
+instruction = st.tuples(
+    st.sampled_from(ROWS + [ops.pow]),
+    st.integers(0, 10 ** 6), st.integers(0, 10 ** 6),
+    st.sampled_from([2.0, 3.0, -1.0, 0.5]),
+)
+programs = st.lists(instruction, min_size=1, max_size=8)
+points = st.lists(st.floats(-2.0, 2.0).filter(lambda x: abs(x) > 1e-3),
+                  min_size=INPUTS, max_size=INPUTS)
+
+
+def run(program, inputs):
+    """Each instruction applies a row to nodes already made, so later ones
+    reuse earlier results (shared sub-expressions); the output sums the last
+    two nodes so both branches matter."""
+    pool = list(inputs)
+    for row, i, j, exponent in program:
+        a, b = pool[i % len(pool)], pool[j % len(pool)]
+        if row is ops.pow:
+            pool.append(row(a, exponent))
+        elif row.arity == 1:
+            pool.append(row(a))
+        else:
+            pool.append(row(a, b))
+    return pool[-1] + pool[-2]
+
+
+def evaluable(program, point):
+    """The program is defined and smooth enough near the point to check."""
+    try:
+        with no_grad():
+            values = [run(program, [Value(x + dx) for x in point]).data
+                      for dx in (-1e-4, 0.0, 1e-4)]
+    except (ValueError, ZeroDivisionError, OverflowError):
+        return False
+    return all(math.isfinite(v) and abs(v) < 1e6 for v in values)
+
+
+def smooth(program, point, eps=1e-6):
+    """One-sided differences agree: no kink (relu, abs, step) at the point."""
+    for i in range(len(point)):
+        def at(dx):
+            moved = list(point)
+            moved[i] += dx
+            with no_grad():
+                return run(program, [Value(x) for x in moved]).data
+        here, right, left = at(0.0), at(eps), at(-eps)
+        forward, backward = (right - here) / eps, (here - left) / eps
+        if abs(forward - backward) > 1e-3 * (1 + abs(forward)):
+            return False
+    return True
+
+
+@settings(max_examples=150, deadline=None)
+@given(program=programs, point=points)
+def test_random_graphs_pass_gradcheck(program, point):
+    assume(evaluable(program, point) and smooth(program, point))
+    f = lambda *xs: run(program, xs)  # noqa: E731
+    try:
+        assert gradcheck(f, point, order=1, atol=1e-4, rtol=1e-3)
+    except ZeroDivisionError:
+        assume(False)  # a derivative is undefined here (sqrt at 0, 0 ** -1 ...)
+
+
+@settings(max_examples=60, deadline=None)
+@given(program=programs, point=points)
+def test_random_graphs_second_order(program, point):
+    assume(evaluable(program, point) and smooth(program, point))
+    f = lambda *xs: run(program, xs)  # noqa: E731
+    try:
+        assert gradcheck(f, point, order=2, atol=1e-3, rtol=1e-3)
+    except ZeroDivisionError:
+        assume(False)
+
+
+@settings(max_examples=100, deadline=None)
+@given(program=programs, point=points)
+def test_backward_equals_gradients(program, point):
+    """The eager backward() and the functional gradients() are one rule."""
+    assume(evaluable(program, point))
+    inputs = [Value(x) for x in point]
+    out = run(program, inputs)
+    try:
+        expected = gradients(out, inputs)
+        out.backward()
+    except ZeroDivisionError:
+        assume(False)
+    assert [x.grad for x in inputs] == expected
