@@ -52,7 +52,7 @@ def evaluable(program, point):
 def smooth(program, point, eps=1e-6):
     """One-sided differences agree: no kink (relu, abs, step) at the point."""
     for i in range(len(point)):
-        def at(dx):
+        def at(dx, i=i):
             moved = list(point)
             moved[i] += dx
             with no_grad():
