@@ -52,6 +52,7 @@ def execute(path: pathlib.Path) -> tuple[nbformat.NotebookNode, float]:
         timeout=CELL_TIMEOUT,
         kernel_name="python3",
         kernel_manager_class=ThisPythonKernelManager,
+        record_timing=False,  # no per-cell timestamps: re-running changes no line needlessly
         resources={"metadata": {"path": str(NOTEBOOKS)}},
     )
     start = time.perf_counter()
