@@ -47,12 +47,14 @@ def execute(path: pathlib.Path) -> tuple[nbformat.NotebookNode, float]:
     Raises ``nbclient.exceptions.CellExecutionError`` at the first failing cell.
     """
     notebook = nbformat.read(path, as_version=4)
+    for cell in notebook.cells:
+        cell.metadata.pop("execution", None)  # timestamps an earlier run may have left
     client = NotebookClient(
         notebook,
         timeout=CELL_TIMEOUT,
         kernel_name="python3",
         kernel_manager_class=ThisPythonKernelManager,
-        record_timing=False,  # no per-cell timestamps: re-running changes no line needlessly
+        record_timing=False,  # so re-running changes outputs only, not every cell
         resources={"metadata": {"path": str(NOTEBOOKS)}},
     )
     start = time.perf_counter()
