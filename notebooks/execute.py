@@ -54,7 +54,8 @@ def execute(path: pathlib.Path) -> tuple[nbformat.NotebookNode, float]:
         timeout=CELL_TIMEOUT,
         kernel_name="python3",
         kernel_manager_class=ThisPythonKernelManager,
-        record_timing=False,  # so re-running changes outputs only, not every cell
+        record_timing=False,  # re-running changes outputs only, not every cell
+        coalesce_streams=True,  # one output per stream, however the kernel flushed it
         resources={"metadata": {"path": str(NOTEBOOKS)}},
     )
     start = time.perf_counter()
