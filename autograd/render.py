@@ -34,6 +34,7 @@ Only the standard library is imported here; ``wasmtime`` and
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import importlib.util
 import os
@@ -219,4 +220,12 @@ def _compiled_graphviz() -> _WasmGraphviz:
                 _compiled = _WasmGraphviz()
             except (ImportError, OSError) as error:
                 raise GraphvizUnavailable(f"{INSTALL_HINT}\n(cause: {error!r})") from error
+            atexit.register(_release_compiled)
         return _compiled
+
+
+def _release_compiled():
+    # NOTE: wasmtime's objects must be freed while wasmtime is still loaded;
+    # left to the interpreter's teardown, their destructors print errors.
+    global _compiled
+    _compiled = None
