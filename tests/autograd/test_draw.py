@@ -1,5 +1,7 @@
 """autograd.draw: the DOT it writes, the SVG it renders, the graphs it refuses."""
 
+import os
+import pathlib
 import re
 import sys
 
@@ -168,3 +170,16 @@ def test_without_graphviz_the_error_names_the_extra(monkeypatch):
     monkeypatch.delitem(sys.modules, "autograd.digraph", raising=False)
     with pytest.raises(ImportError, match=r'pip install "chainrule\[draw\]"'):
         draw(Value(1.0))
+
+
+def test_the_readme_drawing_example_runs_and_prints_what_it_says(wasm_only, tmp_path,
+                                                                  monkeypatch, capsys):
+    readme = (pathlib.Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Drawing the graph", 1)[1]
+    example = section.split("```python", 1)[1].split("```", 1)[0]
+    monkeypatch.chdir(tmp_path)
+    exec(compile(example, "README drawing example", "exec"), {})  # our own README
+    promised = re.search(r"print\(steps\[0\]\) +# (.*)", example).group(1)
+    assert capsys.readouterr().out.strip() == promised
+    assert sorted(os.listdir(tmp_path)) == ["neuron", "neuron.svg", "steps.html"]
+    assert "tanh" in svg_texts((tmp_path / "neuron.svg").read_bytes())
