@@ -9,11 +9,16 @@ True
 
 The table of primitives lives in :mod:`autograd.ops`; every unary row is
 also a function here (``autograd.exp(x)`` works on a Value or a number).
+``draw`` and ``backward_steps`` picture the graph; they import the optional
+graphviz package only when they render, so ``import autograd`` needs nothing
+beyond the standard library.
 """
 
 from . import ops
+from .draw import draw
 from .functional import grad, gradients, hessian, jvp, value_and_grad
 from .gradcheck import GradcheckError, gradcheck
+from .steps import BackwardStep, BackwardSteps, backward_steps
 from .value import (
     Value,
     enable_grad,
@@ -34,5 +39,6 @@ __all__ = [
     "Value", "no_grad", "enable_grad", "is_grad_enabled", "topological_order",
     "grad", "value_and_grad", "gradients", "jvp", "hessian",
     "gradcheck", "GradcheckError", "ops",
+    "draw", "backward_steps", "BackwardStep", "BackwardSteps",
     *(row.name for row in ops.FUNCTIONS),
 ]

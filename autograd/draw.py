@@ -1,0 +1,178 @@
+"""Drawing a computation graph: every value, every op, every gradient.
+
+``draw(root, rankdir="LR", show_grad=True, max_nodes=500, params=(), tint=True)``
+returns a :class:`~autograd.digraph.FallbackDigraph`, a ``graphviz.Digraph``
+that shows itself inline in Jupyter, and whose ``.pipe()`` and ``.render()``
+work with the system Graphviz or, without it, with the WebAssembly build of
+the ``draw`` extra (SVG only).
+
+What is drawn:
+
+* each Value is a record ``{ label | data 2.0000 | grad 1.0000 }`` (no label
+  field when it has none, no grad field with ``show_grad=False``);
+* each Value an op made has a small ellipse before it, labelled with its
+  row's ``label`` in :mod:`autograd.ops`; edges run parent → op → value, so a
+  drawing has, for every computed Value, one edge per parent plus one.
+
+The colours (the legend):
+
+========================  ================================================
+parameters (``params=``)  green border
+inputs                    blue border: the other leaves made with ``Value(...)``
+constants                 grey dashed border and grey text: plain numbers
+                          in an expression, like the 3 in ``x * 3``
+computed values           black border; the root's is thick
+fill (``tint=True``)      white for gradient 0, deepening to orange for the
+                          largest ``|grad|`` in the drawing
+current backward step     red: the node, its op, and the edges to its parents,
+                          labelled with the local partials (see
+                          :mod:`autograd.steps`)
+========================  ================================================
+
+Node ids come from a counter (``v0``, ``v0_op``, ...), never from labels;
+labels are escaped for Graphviz's record syntax. The graph is walked
+iteratively, so its depth is not limited by Python's recursion limit.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Collection
+
+from .value import CONSTANT, Value, topological_order
+
+PARAMETER_COLOUR = "#2f855a"
+INPUT_COLOUR = "#2b6cb0"
+CONSTANT_COLOUR = "#8a8a8a"
+CURRENT_COLOUR = "#d62828"
+TINT_RGB = (246, 173, 85)  # the fill of the largest |grad|
+
+# The node, op and edges of the backward step being shown. The SVG class
+# "current" lets a page's script (and the browser test) find them.
+_CURRENT = {"color": CURRENT_COLOUR, "fontcolor": CURRENT_COLOUR, "penwidth": "2.5",
+            "class": "current"}
+
+# Escapes for a field of a record label: Graphviz's record syntax gives
+# { } | < > meaning, and a backslash escapes them (and itself).
+_RECORD_SPECIALS = str.maketrans(
+    {character: "\\" + character for character in "\\{}|<>"} | {"\n": "\\n"})
+
+
+def draw(root: Value, rankdir: str = "LR", show_grad: bool = True, max_nodes: int = 500,
+         params: Collection[Value] = (), tint: bool = True, *, step=None):
+    """The graph ``root`` was computed by, as a ``graphviz.Digraph`` (see the module).
+
+    ``rankdir`` is Graphviz's direction: ``"LR"`` (left to right) or ``"TB"``,
+    ``"RL"``, ``"BT"``. ``params`` marks leaves as parameters (for a model,
+    ``model.parameters()``). ``tint`` fills nodes by gradient magnitude.
+    ``step``, a :class:`~autograd.steps.BackwardStep`, draws the graph as
+    that step of the backward pass leaves it: its gradients so far (blank
+    where none has arrived yet), its node and partials in red.
+
+    A graph of more than ``max_nodes`` Values is refused with a
+    ``ValueError``: Graphviz is slow and the picture unreadable past a few
+    hundred nodes.
+    """
+    from .digraph import FallbackDigraph  # an ImportError here names the extra to install
+
+    if not isinstance(root, Value):
+        raise TypeError(f"draw() needs a Value, got {type(root).__name__}")
+    if rankdir not in ("LR", "RL", "TB", "BT"):
+        raise ValueError(f"rankdir must be 'LR', 'RL', 'TB' or 'BT', got {rankdir!r}")
+    order = topological_order(root)
+    if len(order) > max_nodes:
+        raise ValueError(
+            f"this graph has {len(order)} values, more than max_nodes={max_nodes}. "
+            f"Draw it all with draw(..., max_nodes={len(order)}) (Graphviz gets slow "
+            "and the picture unreadable past a few hundred nodes), or draw a "
+            "sub-expression: draw(node) for a node nearer the inputs")
+    return FallbackDigraph(
+        name="graph", format="svg",
+        graph_attr={"rankdir": rankdir},
+        node_attr={"shape": "record", "fontname": "Helvetica", "fontsize": "11"},
+        edge_attr={"fontname": "Helvetica", "fontsize": "9", "arrowsize": "0.6"},
+        body=list(_statements(order, root, show_grad, set(params), tint, step)))
+
+
+def _statements(order, root, show_grad, params, tint, step):
+    """The DOT lines: a record per Value, an ellipse per op, and the edges."""
+    if step is None:
+        gradient_of = {node: node.grad for node in order}
+        current, partials = None, ()
+    else:
+        gradient_of = step.gradients
+        current, partials = step.node, step.partials
+    largest = max((abs(g) for g in gradient_of.values() if math.isfinite(g)), default=0.0)
+    ids = {}
+    for index, node in enumerate(order):
+        ids[node] = node_id = f"v{index}"
+        gradient = gradient_of.get(node) if show_grad else None
+        fill = _tint(gradient, largest) if tint and show_grad else None
+        yield _line(node_id, label=_record(node, show_grad, gradient),
+                    **_style(node, root, params, fill, node is current))
+        if not node._parents:
+            continue
+        op_id = f"{node_id}_op"
+        emphasis = _CURRENT if node is current else {}
+        yield _line(op_id, label=node._op.label, shape="ellipse", width="0.3",
+                    height="0.3", margin="0.04", **emphasis)
+        for position, parent in enumerate(node._parents):
+            partial = {"label": f"∂ {_number(partials[position])}"} if emphasis else {}
+            yield _line(f"{ids[parent]} -> {op_id}", **partial, **emphasis)
+        yield _line(f"{op_id} -> {node_id}", **emphasis)
+
+
+def _line(subject, **attributes):
+    """One DOT statement, each attribute's value quoted (``"`` escaped as ``\\"``)."""
+    listed = " ".join(f'{name}="{_escape_quotes(value)}"' for name, value in attributes.items())
+    return f"\t{subject} [{listed}]\n" if listed else f"\t{subject}\n"
+
+
+def _escape_quotes(value):
+    return str(value).replace('"', '\\"')
+
+
+def _record(node, show_grad, gradient):
+    fields = [node.label.translate(_RECORD_SPECIALS)] if node.label else []
+    fields.append(f"data {_number(node.data)}")
+    if show_grad:
+        fields.append("grad" if gradient is None else f"grad {_number(gradient)}")
+    return "{ " + " | ".join(fields) + " }"
+
+
+def _number(x):
+    """Four decimals, or scientific notation where they would mislead."""
+    if x == 0.0 or 1e-4 <= abs(x) < 1e6:
+        return f"{x:.4f}"
+    return f"{x:.4e}"  # also nan and inf
+
+
+def _style(node, root, params, fill, is_current):
+    style = []
+    attributes = {}
+    if fill is not None:
+        style.append("filled")
+        attributes["fillcolor"] = fill
+    if is_current:
+        attributes.update(_CURRENT)
+    elif node._parents:
+        if node is root:
+            attributes["penwidth"] = "2.5"
+    elif node._op is CONSTANT:
+        style.append("dashed")
+        attributes.update(color=CONSTANT_COLOUR, fontcolor=CONSTANT_COLOUR)
+    else:
+        attributes.update(color=PARAMETER_COLOUR if node in params else INPUT_COLOUR,
+                          penwidth="2")
+    if style:
+        attributes["style"] = ",".join(style)
+    return attributes
+
+
+def _tint(gradient, largest):
+    """White at 0, ``TINT_RGB`` at the largest magnitude; none when unknown."""
+    if gradient is None or not math.isfinite(gradient) or largest == 0.0:
+        return None
+    share = abs(gradient) / largest
+    red, green, blue = (round(255 - share * (255 - channel)) for channel in TINT_RGB)
+    return f"#{red:02x}{green:02x}{blue:02x}"

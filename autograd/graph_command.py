@@ -1,0 +1,144 @@
+"""``chainrule graph``: differentiate a formula from the command line, and draw it.
+
+    chainrule graph "tanh(w*x + b)" x=1 w=-2 b=0.5 --out graph.svg
+
+parses the formula safely (:mod:`autograd.expression`: Python's ``ast``
+against the op table, never ``eval``), builds its graph with each variable a
+labelled Value, runs ``backward()``, prints the value and each variable's
+gradient, and with ``--out`` writes the drawing, chosen by extension:
+
+``.svg``  the drawing (system Graphviz, or the WebAssembly build of the ``draw`` extra)
+``.png``  the drawing, with the system Graphviz only
+``.html`` the backward pass step by step, with a slider (:mod:`autograd.steps`)
+``.dot``  the Graphviz source
+
+Files are written atomically. Exit status: 0 on success, 2 for a refused
+formula or argument, 1 when the drawing cannot be made.
+
+``add_subcommand(subparsers)`` registers the command on another parser's
+subparsers (``set_defaults(handler=run)``); ``main(argv)`` is a standalone
+``chainrule`` parser with only this command:
+``python -m autograd.graph_command graph "x * x" x=3``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import keyword
+import os
+import sys
+
+from .draw import draw
+from .expression import FUNCTIONS, parse_expression
+from .render import backend_name, write_atomic
+from .steps import backward_steps
+from .value import Value
+
+OUTPUT_FORMATS = (".svg", ".png", ".html", ".dot")
+
+
+def add_subcommand(subparsers) -> argparse.ArgumentParser:
+    """Register ``graph`` on ``subparsers`` (from ``parser.add_subparsers()``)."""
+    parser = subparsers.add_parser(
+        "graph", help="differentiate a formula, print its gradients and draw its graph",
+        description="Differentiate a formula of named variables, print the value and "
+                    "each variable's gradient, and optionally draw the graph.",
+        epilog='example: chainrule graph "tanh(w*x + b)" x=1 w=-2 b=0.5 --out graph.svg')
+    parser.add_argument("expression",
+                        help="a formula in Python syntax with + - * / ** and the "
+                             f"functions {', '.join(FUNCTIONS)}")
+    parser.add_argument("assignments", nargs="*", metavar="NAME=NUMBER",
+                        help="a value for each variable of the formula")
+    parser.add_argument("--out", metavar="PATH",
+                        help=f"write the drawing; by extension: {', '.join(OUTPUT_FORMATS)} "
+                             "(.html: the backward pass step by step)")
+    parser.add_argument("--rankdir", default="LR", choices=("LR", "TB", "RL", "BT"),
+                        help="direction of the drawing (default: LR, left to right)")
+    parser.add_argument("--max-nodes", type=int, default=500,
+                        help="refuse to draw a graph of more values than this (default: 500)")
+    parser.set_defaults(handler=run)
+    return parser
+
+
+def run(args: argparse.Namespace) -> int:
+    """Carry out ``chainrule graph``; returns the exit status."""
+    try:
+        extension = _output_extension(args.out)
+        variables = _variables(args.assignments)
+        output = parse_expression(args.expression, variables)
+        output.backward()
+    except (ValueError, ArithmeticError) as error:
+        print(f"chainrule graph: {error}", file=sys.stderr)
+        return 2
+    print(f"value = {output.data!r}")
+    for name, variable in variables.items():
+        print(f"d/d{name} = {variable.grad!r}")
+    if extension is None:
+        return 0
+    try:
+        _write_drawing(output, extension, args)
+    except ValueError as error:
+        print(f"chainrule graph: {error}", file=sys.stderr)
+        return 2
+    except (ImportError, RuntimeError, ArithmeticError) as error:
+        print(f"chainrule graph: cannot draw: {error}", file=sys.stderr)
+        return 1
+    print(f"wrote {args.out}")
+    return 0
+
+
+def _variables(assignments):
+    """``["x=1", "w=-2"]`` → ``{"x": Value(1.0, label="x"), ...}``; numbers only."""
+    variables = {}
+    for assignment in assignments:
+        name, equals, number = assignment.partition("=")
+        name = name.strip()
+        if not equals:
+            raise ValueError(f"{assignment!r} is not NAME=NUMBER")
+        if not name.isidentifier() or keyword.iskeyword(name):
+            raise ValueError(f"{name!r} is not a variable name (letters, digits and _)")
+        if name in FUNCTIONS:
+            raise ValueError(f"{name!r} is the name of a function; choose another name")
+        if name in variables:
+            raise ValueError(f"{name} is given twice")
+        try:
+            variables[name] = Value(float(number), label=name)
+        except ValueError:
+            raise ValueError(f"the value of {name} must be a number, got {number!r}") from None
+    return variables
+
+
+def _output_extension(path):
+    """The extension of ``--out`` if this machine can write it; None for no file."""
+    if path is None:
+        return None
+    extension = os.path.splitext(path)[1].lower()
+    if extension not in OUTPUT_FORMATS:
+        raise ValueError(f"cannot tell what to write from {path!r}: "
+                       f"use one of {', '.join(OUTPUT_FORMATS)}")
+    if extension == ".png" and backend_name() != "system":
+        raise ValueError("PNG needs the system Graphviz (`dot` on PATH), which is not "
+                       "installed; write .svg or .html instead")
+    return extension
+
+
+def _write_drawing(output, extension, args):
+    options = {"rankdir": args.rankdir, "max_nodes": args.max_nodes}
+    if extension == ".html":
+        backward_steps(output, **options).save_html(args.out)
+        return
+    graph = draw(output, **options)
+    data = graph.source.encode("utf-8") if extension == ".dot" else graph.pipe(extension[1:])
+    write_atomic(args.out, data)
+
+
+def main(argv=None) -> int:
+    """A ``chainrule`` parser with only the ``graph`` command."""
+    parser = argparse.ArgumentParser(prog="chainrule")
+    add_subcommand(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(argv)
+    return args.handler(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

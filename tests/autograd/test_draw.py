@@ -1,0 +1,185 @@
+"""autograd.draw: the DOT it writes, the SVG it renders, the graphs it refuses."""
+
+import os
+import pathlib
+import re
+import sys
+
+import pytest
+
+from autograd import Value, draw, topological_order
+from autograd.draw import CONSTANT_COLOUR, INPUT_COLOUR, PARAMETER_COLOUR, TINT_RGB
+from tests.autograd.svg import svg_texts
+
+pytest.importorskip("graphviz", reason='needs the draw extra: pip install "chainrule[draw]"')
+
+
+def neuron():
+    """tanh(w1*x1 + w2*x2 + b) * 2: inputs, parameters, a constant, shared x1."""
+    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
+    w1, w2, b = Value(-3.0, label="w1"), Value(1.0, label="w2"), Value(6.88, label="b")
+    out = ((w1 * x1 + w2 * x2 + b) * x1).tanh() * 2
+    out.label = "out"
+    out.backward()
+    return out, (x1, x2), (w1, w2, b)
+
+
+def statements(graph):
+    """Node statements by id, and edges as (tail, head) pairs, from the DOT body."""
+    nodes, edges = {}, []
+    for line in graph.body:
+        edge = re.match(r"\t(\w+) -> (\w+)", line)
+        if edge:
+            edges.append(edge.groups())
+        else:
+            node_id, attributes = re.match(r"\t(\w+) \[(.*)\]$", line).groups()
+            nodes[node_id] = attributes
+    return nodes, edges
+
+
+def labelled(nodes):
+    """Record attributes by the Value's label, for the records that have one."""
+    found = {}
+    for attributes in nodes.values():
+        first_field = re.match(r'label="\{ (.+?) \|', attributes)
+        if first_field and not first_field.group(1).startswith("data "):
+            found[first_field.group(1)] = attributes
+    return found
+
+
+def test_one_record_per_value_one_op_node_per_computed_value():
+    out, _, _ = neuron()
+    order = topological_order(out)
+    nodes, edges = statements(draw(out))
+    computed = [node for node in order if node.parents]
+    records = {i: a for i, a in nodes.items() if not i.endswith("_op")}
+    ops = {i: a for i, a in nodes.items() if i.endswith("_op")}
+    assert len(records) == len(order)
+    assert sorted(re.search(r'label="(.*?)"', a).group(1) for a in ops.values()) == sorted(
+        node._op.label for node in computed)
+    assert len(edges) == sum(len(node.parents) + 1 for node in computed)
+
+
+def test_records_show_label_data_and_grad():
+    out, (x1, _), (w1, _, _) = neuron()
+    source = draw(out).source
+    assert f'label="{{ x1 | data 2.0000 | grad {x1.grad:.4f} }}"' in source
+    assert f'label="{{ w1 | data -3.0000 | grad {w1.grad:.4f} }}"' in source
+    assert f'label="{{ out | data {out.data:.4f} | grad 1.0000 }}"' in source
+    assert "grad" not in draw(out, show_grad=False).source
+
+
+def test_edges_run_parent_to_op_to_value():
+    x, y = Value(3.0, label="x"), Value(4.0, label="y")
+    nodes, edges = statements(draw(x * y))
+    x_id, y_id = (next(i for i, a in nodes.items() if a == labelled(nodes)[name])
+                  for name in "xy")
+    assert sorted(edges) == sorted([(x_id, "v2_op"), (y_id, "v2_op"), ("v2_op", "v2")])
+
+
+def test_a_value_used_twice_has_two_edges_into_its_op():
+    x = Value(3.0, label="x")
+    _, edges = statements(draw(x * x))
+    assert edges.count(("v0", "v1_op")) == 2
+
+
+def test_parameters_inputs_and_constants_look_different():
+    out, inputs, params = neuron()
+    nodes, _ = statements(draw(out, params=params))
+    by_label = labelled(nodes)
+    for param in params:
+        assert f'color="{PARAMETER_COLOUR}"' in by_label[param.label]
+    for leaf in inputs:
+        assert f'color="{INPUT_COLOUR}"' in by_label[leaf.label]
+    constant = next(a for a in nodes.values() if a.startswith('label="{ data 2.0000'))
+    assert f'color="{CONSTANT_COLOUR}"' in constant and "dashed" in constant
+    assert 'penwidth="2.5"' in by_label["out"]  # the root
+    assert PARAMETER_COLOUR not in draw(out).source  # without params= every leaf is an input
+
+
+def test_tint_deepens_with_the_gradient_magnitude():
+    x = Value(1.0, label="x")
+    y = Value(0.5, label="y")
+    out = x * 3 + y * 0
+    out.backward()  # x.grad = 3 is the largest, y.grad = 0
+    by_label = labelled(statements(draw(out))[0])
+    darkest = "#{:02x}{:02x}{:02x}".format(*TINT_RGB)
+    assert f'fillcolor="{darkest}"' in by_label["x"]
+    assert 'fillcolor="#ffffff"' in by_label["y"]
+    assert "fillcolor" not in draw(out, tint=False).source
+
+
+def test_node_ids_never_come_from_labels():
+    x = Value(1.0, label="v0 -> v1; evil [label=x]")
+    nodes, edges = statements(draw(x + 1))
+    assert set(nodes) == {"v0", "v1", "v2", "v2_op"} and len(edges) == 3
+
+
+TRICKY = ['a"b', "back\\", '\\"', "{x}|<y>", "\\N and \\G", "a\\lb", "ünï ∂"]
+
+
+def test_labels_are_escaped_and_render_exactly(wasm_only):
+    total = Value(0.0, label="total")
+    for label in TRICKY:
+        total = total + Value(1.0, label=label)
+    texts = svg_texts(draw(total).pipe())
+    for label in TRICKY:
+        assert label in texts
+
+
+def test_real_svg_through_the_fallback(wasm_only):
+    out, _, _ = neuron()
+    texts = svg_texts(draw(out).pipe())
+    for text in ("x1", "w1", "b", "out", "data 2.0000", "grad 1.0000", "tanh", "*", "+"):
+        assert text in texts
+    assert "image/svg+xml" in draw(out)._repr_mimebundle_()
+
+
+def test_a_100000_deep_chain_is_walked_without_recursion():
+    x = Value(0.5, label="x")
+    y = x
+    for _ in range(100_000):
+        y = -y
+    graph = draw(y, max_nodes=100_001)
+    assert len(graph.body) == 1 + 100_000 * 4  # x, then per neg: record, op, two edges
+    assert graph.body[-1] == "\tv100000_op -> v100000\n"
+
+
+def test_max_nodes_says_how_large_and_what_to_do():
+    x = Value(1.0)
+    y = x
+    for _ in range(600):
+        y = y + x
+    with pytest.raises(ValueError) as refused:
+        draw(y)
+    message = str(refused.value)
+    assert "601 values" in message and "max_nodes=500" in message
+    assert "max_nodes=601" in message and "sub-expression" in message
+    assert len(statements(draw(y, max_nodes=601))[0]) == 601 + 600
+
+
+def test_bad_arguments():
+    with pytest.raises(TypeError, match="needs a Value"):
+        draw(3.0)
+    with pytest.raises(ValueError, match="rankdir"):
+        draw(Value(1.0), rankdir="sideways")
+
+
+def test_without_graphviz_the_error_names_the_extra(monkeypatch):
+    monkeypatch.setitem(sys.modules, "graphviz", None)
+    monkeypatch.delitem(sys.modules, "autograd.digraph", raising=False)
+    with pytest.raises(ImportError, match=r'pip install "chainrule\[draw\]"'):
+        draw(Value(1.0))
+
+
+def test_the_readme_drawing_example_runs_and_prints_what_it_says(wasm_only, tmp_path,
+                                                                  monkeypatch, capsys):
+    readme = (pathlib.Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Drawing the graph", 1)[1]
+    example = section.split("```python", 1)[1].split("```", 1)[0]
+    monkeypatch.chdir(tmp_path)
+    exec(compile(example, "README drawing example", "exec"), {})  # our own README
+    promised = re.search(r"print\(steps\[0\]\) +# (.*)", example).group(1)
+    assert capsys.readouterr().out.strip() == promised
+    assert sorted(os.listdir(tmp_path)) == ["neuron", "neuron.svg", "steps.html"]
+    assert "tanh" in svg_texts((tmp_path / "neuron.svg").read_bytes())

@@ -1,0 +1,133 @@
+"""autograd.expression: formulas become graphs through the op table, and
+nothing else gets through."""
+
+import ast
+import math
+import time
+
+import pytest
+
+from autograd import Value, ops
+from autograd.expression import (
+    BINARY_OPERATORS,
+    FUNCTIONS,
+    MAX_LENGTH,
+    MAX_SYNTAX_NODES,
+    UNARY_OPERATORS,
+    parse_expression,
+)
+
+
+def variables(**values):
+    return {name: Value(value, label=name) for name, value in values.items()}
+
+
+def test_builds_the_graph_the_same_formula_in_python_builds():
+    given = variables(x=1.0, w=-2.0, b=0.5)
+    out = parse_expression("tanh(w*x + b) * x - 3 / (x ** 2 + exp(-b))", given)
+    out.backward()
+    x, w, b = Value(1.0), Value(-2.0), Value(0.5)
+    expected = (w * x + b).tanh() * x - 3 / (x ** 2 + (-b).exp())
+    expected.backward()
+    assert out.data == expected.data
+    assert [given[name].grad for name in "xwb"] == [x.grad, w.grad, b.grad]
+
+
+def test_every_function_of_the_table_can_be_called_by_name():
+    assert FUNCTIONS == {row.name: row for row in ops.FUNCTIONS}
+    for name, row in FUNCTIONS.items():
+        out = parse_expression(f"{name}(x)", variables(x=0.25))
+        assert out.op == name and out.data == row.forward(0.25)
+
+
+def test_every_binary_and_unary_row_is_reachable_by_its_operator():
+    """A new operator row in the table fails here until the parser knows it."""
+    for row in ops.PRIMITIVES:
+        if row in ops.FUNCTIONS:
+            continue
+        syntax = ast.parse(row.code.format("a", "b"), mode="eval").body
+        table = BINARY_OPERATORS if isinstance(syntax, ast.BinOp) else UNARY_OPERATORS
+        assert type(syntax.op) in table, row.name
+
+
+def test_pow_with_a_number_exponent_and_power_with_a_variable_one():
+    given = variables(x=2.0, y=3.0)
+    assert parse_expression("x ** 2", given).op == "pow"
+    assert parse_expression("x ** y", given).op == "power"
+    assert parse_expression("2 ** x", given).op == "power"
+    assert parse_expression("x ** (1 + 1)", given).op == "pow"  # numbers fold to a number
+
+
+def test_numbers_alone_fold_to_a_constant():
+    out = parse_expression("2 * 3 + 1", {})
+    assert out.data == 7.0 and out.parents == ()
+
+
+HOSTILE = {
+    "__import__('os')": "may be called, not __import__",
+    "__import__('os').system('true')": "attribute access",
+    "x.__class__": "attribute access",
+    "x.__class__.__bases__[0].__subclasses__()": "attribute access",
+    "(lambda: 1)()": "not lambda",
+    "(-x)(1)": "not an expression",
+    "lambda: 1": "lambda",
+    "exec('1')": "not exec",
+    "eval": "unknown name 'eval'",
+    "x[0]": "subscripts",
+    "[x for x in (1,)]": "comprehensions",
+    "'text'": "only numbers",
+    "True": "only numbers",
+    "1j": "only numbers",
+    "x if x else 1": "conditional",
+    "(y := 1)": ":=",
+    "x // 2": "FloorDiv",
+    "x % 2": "Mod",
+    "x < 1": "comparisons",
+    "not x": "Not",
+    "tanh(x, x)": "exactly one argument",
+    "tanh(x=1)": "exactly one argument",
+    "tanh": "is a function",
+    "y": "unknown name 'y'",
+    "x; import os": "not a valid expression",
+    "1" * 400: "larger than the largest float",
+    "-" * 5000 + "x": "nested too deeply",
+    "(" * 300 + "x" + ")" * 300: "not a valid expression",
+    "x + " * 5000 + "x": f"at most {MAX_LENGTH}",
+    "x+" * 4000 + "x": "nested too deeply",
+}
+
+
+@pytest.mark.parametrize("source", HOSTILE, ids=lambda source: source[:40])
+def test_hostile_and_unsupported_input_is_refused_naming_the_construct(source):
+    with pytest.raises(ValueError) as refused:
+        parse_expression(source, variables(x=1.0))
+    assert HOSTILE[source] in str(refused.value)
+
+
+def test_huge_exponents_overflow_at_once():
+    started = time.perf_counter()
+    with pytest.raises(OverflowError, match=r"pow\(\) overflows"):
+        parse_expression("9 ** 9 ** 9", {})
+    with pytest.raises(OverflowError, match=r"pow\(\) overflows"):
+        parse_expression("x ** 9 ** 9 ** 9", variables(x=2.0))
+    assert time.perf_counter() - started < 1.0
+
+
+def test_the_table_reports_arithmetic_it_refuses():
+    with pytest.raises(ZeroDivisionError, match=r"div\(\) by zero"):
+        parse_expression("1 / 0", {})
+    with pytest.raises(ValueError, match=r"log\(\) needs a positive input"):
+        parse_expression("log(x)", variables(x=-1.0))
+
+
+def test_the_number_of_parts_is_limited():
+    source = "+".join(["1"] * (MAX_SYNTAX_NODES // 2 + 1))
+    assert len(source) < MAX_LENGTH
+    with pytest.raises(ValueError, match=f"at most {MAX_SYNTAX_NODES}"):
+        parse_expression(source, {})
+
+
+def test_a_long_flat_formula_is_evaluated_without_recursion():
+    out = parse_expression("+".join(["x"] * 900), variables(x=1.0))
+    out.backward()
+    assert math.isclose(out.data, 900.0)

@@ -1,0 +1,187 @@
+"""autograd.steps: the backward pass one node at a time, and its drawings."""
+
+import html.parser
+import math
+
+import pytest
+from hypothesis import assume, given, settings
+
+from autograd import BackwardSteps, Value, backward_steps, topological_order
+from autograd.functional import local_partials
+from tests.autograd.svg import svg_texts
+from tests.autograd.test_graphs import evaluable, points, programs, run
+
+
+def neuron():
+    x, w, b = Value(1.0, label="x"), Value(-2.0, label="w"), Value(0.5, label="b")
+    out = (w * x + b).tanh() * x  # x is used twice
+    out.label = "out"
+    return out, (x, w, b)
+
+
+@settings(max_examples=100, deadline=None)
+@given(program=programs, point=points)
+def test_the_last_step_holds_exactly_what_backward_gives(program, point):
+    assume(evaluable(program, point))
+    inputs = [Value(x) for x in point]
+    out = run(program, inputs)
+    try:
+        steps = backward_steps(out)
+        out.backward()
+    except ZeroDivisionError:
+        assume(False)  # a derivative is undefined here
+    final = steps[-1].gradients if steps else {out: 1.0}
+    for node in topological_order(out):
+        assert final.get(node, 0.0) == node.grad
+
+
+def test_steps_visit_computed_nodes_in_reverse_topological_order():
+    out, _ = neuron()
+    steps = backward_steps(out)
+    assert [step.node for step in steps] == [
+        node for node in reversed(topological_order(out)) if node.parents]
+    assert [step.index for step in steps] == list(range(len(steps)))
+    for step in steps:
+        assert step.partials == local_partials(step.node)
+
+
+def test_each_step_applies_the_chain_rule_to_the_gradients_before_it():
+    out, _ = neuron()
+    before = {out: 1.0}
+    for step in backward_steps(out):
+        expected = dict(before)
+        for parent, partial in zip(step.node.parents, step.partials):
+            expected[parent] = expected.get(parent, 0.0) + partial * before[step.node]
+        assert dict(step.gradients) == expected
+        before = step.gradients
+
+
+def test_no_grad_of_the_graph_is_touched_and_the_seed_is_used():
+    out, (x, w, b) = neuron()
+    steps = backward_steps(out, gradient=2.0)
+    assert [node.grad for node in topological_order(out)] == [0.0] * len(topological_order(out))
+    out.backward(2.0)
+    assert [steps[-1].gradients[leaf] for leaf in (x, w, b)] == [x.grad, w.grad, b.grad]
+    with pytest.raises(TypeError):
+        steps[0].gradients[x] = 0.0  # a read-only snapshot
+
+
+def test_a_step_reads_as_the_rule_it_applies():
+    x, w = Value(3.0, label="x"), Value(-2.0, label="w")
+    product = w * x
+    product.label = "p"
+    (step,) = backward_steps(product)
+    assert str(step) == "p, grad 1.0000: w.grad += 3.0000 × 1.0000; x.grad += -2.0000 × 1.0000"
+    assert "constant 2.0000" in str(backward_steps(x * 2)[0])
+
+
+def test_a_leaf_has_no_steps():
+    leaf = Value(1.0, label="leaf")
+    steps = backward_steps(leaf)
+    assert len(steps) == 0 and "leaf is a leaf" in steps.to_html()
+
+
+def test_undefined_derivatives_are_reported_as_backward_reports_them():
+    with pytest.raises(ZeroDivisionError, match=r"derivative of sqrt\(\) is undefined"):
+        backward_steps(Value(0.0).sqrt())
+
+
+# --- drawings ---------------------------------------------------------------
+
+
+class FramesParser(html.parser.HTMLParser):
+    """Collects each <figure class="frame">: its caption and its highlighted nodes."""
+
+    def __init__(self):
+        super().__init__()
+        self.frames, self.inside, self.slider = [], None, None
+
+    def handle_starttag(self, tag, attributes):
+        attributes = dict(attributes)
+        if tag == "figure" and attributes.get("class") == "frame":
+            self.frames.append({"caption": "", "current": [], "svg": 0})
+        elif tag == "input" and attributes.get("type") == "range":
+            self.slider = attributes
+        elif tag == "svg":
+            self.frames[-1]["svg"] += 1
+        elif tag == "g" and {"node", "current"} <= set(attributes.get("class", "").split()):
+            self.inside = "current"
+        elif tag == "figcaption":
+            self.inside = "caption"
+        elif tag == "title" and self.inside == "current":
+            self.inside = "current title"
+
+    def handle_data(self, data):
+        if self.inside == "caption":
+            self.frames[-1]["caption"] += data
+        elif self.inside == "current title":
+            self.frames[-1]["current"].append(data)
+            self.inside = None
+
+    def handle_endtag(self, tag):
+        if tag == "figcaption":
+            self.inside = None
+
+
+def test_the_html_page_holds_one_frame_per_step(wasm_only, tmp_path):
+    out, _ = neuron()
+    steps = backward_steps(out)
+    path = steps.save_html(tmp_path / "steps.html")
+    page = FramesParser()
+    page.feed(open(path, encoding="utf-8").read())
+    assert len(page.frames) == len(steps) == 4
+    assert page.slider["min"] == "0" and page.slider["max"] == str(len(steps) - 1)
+    for index, frame in enumerate(page.frames):
+        assert frame["svg"] == 1
+        assert frame["caption"] == steps.caption(index)
+        value_ids = [i for i in frame["current"] if not i.endswith("_op")]
+        assert len(value_ids) == 1  # exactly one node is highlighted
+    order = topological_order(out)
+    assert [f"v{order.index(step.node)}" in frame["current"]
+            for step, frame in zip(steps, page.frames)] == [True] * len(steps)
+    assert "http" not in open(path, encoding="utf-8").read().replace(
+        "http://www.w3.org/", "")  # self-contained: no external URL
+
+
+def test_frames_show_gradients_so_far_and_blank_the_rest(wasm_only):
+    out, (x, w, b) = neuron()
+    steps = backward_steps(out)
+    first = svg_texts(steps.svg(0))
+    assert "grad 1.0000" in first  # the seed at the root
+    assert first.count("grad") == 4  # blank: w, b, w*x and w*x+b are not reached yet
+    assert len([text for text in first if text.startswith("grad ")]) == 3  # out, tanh, x
+    assert "∂ " + f"{steps[0].partials[0]:.4f}" in first  # the partials on the edges
+    last = svg_texts(steps.svg(len(steps) - 1))
+    assert f"grad {steps[-1].gradients[w]:.4f}" in last
+    assert not any(text == "grad" for text in last)  # every gradient known at the end
+
+
+def test_repr_html_is_the_list_of_frames(wasm_only):
+    out, _ = neuron()
+    steps = backward_steps(out)
+    page = FramesParser()
+    page.feed(steps._repr_html_())
+    assert len(page.frames) == len(steps)
+    assert "4 steps back from out" in repr(steps)
+
+
+def test_notebook_widget_is_a_slider_over_the_frames(wasm_only):
+    pytest.importorskip("ipywidgets", reason='needs pip install "chainrule[notebooks]"')
+    out, _ = neuron()
+    steps = backward_steps(out)
+    slider, picture = steps.widget().children
+    assert (slider.min, slider.max, slider.value) == (0, len(steps) - 1, 0)
+    assert steps.caption(0) in picture.value
+    slider.value = 2
+    assert steps.caption(2) in picture.value and steps.caption(0) not in picture.value
+    assert "application/vnd.jupyter.widget-view+json" in steps._repr_mimebundle_()
+
+
+def test_draw_options_reach_every_frame(wasm_only):
+    out, (x, w, b) = neuron()
+    steps = backward_steps(out, rankdir="TB", params=[w, b], tint=False)
+    assert isinstance(steps, BackwardSteps)
+    source = steps.drawing(1).source
+    assert "rankdir=TB" in source and "fillcolor" not in source
+    t = math.tanh(-2.0 * 1.0 + 0.5)
+    assert math.isclose(steps[-1].gradients[x], t + 1.0 * (1 - t * t) * -2.0)  # by hand
