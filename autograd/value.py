@@ -299,15 +299,23 @@ def _data(x):
 
 
 def apply(op, *operands):
-    """``op`` applied to operands: a float for numbers, a Value otherwise."""
+    """``op`` applied to operands: a Value if any operand is a Value, else a float.
+
+    Another operand type may take over by defining ``apply_primitive(op,
+    *operands)``: ``autograd.compile`` evaluates rows' partials on symbolic
+    expressions this way, to print them as code.
+    """
     if len(operands) != op.arity:
         raise TypeError(
             f"{op.name}() takes {op.arity} argument(s), got {len(operands)}")
-    if not any(isinstance(x, Value) for x in operands):
-        return op.forward(*(_as_float(x, f"{op.name}() input") for x in operands))
-    nodes = tuple(x if isinstance(x, Value) else constant(_as_float(x, f"{op.name}() input"))
-                  for x in operands)
-    return _record(op, op.forward(*(node.data for node in nodes)), nodes)
+    if any(isinstance(x, Value) for x in operands):
+        nodes = tuple(x if isinstance(x, Value) else constant(_as_float(x, f"{op.name}() input"))
+                      for x in operands)
+        return _record(op, op.forward(*(node.data for node in nodes)), nodes)
+    for x in operands:
+        if type(x) not in _FAST_NUMBERS and hasattr(x, "apply_primitive"):
+            return x.apply_primitive(op, *operands)
+    return op.forward(*(_as_float(x, f"{op.name}() input") for x in operands))
 
 
 def _unary(op, node):
