@@ -9,12 +9,13 @@ True
 
 The table of primitives lives in :mod:`autograd.ops`; every unary row is
 also a function here (``autograd.exp(x)`` works on a Value or a number).
-``autograd.compile`` (which hides the builtin of that name inside this
-package only) turns a training step into straight-line Python.
+``autograd.compile`` turns a training step into straight-line Python. It
+shares its name with a builtin, so it is left out of ``__all__``: ``from
+autograd import *`` never hides the builtin; import it by name.
 """
 
 from . import ops
-from .compile import compile
+from .compile import compile as compile
 from .functional import grad, gradients, hessian, jvp, value_and_grad
 from .gradcheck import GradcheckError, gradcheck
 from .value import Value, is_grad_enabled, method_for, no_grad, topological_order
@@ -29,6 +30,6 @@ del _row
 __all__ = [
     "Value", "no_grad", "is_grad_enabled", "topological_order",
     "grad", "value_and_grad", "gradients", "jvp", "hessian",
-    "gradcheck", "GradcheckError", "compile", "ops",
+    "gradcheck", "GradcheckError", "ops",
     *(row.name for row in ops.FUNCTIONS),
 ]

@@ -37,12 +37,12 @@ are bit-for-bit the eager ones.
 
 How: the first call runs ``f`` on Values (the *trace*) and prints the graph
 it recorded as one Python function, one line per node, which later calls
-run instead. Nothing here knows
-any op. A node prints with its row's ``code`` template; its backward lines
-are its row's ``partials`` evaluated on :class:`Expression` — a float known
-only as source text, whose arithmetic returns source text — so adding a row
-to :mod:`autograd.ops` needs no change here. Only nodes the loss depends on
-are printed, and gradients only for nodes on a path to a parameter.
+run instead. Nothing here knows any op. A node prints with its row's
+``code`` template; its backward lines are its row's ``partials`` evaluated
+on :class:`Expression` — a float known only as source text, whose
+arithmetic returns source text — so adding a row to :mod:`autograd.ops`
+needs no change here. Only nodes the loss depends on are printed, and
+gradients only for nodes on a path to a parameter.
 
 Limits. The trace is a recording of one run, as in ``jax.jit``:
 
@@ -88,7 +88,12 @@ _BINARY = {ast.Add: _SUM, ast.Sub: _SUM, ast.Mult: _PRODUCT, ast.Div: _PRODUCT,
 @functools.cache
 def _layout(template: str, arity: int) -> tuple:
     """How ``template`` prints: its own precedence, and for each operand the
-    loosest precedence it may have there without parentheses."""
+    loosest precedence it may have there without parentheses.
+
+    Python's own parser reads the template (once), so any template prints
+    right; an operand anywhere but directly under the template's top
+    operator or call is parenthesised unless it is a name or a number.
+    """
     slots = [f"_{position}" for position in range(arity)]
     top = ast.parse(template.format(*slots), mode="eval").body
     allowed = {}
@@ -121,6 +126,7 @@ def _print(template: str, operands) -> Expression:
 
 
 def _expression(x) -> Expression:
+    """``x`` itself, or the Expression of a number (its ``repr``)."""
     if isinstance(x, Expression):
         return x
     number = float(x)
@@ -177,22 +183,16 @@ class Expression:
 # --- from a traced graph to the source of one function ---------------------------
 
 
-def _contribution(partial, gradient: Expression) -> Expression | None:
-    """``partial · gradient``, the term the eager pass adds to a parent's grad.
+def _is_zero(partial) -> bool:
+    return not isinstance(partial, Expression) and partial == 0.0
 
-    None for a literal 0 partial (sign, step): it adds nothing.
-    """
+
+def _contribution(partial, gradient: Expression) -> Expression:
+    """``partial · gradient``, the term the eager pass adds to a parent's grad."""
     # NOTE: 1.0 · g and -1.0 · g are exactly g and -g, so they print without
-    # the product. Skipping 0 · g differs from eager only for an infinite or
-    # NaN g (eager adds NaN) and in the sign of a zero gradient.
-    if isinstance(partial, Expression):
-        return partial * gradient
-    if partial == 0.0:
-        return None
-    if partial == 1.0:
-        return gradient
-    if partial == -1.0:
-        return -gradient
+    # the product.
+    if not isinstance(partial, Expression) and partial in (1.0, -1.0):
+        return gradient if partial == 1.0 else -gradient
     return partial * gradient
 
 
@@ -221,13 +221,22 @@ def _backward(order: list, value_of: dict, params: set) -> tuple:
     gradient: ``partial · gradient`` of each node that uses it, in the order
     eager ``backward()`` adds them.
     """
-    on_path_to_param = set(params)
+    # A node's gradient matters if it reaches_a_param on to a parameter through
+    # partials that are not a literal 0.
+    # NOTE: skipping a 0 partial (sign, step) differs from eager only for an
+    # infinite or NaN gradient (eager adds 0 · inf = NaN) and in the sign of
+    # a zero gradient.
+    partials_of, reaches_a_param = {}, set(params)
     for node in order:
-        if any(parent in on_path_to_param for parent in node.parents):
-            on_path_to_param.add(node)
+        if any(parent in reaches_a_param for parent in node.parents):
+            partials_of[node] = node._op.partials(
+                value_of[node], *(value_of[parent] for parent in node.parents))
+            if any(parent in reaches_a_param and not _is_zero(partial)
+                   for parent, partial in zip(node.parents, partials_of[node])):
+                reaches_a_param.add(node)
     output = order[-1]
     # A node's list of terms is complete when reverse topological order reaches it.
-    terms = {output: [Expression("gradient")]} if output in on_path_to_param else {}
+    terms = {output: [Expression("gradient")]} if output in reaches_a_param else {}
     lines = []
     for node in reversed(order):
         if not node.parents or node not in terms:
@@ -241,16 +250,15 @@ def _backward(order: list, value_of: dict, params: set) -> tuple:
             gradient = Expression(f"d{value_of[node].text}")
             lines.append(f"{gradient.text} = {first.text}")
             lines += [f"{gradient.text} += {term.text}" for term in rest]
-        partials = node._op.partials(value_of[node], *(value_of[parent] for parent in node.parents))
-        for parent, partial in zip(node.parents, partials):
-            term = _contribution(partial, gradient) if parent in on_path_to_param else None
-            if term is not None:
-                terms.setdefault(parent, []).append(term)
+        for parent, partial in zip(node.parents, partials_of[node]):
+            if parent in reaches_a_param and not _is_zero(partial):
+                terms.setdefault(parent, []).append(_contribution(partial, gradient))
     return lines, terms
 
 
-def _source(name: str, output: Value, inputs: list, params: tuple) -> str:
-    """The Python function replaying ``output``'s graph for each row of inputs.
+def _emit(name: str, output: Value, inputs: list, params: tuple) -> tuple:
+    """The Python function replaying ``output``'s graph for each row of
+    inputs, as source text, and the globals it reads.
 
     It reads each parameter ``params[i]`` into ``p{i}`` and its gradient
     into ``dp{i}``; runs forward then backward for each row, adding to the
@@ -269,13 +277,13 @@ def _source(name: str, output: Value, inputs: list, params: tuple) -> str:
     summed = [number for param, number in param_number.items() if param in terms]
     backward += [f"dp{number} += {term.text}"
                  for param, number in param_number.items() for term in terms.get(param, ())]
-    row = ", ".join(f"x{number}" for number in range(len(inputs))) + ("," if len(inputs) == 1 else "")
+    row = ", ".join(f"x{number}" for number in range(len(inputs)))
     lines = [
         f"def {name}(rows, gradient):",
         *(f"    p{number} = param{number}.data" for number in read),
         *(f"    dp{number} = param{number}.grad" for number in summed),
         "    losses = []",
-        f"    for ({row}) in rows:",
+        f"    for ({row}{',' if len(inputs) == 1 else ''}) in rows:",
         "        # forward",
         *(f"        {line}" for line in forward),
         "        # backward",
@@ -284,13 +292,18 @@ def _source(name: str, output: Value, inputs: list, params: tuple) -> str:
         *(f"    param{number}.grad = dp{number}" for number in summed),
         "    return losses",
     ]
-    return "\n".join(lines)
+    # A row's name stands for its forward function: the rows of the table,
+    # and any row outside it that the graph uses.
+    rows = [*ops.PRIMITIVES, *(node._op for node in order if node.parents)]
+    namespace = {"inf": math.inf, "nan": math.nan,
+                 **{row.name: row.forward for row in rows},
+                 **{f"param{number}": param for param, number in param_number.items()}}
+    return "\n".join(lines), namespace
 
 
 # --- the compiled function ---------------------------------------------------------
 
 _serial_numbers = itertools.count(1)
-_GLOBALS = {"inf": math.inf, "nan": math.nan, **{row.name: row.forward for row in ops.PRIMITIVES}}
 
 
 def _require_grad(action):
@@ -326,8 +339,8 @@ class CompiledFunction:
 
         The same as ``[self(*row, gradient=gradient) for row in rows]``,
         bit for bit, and faster: parameters are read, and gradients stored,
-        once for all rows. ``gradient=1 / len(rows)`` accumulates the
-        gradient of the mean loss.
+        once for all rows (so a row that raises stores none). ``gradient=1 /
+        len(rows)`` accumulates the gradient of the mean loss.
         """
         _require_grad("run a compiled function")
         rows = [[_as_float(x, "a compiled function's input") for x in row] for row in rows]
@@ -355,14 +368,12 @@ class CompiledFunction:
         # NOTE: only an identifier reaches the source: no user text can be code.
         if not name.isidentifier() or keyword.iskeyword(name):
             name = "compiled"
-        source = _source(name, output, nodes, self.params)
+        source, namespace = _emit(name, output, nodes, self.params)
         filename = f"<chainrule-compiled {name} #{next(_serial_numbers)}>"
         scope = {}
         # NOTE: builtins.compile, since this module's `compile` is ours. The
-        # function lands in `scope`, so its name never hides a row's.
-        exec(builtins.compile(source, filename, "exec"),
-             {**_GLOBALS, **{f"param{number}": p for number, p in enumerate(self.params)}},
-             scope)
+        # function lands in `scope`, so its name never hides a global.
+        exec(builtins.compile(source, filename, "exec"), namespace, scope)
         replay = scope[name]
         linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
         weakref.finalize(replay, linecache.cache.pop, filename, None)
@@ -377,12 +388,14 @@ def compile(f: Callable, params: Iterable[Value]) -> CompiledFunction:
     The result, called with numbers as ``step(*inputs, gradient=1.0)``,
     returns the loss as a float and adds ``gradient · ∂loss/∂p`` to each
     ``p.grad`` — exactly ``loss = f(*inputs); loss.backward(gradient)`` —
-    by replaying code traced at the first call. ``gradient=1 / n`` per
-    example gives the gradient of a mean over ``n`` examples::
+    by replaying code traced at the first call. ``step.map(rows)`` does it
+    for each row of inputs; with ``gradient=1 / len(rows)`` the gradients
+    are those of the mean loss::
 
         step = compile(lambda x, y: hinge(model([x]), y), model.parameters())
         model.zero_grad()
-        total = sum(step(x, y, gradient=1 / n) for x, y in batch)
+        losses = step.map(batch, gradient=1 / len(batch))  # rows (x, y)
+        optimizer.step()
 
     See the module docstring for what a trace can and cannot capture.
     """
