@@ -75,7 +75,7 @@ import weakref
 from collections.abc import Callable, Iterable
 
 from . import ops
-from .value import Value, _as_float, constant, is_grad_enabled, topological_order
+from .value import Value, _as_float, _as_values, constant, is_grad_enabled, topological_order
 
 # --- printing float expressions as Python -------------------------------------
 
@@ -399,12 +399,8 @@ def compile(f: Callable, params: Iterable[Value]) -> CompiledFunction:
 
     See the module docstring for what a trace can and cannot capture.
     """
-    params = tuple(params)
+    params = tuple(_as_values(params, "compile() params"))
     for position, param in enumerate(params):
-        if not isinstance(param, Value):
-            raise TypeError(
-                f"compile() params must be Values, got {type(param).__name__} "
-                f"at position {position}")
         if param.parents:
             raise ValueError(
                 f"compile() params must be leaves (Values no op made), but the "

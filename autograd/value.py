@@ -62,6 +62,16 @@ def _as_float(data, what):
         f"{what} must be an int or float, got {type(data).__name__}: {data!r}")
 
 
+def _as_values(items, what) -> list:
+    """``items`` as a list, each a Value: else TypeError naming the position."""
+    items = list(items)
+    for position, item in enumerate(items):
+        if not isinstance(item, Value):
+            raise TypeError(
+                f"{what} must be Values, got {type(item).__name__} at position {position}")
+    return items
+
+
 class Value:
     """A scalar that remembers how it was computed.
 
