@@ -33,7 +33,7 @@ of inputs in turn and returns the losses. Parameters' ``grad`` accumulate,
 as leaves do in ``backward()``, so optimizers work unchanged; each call
 reads the parameters' current ``data``. The emitted code does the same float
 operations in the same order as ``Value.backward``, so losses and gradients
-are bit-for-bit the eager ones.
+are bit-for-bit the eager ones (up to the sign of a zero gradient).
 
 How: the first call runs ``f`` on Values (the *trace*) and prints the graph
 it recorded as one Python function, one line per node, which later calls
@@ -221,7 +221,7 @@ def _backward(order: list, value_of: dict, params: set) -> tuple:
     gradient: ``partial · gradient`` of each node that uses it, in the order
     eager ``backward()`` adds them.
     """
-    # A node's gradient matters if it reaches_a_param on to a parameter through
+    # A node's gradient matters if it flows on to a parameter through
     # partials that are not a literal 0.
     # NOTE: skipping a 0 partial (sign, step) differs from eager only for an
     # infinite or NaN gradient (eager adds 0 · inf = NaN) and in the sign of
@@ -247,6 +247,8 @@ def _backward(order: list, value_of: dict, params: set) -> tuple:
             # of +), shares that node's variable instead of copying it.
             gradient = first
         else:
+            # NOTE: eager starts at 0.0 and adds the first term: the same
+            # but for the sign of a zero.
             gradient = Expression(f"d{value_of[node].text}")
             lines.append(f"{gradient.text} = {first.text}")
             lines += [f"{gradient.text} += {term.text}" for term in rest]
@@ -277,13 +279,13 @@ def _emit(name: str, output: Value, inputs: list, params: tuple) -> tuple:
     summed = [number for param, number in param_number.items() if param in terms]
     backward += [f"dp{number} += {term.text}"
                  for param, number in param_number.items() for term in terms.get(param, ())]
-    row = ", ".join(f"x{number}" for number in range(len(inputs)))
+    inputs_of_a_row = ", ".join(f"x{number}" for number in range(len(inputs)))
     lines = [
         f"def {name}(rows, gradient):",
         *(f"    p{number} = param{number}.data" for number in read),
         *(f"    dp{number} = param{number}.grad" for number in summed),
         "    losses = []",
-        f"    for ({row}{',' if len(inputs) == 1 else ''}) in rows:",
+        f"    for ({inputs_of_a_row}{',' if len(inputs) == 1 else ''}) in rows:",
         "        # forward",
         *(f"        {line}" for line in forward),
         "        # backward",
@@ -294,9 +296,9 @@ def _emit(name: str, output: Value, inputs: list, params: tuple) -> tuple:
     ]
     # A row's name stands for its forward function: the rows of the table,
     # and any row outside it that the graph uses.
-    rows = [*ops.PRIMITIVES, *(node._op for node in order if node.parents)]
+    table = [*ops.PRIMITIVES, *(node._op for node in order if node.parents)]
     namespace = {"inf": math.inf, "nan": math.nan,
-                 **{row.name: row.forward for row in rows},
+                 **{row.name: row.forward for row in table},
                  **{f"param{number}": param for param, number in param_number.items()}}
     return "\n".join(lines), namespace
 
