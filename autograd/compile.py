@@ -377,6 +377,8 @@ class CompiledFunction:
         # function lands in `scope`, so its name never hides a global.
         exec(builtins.compile(source, filename, "exec"), namespace, scope)
         replay = scope[name]
+        # Tracebacks read the lines through linecache (no mtime: never stale),
+        # until the function is gone.
         linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
         weakref.finalize(replay, linecache.cache.pop, filename, None)
         self._replays[len(inputs)] = replay
