@@ -12,9 +12,14 @@ also a function here (``autograd.exp(x)`` works on a Value or a number).
 ``draw`` and ``backward_steps`` picture the graph; they import the optional
 graphviz package only when they render, so ``import autograd`` needs nothing
 beyond the standard library.
+
+``autograd.compile`` turns a training step into straight-line Python. It
+shares its name with a builtin, so it is left out of ``__all__``: ``from
+autograd import *`` never hides the builtin; import it by name.
 """
 
 from . import ops
+from .compile import compile as compile
 from .draw import draw
 from .functional import grad, gradients, hessian, jvp, value_and_grad
 from .gradcheck import GradcheckError, gradcheck

@@ -21,6 +21,7 @@ from contextvars import ContextVar
 from .value import (
     Value,
     _as_float,
+    _as_values,
     _undefined_derivative,
     constant,
     enable_grad,
@@ -47,12 +48,7 @@ def gradients(output, inputs: Sequence[Value], create_graph: bool = False) -> li
     ``create_graph=True`` each gradient is a Value whose own graph can be
     differentiated again. An input ``output`` does not depend on gets 0.
     """
-    inputs = list(inputs)
-    for position, node in enumerate(inputs):
-        if not isinstance(node, Value):
-            raise TypeError(
-                f"gradients() inputs must be Values, got {type(node).__name__} "
-                f"at position {position}")
+    inputs = _as_values(inputs, "gradients() inputs")
     found = {}
     if isinstance(output, Value):
         found[output] = 1.0

@@ -166,17 +166,20 @@ sub = Primitive("sub", "-", 2, operator.sub,
                 lambda out, a, b: (1.0, -1.0), "{0} - {1}")
 mul = Primitive("mul", "*", 2, operator.mul,
                 lambda out, a, b: (b, a), "{0} * {1}")
+# NOTE: div, pow and power print as calls of their forward functions, not as
+# Python's / and **, so compiled code raises the same named errors as eager
+# code (and a negative base to a fractional power raises, not turns complex).
 div = Primitive("div", "/", 2, _divide,
-                lambda out, a, b: (1.0 / b, -out / b), "{0} / {1}")
+                lambda out, a, b: (1.0 / b, -out / b), "div({0}, {1})")
 # NOTE: `x ** 2` and `x ** y` are two rows. With a number exponent (pow) the
 # exponent is a constant and any base is allowed; with a Value exponent
 # (power) both are differentiated, and d/dy needs log(base), so base > 0.
 pow = Primitive("pow", "**", 2, _pow_constant,
                 lambda out, a, b: (float(b) * a ** (float(b) - 1.0), 0.0),
-                "{0} ** {1}")
+                "pow({0}, {1})")
 power = Primitive("power", "**", 2, _pow_variable,
                   lambda out, a, b: (b * a ** (b - 1.0), out * log(a)),
-                  "{0} ** {1}")
+                  "power({0}, {1})")
 neg = Primitive("neg", "-", 1, operator.neg,
                 lambda out, a: (-1.0,), "-{0}")
 

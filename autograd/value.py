@@ -72,6 +72,16 @@ def _as_float(data, what):
         f"{what} must be an int or float, got {type(data).__name__}: {data!r}")
 
 
+def _as_values(items, what) -> list:
+    """``items`` as a list, each a Value: else TypeError naming the position."""
+    items = list(items)
+    for position, item in enumerate(items):
+        if not isinstance(item, Value):
+            raise TypeError(
+                f"{what} must be Values, got {type(item).__name__} at position {position}")
+    return items
+
+
 class Value:
     """A scalar that remembers how it was computed.
 
@@ -309,15 +319,23 @@ def _data(x):
 
 
 def apply(op, *operands):
-    """``op`` applied to operands: a float for numbers, a Value otherwise."""
+    """``op`` applied to operands: a Value if any operand is a Value, else a float.
+
+    Another operand type may take over by defining ``apply_primitive(op,
+    *operands)``: ``autograd.compile`` evaluates rows' partials on symbolic
+    expressions this way, to print them as code.
+    """
     if len(operands) != op.arity:
         raise TypeError(
             f"{op.name}() takes {op.arity} argument(s), got {len(operands)}")
-    if not any(isinstance(x, Value) for x in operands):
-        return op.forward(*(_as_float(x, f"{op.name}() input") for x in operands))
-    nodes = tuple(x if isinstance(x, Value) else constant(_as_float(x, f"{op.name}() input"))
-                  for x in operands)
-    return _record(op, op.forward(*(node.data for node in nodes)), nodes)
+    if any(isinstance(x, Value) for x in operands):
+        nodes = tuple(x if isinstance(x, Value) else constant(_as_float(x, f"{op.name}() input"))
+                      for x in operands)
+        return _record(op, op.forward(*(node.data for node in nodes)), nodes)
+    for x in operands:
+        if type(x) not in _FAST_NUMBERS and hasattr(x, "apply_primitive"):
+            return x.apply_primitive(op, *operands)
+    return op.forward(*(_as_float(x, f"{op.name}() input") for x in operands))
 
 
 def _unary(op, node):

@@ -45,7 +45,8 @@ def test_every_binary_and_unary_row_is_reachable_by_its_operator():
     for row in ops.PRIMITIVES:
         if row in ops.FUNCTIONS:
             continue
-        syntax = ast.parse(row.code.format("a", "b"), mode="eval").body
+        written = f"a {row.label} b" if row.arity == 2 else f"{row.label}a"
+        syntax = ast.parse(written, mode="eval").body
         table = BINARY_OPERATORS if isinstance(syntax, ast.BinOp) else UNARY_OPERATORS
         assert type(syntax.op) in table, row.name
 
