@@ -33,6 +33,11 @@ except ImportError as error:
 class FallbackDigraph(graphviz.Digraph):
     """``graphviz.Digraph`` whose ``pipe`` and ``render`` work without ``dot``."""
 
+    def __repr__(self):
+        # NOTE: the same for the same graph (no memory address), so a saved
+        # notebook's plain-text fallback changes only when the drawing does.
+        return f"<{type(self).__name__} of {len(self.body)} DOT statements>"
+
     def pipe(self, format=None, renderer=None, formatter=None, neato_no_op=None,
              quiet=False, *, engine=None, encoding=None):
         """As ``graphviz.Digraph.pipe``: bytes, or ``str`` given an ``encoding``."""

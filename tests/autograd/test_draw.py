@@ -183,3 +183,10 @@ def test_the_readme_drawing_example_runs_and_prints_what_it_says(wasm_only, tmp_
     assert capsys.readouterr().out.strip() == promised
     assert sorted(os.listdir(tmp_path)) == ["neuron", "neuron.svg", "steps.html"]
     assert "tanh" in svg_texts((tmp_path / "neuron.svg").read_bytes())
+
+
+def test_repr_is_the_same_for_the_same_graph():
+    x = Value(2.0, label="x")
+    first, second = draw(x * x), draw(x * x)
+    assert repr(first) == repr(second) == f"<FallbackDigraph of {len(first.body)} DOT statements>"
+    assert "0x" not in repr(first)

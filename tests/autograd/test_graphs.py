@@ -57,7 +57,10 @@ def smooth(program, point, eps=1e-6):
             moved[i] += dx
             with no_grad():
                 return run(program, [Value(x) for x in moved]).data
-        here, right, left = at(0.0), at(eps), at(-eps)
+        try:
+            here, right, left = at(0.0), at(eps), at(-eps)
+        except (ValueError, ZeroDivisionError, OverflowError):
+            return False  # at the edge of a domain (sqrt of 0, say)
         forward, backward = (right - here) / eps, (here - left) / eps
         if abs(forward - backward) > 1e-3 * (1 + abs(forward)):
             return False
