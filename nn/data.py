@@ -21,6 +21,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import statistics
 from importlib import resources
 
 from ._arguments import checked_int, checked_number, generator
@@ -95,6 +96,17 @@ def load_iris():
         X.append([float(value) for value in measurements])
         y.append(IRIS_CLASSES.index(species))
     return X, y
+
+
+def standardize(X):
+    """The rows with every column shifted to mean 0 and scaled to standard
+    deviation 1, so that features measured on different scales can share
+    one learning rate. A constant column is only shifted."""
+    columns = list(zip(*X))
+    means = [statistics.fmean(column) for column in columns]
+    spreads = [statistics.pstdev(column) or 1.0 for column in columns]
+    return [[(value - mean) / spread for value, mean, spread in zip(row, means, spreads)]
+            for row in X]
 
 
 def batches(X, y, batch_size: int | None = None, shuffle: bool = True, seed=None) -> list:

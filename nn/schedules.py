@@ -82,5 +82,3 @@ class CosineDecay:
         done = min(step, self.total_steps) / self.total_steps
         return self.end + (self.start - self.end) * (1.0 + math.cos(math.pi * done)) / 2.0
 
-
-SCHEDULES = [Constant, LinearDecay, StepDecay, CosineDecay]
