@@ -128,7 +128,10 @@ class Module:
         if received != self.nin:
             raise ValueError(
                 f"{type(self).__name__} expects {self.nin} inputs, received {received}")
-        outputs = self.forward(inputs)
+        # NOTE: numbers become leaves once, here, so that all the neurons of the
+        # first layer share them; otherwise every product w * x would make a
+        # constant node of its own (3,200 extra nodes in micrograd's demo step).
+        outputs = self.forward([x if isinstance(x, Value) else Value(x) for x in inputs])
         if isinstance(outputs, list) and len(outputs) == 1:
             return outputs[0]
         return outputs

@@ -96,12 +96,14 @@ def _cyclic_collector_paused():
 
 
 def loss_and_gradients(model, inputs, targets, loss, l2: float = 0.0):
-    """Backpropagation for one batch: ``(loss value, predictions)``.
+    """Backpropagation for one batch: ``(loss value, predictions)``, plain numbers.
 
     Builds the graph of ``mean(loss(model(x), target)) + l2 * Σ p²`` and,
     if its value is finite, calls ``backward()`` so every parameter's
     ``grad`` holds d(loss)/dp (parameters must start at 0: zero_grad first).
-    This is the one function a faster engine would replace.
+    The predictions come back as floats (a list of floats per example for
+    several outputs), so the graph is freed on return. This is the one
+    function a faster engine would replace.
     """
     with _cyclic_collector_paused():
         predictions = [model(x) for x in inputs]
@@ -110,7 +112,13 @@ def loss_and_gradients(model, inputs, targets, loss, l2: float = 0.0):
             objective = objective + l2_penalty(model.parameters(), l2)
         if math.isfinite(objective.data):
             objective.backward()
-        return objective.data, predictions
+        return objective.data, [_numbers(prediction) for prediction in predictions]
+
+
+def _numbers(prediction):
+    if isinstance(prediction, list):
+        return [float(output) for output in prediction]
+    return float(prediction)
 
 
 def _count_correct(predict, predictions, targets):
