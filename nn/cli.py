@@ -82,24 +82,22 @@ def _hidden_sizes(text):
     return sizes
 
 
-def _positive_int(text):
-    try:
-        number = int(text)
-    except ValueError:
-        number = 0
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
-    return number
+def _checked(convert, valid, expected):
+    """An argparse ``type``: ``convert`` the text, then insist on ``valid``."""
+    def parse(text):
+        try:
+            value = convert(text)
+        except ValueError:
+            value = None
+        if value is None or not valid(value):
+            raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}")
+        return value
+    return parse
 
 
-def _learning_rate(text):
-    try:
-        number = float(text)
-    except ValueError:
-        number = math.nan
-    if not (math.isfinite(number) and number > 0):
-        raise argparse.ArgumentTypeError(f"expected a number > 0, got {text!r}")
-    return number
+_positive_int = _checked(int, lambda number: number >= 1, "a whole number >= 1")
+_learning_rate = _checked(float, lambda number: math.isfinite(number) and number > 0,
+                          "a number > 0")
 
 
 def add_train_command(subcommands):

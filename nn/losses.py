@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from numbers import Real
+from numbers import Integral, Real
 
 from autograd import Value, exp, log, relu
 
@@ -86,8 +86,7 @@ def _one_prediction(name, prediction):
 
 def _check_real(name, prediction, target):
     _one_prediction(name, prediction)
-    if not _is_real(target) or not math.isfinite(target):
-        raise ValueError(f"{name} needs a finite number as target, got {target!r}")
+    checked_number(f"{name}'s target", target, valid=None)
 
 
 def _check_binary(name, prediction, target):
@@ -107,7 +106,7 @@ def _check_class(name, logits, target):
     if isinstance(logits, (str, bytes)) or not isinstance(logits, Sequence) or not logits:
         raise ValueError(
             f"{name} takes a list of logits (one per class), got {type(logits).__name__}")
-    if not isinstance(target, int) or isinstance(target, bool):
+    if not isinstance(target, Integral) or isinstance(target, bool):
         raise ValueError(f"{name} needs a class index (an int), got {target!r}")
     if not 0 <= target < len(logits):
         raise ValueError(

@@ -105,13 +105,12 @@ class Module:
             raise ValueError(f"a state dict must be a mapping, got {type(state).__name__}")
         named = self.named_parameters()
         expected = [name for name, _ in named]
-        missing = [name for name in expected if name not in state]
-        unexpected = [name for name in state if name not in set(expected)]
-        if missing or unexpected:
-            raise ValueError(
-                f"state dict does not fit {self!r}: "
-                f"{len(missing)} missing (e.g. {missing[:3]}), "
-                f"{len(unexpected)} unexpected (e.g. {unexpected[:3]})")
+        known = set(expected)
+        problems = [f"{len(names)} {kind} (first: {names[:3]})" for kind, names in (
+            ("missing", [name for name in expected if name not in state]),
+            ("unexpected", [name for name in state if name not in known])) if names]
+        if problems:
+            raise ValueError(f"state dict does not fit {self!r}: {', '.join(problems)}")
         values = [checked_number(f"state dict entry {name!r}", state[name], valid=None)
                   for name in expected]
         for (_, parameter), number in zip(named, values):

@@ -151,6 +151,10 @@ def fit(model, X, y, loss, optimizer, epochs: int, batch_size: int | None = None
     predict = predict if predict is not None else getattr(loss, "predict", None)
     rng = generator(seed)
     epoch_batches = batches(X, y, batch_size, seed=rng)  # checks X, y and batch_size
+    try:  # a dry run: a bad row or label anywhere raises here, before any update
+        evaluate(model, X, y, loss, predict)
+    except ArithmeticError as error:
+        raise _stopped("the start", f"the loss could not be computed ({error})") from error
     history = History()
     bar = _progress_bar(epochs * len(epoch_batches), progress)
     try:
@@ -184,24 +188,23 @@ def _step(model, inputs, targets, loss, optimizer, l2, where):
     try:
         loss_value, predictions = loss_and_gradients(model, inputs, targets, loss, l2)
     except ArithmeticError as error:
-        raise FloatingPointError(
-            f"training stopped at {where}: the loss could not be computed ({error}); "
-            f"the model keeps its last finite parameters. Try a smaller learning rate.") from error
+        raise _stopped(where, f"the loss could not be computed ({error})") from error
     if not math.isfinite(loss_value):
-        raise FloatingPointError(
-            f"training stopped at {where}: the loss is {loss_value}; the model keeps its "
-            f"last finite parameters. Try a smaller learning rate.")
+        raise _stopped(where, f"the loss is {loss_value}")
     parameters = model.parameters()
     before = [p.data for p in parameters]
     optimizer.step()
     if not all(math.isfinite(p.data) for p in parameters):
         for parameter, value in zip(parameters, before):
             parameter.data = value
-        raise FloatingPointError(
-            f"training stopped at {where}: the update made a parameter non-finite "
-            f"(loss {loss_value}); the model keeps its last finite parameters. "
-            f"Try a smaller learning rate.")
+        raise _stopped(where, f"the update made a parameter non-finite (loss {loss_value})")
     return loss_value, predictions
+
+
+def _stopped(where, problem):
+    return FloatingPointError(
+        f"training stopped at {where}: {problem}; the model keeps its last finite "
+        f"parameters. Try a smaller learning rate.")
 
 
 def _progress_bar(total, enabled):

@@ -154,12 +154,14 @@ def test_an_update_that_overflows_is_undone():
     (dict(y=[1, -1]), "rows but y has"),
     (dict(X=[[1.0, 2.0, 3.0]] * 10), "expects 2 inputs, received 3"),
     (dict(y=[2] * 10), "label -1 or \\+1"),
+    (dict(y=[1] * 9 + [0]), "label -1 or \\+1"),  # the last row of the last batch
+    (dict(X=[[0.5, 0.5]] * 9 + [[0.5]]), "expects 2 inputs, received 1"),
 ])
 def test_bad_arguments_raise_before_any_update(arguments, message):
     X, y = moons(10)
     model = MLP(2, [3, 1], seed=0)
     before = model.state_dict()
-    call = dict(X=X, y=y, epochs=2, progress=False) | arguments
+    call = dict(X=X, y=y, epochs=2, batch_size=3, progress=False, seed=0) | arguments
     with pytest.raises(ValueError, match=message):
         fit(model, loss=losses.hinge, optimizer=optim.SGD(model.parameters(), lr=0.1), **call)
     assert model.state_dict() == before
