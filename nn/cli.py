@@ -159,7 +159,11 @@ def run_train(args) -> int:
     print(f"final loss {loss:.4f}, accuracy {accuracy:.1%} on the {len(X)} training examples")
     _write_plots(args, model, X, y, task, history)
     if args.save is not None:
-        model.save(args.save)
+        try:
+            model.save(args.save)
+        except OSError as error:
+            print(f"chainrule train: error: cannot save the model: {error}", file=sys.stderr)
+            return 1
         print(f"saved the model to {args.save}")
     return 0
 

@@ -73,8 +73,11 @@ class Optimizer:
 
     def state_dict(self) -> dict:
         """Hyperparameters and per-parameter state (by position), JSON-safe."""
+        settings = {name: getattr(self, name) for name in self.hyperparameters}
         return {
-            "hyperparameters": {name: getattr(self, name) for name in self.hyperparameters},
+            # JSON has no tuples: betas (0.9, 0.999) is stored as a list
+            "hyperparameters": {name: list(value) if isinstance(value, tuple) else value
+                                for name, value in settings.items()},
             "state": [dict(self.state[p]) for p in self.params],
         }
 
@@ -90,8 +93,7 @@ class Optimizer:
                 f"got {settings!r}")
         if not isinstance(states, list) or len(states) != len(self.params):
             raise ValueError(
-                f"the state dict holds state for {len(states) if isinstance(states, list) else 0}"
-                f" parameters; this optimizer has {len(self.params)}")
+                f"'state' must be a list of one dict per parameter ({len(self.params)})")
         # Validate the hyperparameters by building a twin optimizer from them.
         twin = type(self)(self.params, **settings)
         for index, entry in enumerate(states):
@@ -225,11 +227,6 @@ class Adam(Optimizer):
         step_size = self.lr / (1.0 - beta1 ** step)
         denominator = math.sqrt(exp_avg_sq) / math.sqrt(1.0 - beta2 ** step) + self.eps
         return value - step_size * exp_avg / denominator
-
-    def state_dict(self) -> dict:
-        state = super().state_dict()
-        state["hyperparameters"]["betas"] = list(self.betas)  # JSON has no tuples
-        return state
 
 
 class AdamW(Adam):

@@ -55,6 +55,13 @@ def test_divergence_is_reported_with_exit_status_1(tmp_path, capsys):
     assert "training stopped at epoch" in capsys.readouterr().err
 
 
+def test_an_unwritable_save_path_is_reported_with_exit_status_1(tmp_path, capsys):
+    code = cli.main(["train", "--epochs", "1", "--hidden", "2", "--out", str(tmp_path),
+                     "--save", str(tmp_path / "missing" / "model.json")])
+    assert code == 1
+    assert "cannot save the model" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize("options", [
     ["--dataset", "mnist"],
     ["--hidden", "16,x"],
