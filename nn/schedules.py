@@ -70,13 +70,13 @@ class CosineDecay:
     (torch's CosineAnnealingLR without restarts)."""
 
     start: float
+    end: float
     total_steps: int
-    end: float = 0.0
 
     def __post_init__(self):
         checked_number("start", self.start)
-        checked_int("total_steps", self.total_steps)
         checked_number("end", self.end)
+        checked_int("total_steps", self.total_steps)
 
     def __call__(self, step: int) -> float:
         done = min(step, self.total_steps) / self.total_steps

@@ -21,7 +21,7 @@ def test_step_decay_is_torch_step_lr():
 
 
 def test_cosine_decay_from_start_to_end():
-    schedule = CosineDecay(1.0, 10, end=0.2)
+    schedule = CosineDecay(1.0, 0.2, 10)
     assert schedule(0) == 1.0
     assert schedule(5) == pytest.approx(0.6, abs=1e-15)
     assert schedule(10) == pytest.approx(0.2, abs=1e-15) and schedule(50) == schedule(10)
@@ -39,7 +39,7 @@ def test_constant():
     (lambda: LinearDecay(math.inf, 0.1, 10), "start"),
     (lambda: StepDecay(0.1, 2.5), "step_size"),
     (lambda: StepDecay(0.1, 3, gamma=-1.0), "gamma"),
-    (lambda: CosineDecay(1.0, True), "total_steps"),
+    (lambda: CosineDecay(1.0, 0.0, True), "total_steps"),
 ])
 def test_bad_arguments(make, message):
     with pytest.raises(ValueError, match=message):
