@@ -2,6 +2,7 @@
 gradient descent all learn, Iris is learned, History adds up, and a
 diverging run stops cleanly."""
 
+import gc
 import math
 import sys
 
@@ -197,3 +198,26 @@ def test_parameters_are_values_after_training():
     X, y = moons(6)
     fit(model, X, y, losses.hinge, optim.Adam(model.parameters()), epochs=1, progress=False)
     assert all(isinstance(p, Value) and p.op == "" for p in model.parameters())
+
+
+def test_the_cyclic_collector_is_paused_only_during_the_step():
+    seen = []
+    model = MLP(1, [1], seed=0)
+
+    def spy(prediction, target):
+        seen.append(gc.isenabled())
+        return losses.mse(prediction, target)
+
+    fit(model, [[1.0]], [0.5], spy, optim.SGD(model.parameters(), lr=0.1), epochs=1,
+        progress=False)
+    assert seen == [True, False] and gc.isenabled()  # the dry run, then the step
+    with pytest.raises(FloatingPointError):
+        fit(model, [[1.0]], [0.5], lambda p, t: p * math.nan,
+            optim.SGD(model.parameters(), lr=0.1), epochs=1, progress=False)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        loss_and_gradients(model, [[1.0]], [0.5], losses.mse)
+        assert not gc.isenabled()  # a collector the user turned off stays off
+    finally:
+        gc.enable()
