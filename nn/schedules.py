@@ -28,10 +28,9 @@ class Constant:
 
 
 @dataclass(frozen=True)
-class LinearDecay:
-    """From ``start`` at step 0 straight down to ``end`` at ``total_steps``,
-    then ``end``. micrograd's demo is ``LinearDecay(1.0, 0.1, 100)``:
-    ``lr = 1.0 - 0.9 * step / 100``."""
+class _Decay:
+    """From ``start`` at step 0 to ``end`` at ``total_steps``, then ``end``;
+    a subclass gives the shape."""
 
     start: float
     end: float
@@ -42,9 +41,26 @@ class LinearDecay:
         checked_number("end", self.end)
         checked_int("total_steps", self.total_steps)
 
+    def _steps_done(self, step: int) -> int:
+        return min(step, self.total_steps)
+
+
+class LinearDecay(_Decay):
+    """Straight down from ``start`` to ``end`` over ``total_steps``. micrograd's
+    demo is ``LinearDecay(1.0, 0.1, 100)``: ``lr = 1.0 - 0.9 * step / 100``,
+    computed in that order, so the rates are the same to the last bit."""
+
     def __call__(self, step: int) -> float:
-        done = min(step, self.total_steps) / self.total_steps
-        return self.start - (self.start - self.end) * done
+        return self.start - (self.start - self.end) * self._steps_done(step) / self.total_steps
+
+
+class CosineDecay(_Decay):
+    """Half a cosine from ``start`` to ``end`` over ``total_steps`` (torch's
+    CosineAnnealingLR without restarts)."""
+
+    def __call__(self, step: int) -> float:
+        angle = math.pi * self._steps_done(step) / self.total_steps
+        return self.end + (self.start - self.end) * (1.0 + math.cos(angle)) / 2.0
 
 
 @dataclass(frozen=True)
@@ -62,23 +78,3 @@ class StepDecay:
 
     def __call__(self, step: int) -> float:
         return self.lr * self.gamma ** (step // self.step_size)
-
-
-@dataclass(frozen=True)
-class CosineDecay:
-    """Half a cosine from ``start`` to ``end`` over ``total_steps``, then ``end``
-    (torch's CosineAnnealingLR without restarts)."""
-
-    start: float
-    end: float
-    total_steps: int
-
-    def __post_init__(self):
-        checked_number("start", self.start)
-        checked_number("end", self.end)
-        checked_int("total_steps", self.total_steps)
-
-    def __call__(self, step: int) -> float:
-        done = min(step, self.total_steps) / self.total_steps
-        return self.end + (self.start - self.end) * (1.0 + math.cos(math.pi * done)) / 2.0
-
