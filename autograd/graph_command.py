@@ -15,10 +15,8 @@ gradient, and with ``--out`` writes the drawing, chosen by extension:
 Files are written atomically. Exit status: 0 on success, 2 for a refused
 formula or argument, 1 when the drawing cannot be made.
 
-``add_subcommand(subparsers)`` registers the command on another parser's
-subparsers (``set_defaults(handler=run)``); ``main(argv)`` is a standalone
-``chainrule`` parser with only this command:
-``python -m autograd.graph_command graph "x * x" x=3``.
+``add_subcommand(subparsers)`` registers the command on the ``chainrule``
+parser's subparsers (:mod:`nn.cli`), with ``set_defaults(run=run)``.
 """
 
 from __future__ import annotations
@@ -56,7 +54,7 @@ def add_subcommand(subparsers) -> argparse.ArgumentParser:
                         help="direction of the drawing (default: LR, left to right)")
     parser.add_argument("--max-nodes", type=int, default=500,
                         help="refuse to draw a graph of more values than this (default: 500)")
-    parser.set_defaults(handler=run)
+    parser.set_defaults(run=run)
     return parser
 
 
@@ -130,15 +128,3 @@ def _write_drawing(output, extension, args):
     graph = draw(output, **options)
     data = graph.source.encode("utf-8") if extension == ".dot" else graph.pipe(extension[1:])
     write_atomic(args.out, data)
-
-
-def main(argv=None) -> int:
-    """A ``chainrule`` parser with only the ``graph`` command."""
-    parser = argparse.ArgumentParser(prog="chainrule")
-    add_subcommand(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
-    return args.handler(args)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

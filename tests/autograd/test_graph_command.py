@@ -8,6 +8,7 @@ import sys
 import pytest
 
 from autograd import Value, graph_command
+from nn.cli import main
 from tests.autograd.svg import svg_texts
 
 NEURON = ["graph", "tanh(w*x + b)", "x=1", "w=-2", "b=0.5"]
@@ -21,7 +22,7 @@ def expected_gradients():
 
 
 def test_prints_the_value_and_each_gradient(capsys):
-    assert graph_command.main(NEURON) == 0
+    assert main(NEURON) == 0
     value, dx, dw, db = expected_gradients()
     assert capsys.readouterr().out.splitlines() == [
         f"value = {value!r}", f"d/dx = {dx!r}", f"d/dw = {dw!r}", f"d/db = {db!r}"]
@@ -29,7 +30,7 @@ def test_prints_the_value_and_each_gradient(capsys):
 
 def test_writes_svg(wasm_only, tmp_path, capsys):
     target = tmp_path / "graph.svg"
-    assert graph_command.main([*NEURON, "--out", str(target)]) == 0
+    assert main([*NEURON, "--out", str(target)]) == 0
     texts = svg_texts(target.read_bytes())
     for text in ("x", "w", "b", "tanh", "+", "*", "data -2.0000", "grad 1.0000"):
         assert text in texts
@@ -39,7 +40,7 @@ def test_writes_svg(wasm_only, tmp_path, capsys):
 
 def test_writes_the_step_by_step_html(wasm_only, tmp_path):
     target = tmp_path / "steps.html"
-    assert graph_command.main([*NEURON, "--out", str(target)]) == 0
+    assert main([*NEURON, "--out", str(target)]) == 0
     page = target.read_text(encoding="utf-8")
     assert page.count('<figure class="frame"') == 3  # tanh, +, *
     assert 'type="range"' in page
@@ -47,13 +48,13 @@ def test_writes_the_step_by_step_html(wasm_only, tmp_path):
 
 def test_writes_dot(wasm_only, tmp_path):
     target = tmp_path / "graph.dot"
-    assert graph_command.main([*NEURON, "--rankdir", "TB", "--out", str(target)]) == 0
+    assert main([*NEURON, "--rankdir", "TB", "--out", str(target)]) == 0
     source = target.read_text(encoding="utf-8")
     assert source.startswith("digraph") and "rankdir=TB" in source and 'label="tanh"' in source
 
 
 def test_png_needs_the_system_graphviz(wasm_only, tmp_path, capsys):
-    assert graph_command.main([*NEURON, "--out", str(tmp_path / "graph.png")]) == 2
+    assert main([*NEURON, "--out", str(tmp_path / "graph.png")]) == 2
     error = capsys.readouterr().err
     assert "PNG needs the system Graphviz" in error and ".svg" in error and ".html" in error
     assert os.listdir(tmp_path) == []
@@ -61,7 +62,7 @@ def test_png_needs_the_system_graphviz(wasm_only, tmp_path, capsys):
 
 def test_png_with_the_system_graphviz(fake_dot, tmp_path):
     target = tmp_path / "graph.png"
-    assert graph_command.main([*NEURON, "--out", str(target)]) == 0
+    assert main([*NEURON, "--out", str(target)]) == 0
     assert target.read_bytes().startswith(b"args: -Kdot -Tpng\ndigraph")
 
 
@@ -79,20 +80,20 @@ def test_png_with_the_system_graphviz(fake_dot, tmp_path):
     (["graph", "sqrt(x)", "x=0"], "derivative of sqrt() is undefined"),
 ])
 def test_refusals_exit_2_with_a_clear_message(arguments, message, capsys):
-    assert graph_command.main(arguments) == 2
+    assert main(arguments) == 2
     captured = capsys.readouterr()
     assert message in captured.err and captured.out == ""
 
 
 def test_max_nodes_refuses_large_drawings(wasm_only, tmp_path, capsys):
     target = tmp_path / "graph.svg"
-    assert graph_command.main([*NEURON, "--max-nodes", "3", "--out", str(target)]) == 2
+    assert main([*NEURON, "--max-nodes", "3", "--out", str(target)]) == 2
     assert "more than max_nodes=3" in capsys.readouterr().err
     assert not target.exists()
 
 
 def test_without_any_graphviz_it_says_which_extra(no_backend, tmp_path, capsys):
-    assert graph_command.main([*NEURON, "--out", str(tmp_path / "graph.svg")]) == 1
+    assert main([*NEURON, "--out", str(tmp_path / "graph.svg")]) == 1
     assert 'pip install "chainrule[draw]"' in capsys.readouterr().err
 
 
@@ -102,14 +103,14 @@ def test_add_subcommand_registers_graph_on_another_parser(capsys):
     subparsers.add_parser("train")
     graph_command.add_subcommand(subparsers)
     args = parser.parse_args(["graph", "x * x", "x=3"])
-    assert args.handler is graph_command.run
-    assert args.handler(args) == 0
+    assert args.run is graph_command.run
+    assert args.run(args) == 0
     assert "d/dx = 6.0" in capsys.readouterr().out
 
 
 def test_runs_as_a_module():
     finished = subprocess.run(
-        [sys.executable, "-m", "autograd.graph_command", "graph", "x * y", "x=3", "y=-2"],
+        [sys.executable, "-m", "nn", "graph", "x * y", "x=3", "y=-2"],
         capture_output=True, text=True)
     assert finished.returncode == 0, finished.stderr
     assert finished.stdout.splitlines() == ["value = -6.0", "d/dx = -2.0", "d/dy = 3.0"]

@@ -1,0 +1,215 @@
+"""The ``chainrule`` command (also ``python -m nn``).
+
+    chainrule train [options]    train an MLP; by default micrograd's demo
+    chainrule graph FORMULA NAME=NUMBER... [--out FILE]
+                                 differentiate a formula, print its gradients,
+                                 draw its graph (see autograd.graph_command)
+
+``chainrule`` alone prints this help. Each subcommand is one section below:
+an ``add_<name>_command(subcommands)`` function declares its options and
+sets ``run`` to the function that does the work (it returns the exit
+status). To add a subcommand, write its section and list its ``add_…``
+function in ``COMMANDS``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import math
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from autograd.graph_command import add_subcommand as add_graph_command
+
+from . import data, losses, optim
+from .modules import ACTIVATIONS, MLP
+from .schedules import LinearDecay
+from .training import evaluate, fit
+
+# --- train ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Task:
+    """A data set and how to learn it: the loss and the number of outputs."""
+
+    load: Callable  # seed -> (X, y)
+    loss: losses.Loss
+    outputs: int
+
+
+def _signs(X, y):
+    """Labels 0/1 as -1/+1, for the hinge loss."""
+    return X, [2 * label - 1 for label in y]
+
+
+def _standardized(X, y):
+    """Features on the unit scale of moons, so the same learning rates work."""
+    return data.standardize(X), y
+
+
+TASKS = {
+    "moons": Task(lambda seed: _signs(*data.make_moons(100, noise=0.1, seed=seed)),
+                  losses.hinge, 1),
+    "circles": Task(lambda seed: _signs(*data.make_circles(100, noise=0.05, seed=seed)),
+                    losses.hinge, 1),
+    "blobs": Task(lambda seed: _standardized(*data.make_blobs(100, centers=3, seed=seed)),
+                  losses.cross_entropy, 3),
+    "iris": Task(lambda seed: _standardized(*data.load_iris()), losses.cross_entropy, 3),
+}
+
+# name -> (make the optimizer from parameters and a learning rate, default rate)
+OPTIMIZER_CHOICES = {
+    "sgd": (lambda params, lr: optim.SGD(params, lr=lr), 1.0),
+    "momentum": (lambda params, lr: optim.SGD(params, lr=lr, momentum=0.9), 0.1),
+    "rmsprop": (lambda params, lr: optim.RMSprop(params, lr=lr), 0.01),
+    "adam": (lambda params, lr: optim.Adam(params, lr=lr), 0.05),
+}
+
+L2_STRENGTH = 1e-4
+DEFAULT_SEED = 1337  # micrograd's; with it the default recipe reaches 100% accuracy
+
+
+def _hidden_sizes(text):
+    """``"16,16"`` -> [16, 16]; ``""`` -> [] (no hidden layer)."""
+    if not text.strip():
+        return []
+    try:
+        sizes = [int(part) for part in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected layer sizes separated by commas, like 16,16; got {text!r}") from None
+    if not all(1 <= size <= 1024 for size in sizes):
+        raise argparse.ArgumentTypeError(f"each layer size must be from 1 to 1024, got {text!r}")
+    return sizes
+
+
+def _checked(convert, valid, expected):
+    """An argparse ``type``: ``convert`` the text, then insist on ``valid``."""
+    def parse(text):
+        try:
+            value = convert(text)
+        except ValueError:
+            value = None
+        if value is None or not valid(value):
+            raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}")
+        return value
+    return parse
+
+
+_positive_int = _checked(int, lambda number: number >= 1, "a whole number >= 1")
+_learning_rate = _checked(float, lambda number: math.isfinite(number) and number > 0,
+                          "a number > 0")
+
+
+def add_train_command(subcommands):
+    parser = subcommands.add_parser(
+        "train", help="train an MLP (default: micrograd's moons demo)",
+        description="Train an MLP and report its loss and accuracy. The defaults are "
+                    "micrograd's demo: 100 moons, MLP 2-16-16-1 relu, hinge loss + 1e-4 L2, "
+                    "SGD with the learning rate decaying linearly from 1.0 to 0.1, "
+                    "100 full-batch steps. The rate always decays from --lr to --lr/10.")
+    parser.add_argument("--dataset", choices=list(TASKS), default="moons",
+                        help="moons and circles: hinge loss, 1 output; blobs and iris: "
+                             "cross-entropy, 3 outputs (default: moons)")
+    parser.add_argument("--hidden", type=_hidden_sizes, default="16,16", metavar="SIZES",
+                        help="hidden layer sizes separated by commas, \"\" for none "
+                             "(default: 16,16)")
+    parser.add_argument("--activation", choices=[name for name in ACTIVATIONS if name],
+                        default="relu", help="activation of the hidden layers (default: relu)")
+    parser.add_argument("--optimizer", choices=list(OPTIMIZER_CHOICES), default="sgd",
+                        help="momentum is SGD with momentum 0.9 (default: sgd)")
+    parser.add_argument("--lr", type=_learning_rate, default=None,
+                        help="starting learning rate (default: 1.0 for sgd, 0.1 for momentum, "
+                             "0.01 for rmsprop, 0.05 for adam)")
+    parser.add_argument("--batch-size", type=_positive_int, default=None, metavar="N",
+                        help="examples per update: 1 is stochastic gradient descent, "
+                             "a few is mini-batch (default: all, batch gradient descent)")
+    parser.add_argument("--epochs", type=_positive_int, default=100, metavar="N",
+                        help="passes over the data (default: 100)")
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED,
+                        help=f"seeds the data, the initial weights and the shuffling "
+                             f"(default: {DEFAULT_SEED})")
+    parser.add_argument("--out", type=Path, default=Path("."), metavar="DIR",
+                        help="folder for the PNG plots, which need matplotlib (default: .)")
+    parser.add_argument("--save", type=Path, default=None, metavar="MODEL.json",
+                        help="write the trained model to this JSON file")
+    parser.set_defaults(run=run_train)
+
+
+def run_train(args) -> int:
+    task = TASKS[args.dataset]
+    X, y = task.load(args.seed)
+    model = MLP(len(X[0]), [*args.hidden, task.outputs], activation=args.activation,
+                seed=args.seed)
+    make_optimizer, default_lr = OPTIMIZER_CHOICES[args.optimizer]
+    lr = args.lr if args.lr is not None else default_lr
+    optimizer = make_optimizer(model.parameters(), lr)
+    batch_size = min(args.batch_size or len(X), len(X))
+    total_steps = args.epochs * math.ceil(len(X) / batch_size)
+    print(f"{args.dataset}: {len(X)} examples; {model}; {task.loss.__name__} loss + "
+          f"{L2_STRENGTH:g} L2; {args.optimizer} lr {lr:g} -> {lr / 10:g}; "
+          f"{batch_size} examples per update, {total_steps} updates")
+    try:
+        history = fit(model, X, y, task.loss, optimizer, args.epochs, args.batch_size,
+                      lr_schedule=LinearDecay(lr, lr / 10, total_steps), seed=args.seed,
+                      l2=L2_STRENGTH)
+    except FloatingPointError as error:
+        print(f"chainrule train: error: {error}", file=sys.stderr)
+        return 1
+    loss, accuracy = evaluate(model, X, y, task.loss)
+    print(f"final loss {loss:.4f}, accuracy {accuracy:.1%} on the {len(X)} training examples")
+    _write_plots(args, model, X, y, task, history)
+    if args.save is not None:
+        try:
+            model.save(args.save)
+        except OSError as error:
+            print(f"chainrule train: error: cannot save the model: {error}", file=sys.stderr)
+            return 1
+        print(f"saved the model to {args.save}")
+    return 0
+
+
+def _write_plots(args, model, X, y, task, history):
+    if importlib.util.find_spec("matplotlib") is None:
+        print("matplotlib is not installed: no plots (pip install \"chainrule[demo]\")")
+        return
+    from .plots import plot_decision_boundary, plot_history
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    written = [args.out / f"{args.dataset}_loss.png"]
+    plot_history(history, written[-1], title=f"{args.dataset}: training")
+    if len(X[0]) == 2:
+        written.append(args.out / f"{args.dataset}_decision_boundary.png")
+        plot_decision_boundary(model, X, y, task.loss.predict, written[-1],
+                               title=f"{args.dataset}: decision boundary")
+    print("wrote " + ", ".join(map(str, written)))
+
+
+# --- the command ------------------------------------------------------------------
+
+COMMANDS = [add_train_command, add_graph_command]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``chainrule`` parser, one subparser per entry of ``COMMANDS``."""
+    parser = argparse.ArgumentParser(
+        prog="chainrule",
+        description="chainrule: backpropagation and gradient descent, one scalar at a time.")
+    subcommands = parser.add_subparsers(title="commands", metavar="COMMAND")
+    for add_command in COMMANDS:
+        add_command(subcommands)
+    return parser
+
+
+def main(argv=None) -> int:
+    """Run the command line ``argv`` (default: ``sys.argv[1:]``); returns the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "run"):
+        parser.print_help()
+        return 0
+    return args.run(args)

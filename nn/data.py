@@ -1,0 +1,132 @@
+"""Data sets and batches: the three kinds of gradient descent.
+
+Every data set is a pair ``(X, y)``: ``X`` a list of rows (lists of floats),
+``y`` a list of labels, class indices ``0 … k-1``. The generators are
+seeded (see :mod:`nn._arguments`) and need nothing outside the standard library.
+
+:func:`batches` splits the rows for one epoch, and its ``batch_size`` is the
+only difference between the three kinds of gradient descent:
+
+=======================  ==============  =================================
+kind                     ``batch_size``  one update uses
+=======================  ==============  =================================
+stochastic (SGD)         ``1``           one example
+mini-batch               ``2 … n-1``     a few examples
+batch (full batch)       ``None``        every example
+=======================  ==============  =================================
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import statistics
+from importlib import resources
+
+from ._arguments import checked_int, checked_number, generator
+
+IRIS_FEATURES = ["sepal length (cm)", "sepal width (cm)", "petal length (cm)",
+                 "petal width (cm)"]
+IRIS_CLASSES = ["setosa", "versicolor", "virginica"]
+
+
+def _angles(count, stop):
+    """``count`` angles evenly spaced from 0 to ``stop``, both ends included."""
+    if count == 1:
+        return [0.0]
+    return [stop * index / (count - 1) for index in range(count)]
+
+
+def _noisy_and_shuffled(points, labels, noise, rng):
+    rows = [[x + rng.gauss(0.0, noise), y + rng.gauss(0.0, noise)] for x, y in points]
+    order = list(range(len(rows)))
+    rng.shuffle(order)
+    return [rows[i] for i in order], [labels[i] for i in order]
+
+
+def make_moons(n: int = 100, noise: float = 0.1, seed=None):
+    """Two interleaving half circles (class 0 above, class 1 below), each
+    point moved by Gaussian noise of standard deviation ``noise``."""
+    checked_int("n", n)
+    noise = checked_number("noise", noise)
+    rng = generator(seed)
+    upper, lower = n // 2, n - n // 2
+    points = [(math.cos(t), math.sin(t)) for t in _angles(upper, math.pi)]
+    points += [(1.0 - math.cos(t), 0.5 - math.sin(t)) for t in _angles(lower, math.pi)]
+    return _noisy_and_shuffled(points, [0] * upper + [1] * lower, noise, rng)
+
+
+def make_circles(n: int = 100, noise: float = 0.05, factor: float = 0.5, seed=None):
+    """A circle of radius 1 (class 0) around one of radius ``factor`` (class 1)."""
+    checked_int("n", n)
+    noise = checked_number("noise", noise)
+    checked_number("factor", factor, lambda value: 0.0 < value < 1.0, "in (0, 1)")
+    rng = generator(seed)
+    outer, inner = n // 2, n - n // 2
+    # Angles stop short of 2π so the first and last point do not coincide.
+    points = [(math.cos(t), math.sin(t))
+              for t in _angles(outer + 1, 2 * math.pi)[:outer]]
+    points += [(factor * math.cos(t), factor * math.sin(t))
+               for t in _angles(inner + 1, 2 * math.pi)[:inner]]
+    return _noisy_and_shuffled(points, [0] * outer + [1] * inner, noise, rng)
+
+
+def make_blobs(n: int = 100, centers: int = 3, seed=None, std: float = 1.0):
+    """Gaussian blobs in the plane, one class per centre; ``centers`` random
+    centres in the square [-10, 10]², the rows shared as evenly as possible."""
+    checked_int("n", n)
+    checked_int("centers", centers)
+    std = checked_number("std", std)
+    rng = generator(seed)
+    middles = [(rng.uniform(-10.0, 10.0), rng.uniform(-10.0, 10.0)) for _ in range(centers)]
+    labels = [index % centers for index in range(n)]
+    return _noisy_and_shuffled([middles[label] for label in labels], labels, std, rng)
+
+
+def load_iris():
+    """Fisher's Iris data (1936, public domain): 150 flowers, 4 measurements
+    (``IRIS_FEATURES``), 3 species (``IRIS_CLASSES``), 50 of each; the values
+    of scikit-learn's copy, which follows Fisher's paper."""
+    text = resources.files("nn").joinpath("datasets/iris.csv").read_text(encoding="utf-8")
+    reader = csv.reader(io.StringIO(text))
+    next(reader)  # the header
+    X, y = [], []
+    for *measurements, species in reader:
+        X.append([float(value) for value in measurements])
+        y.append(IRIS_CLASSES.index(species))
+    return X, y
+
+
+def standardize(X):
+    """The rows with every column shifted to mean 0 and scaled to standard
+    deviation 1, so that features measured on different scales can share
+    one learning rate. A constant column is only shifted."""
+    columns = list(zip(*X))
+    means = [statistics.fmean(column) for column in columns]
+    spreads = [statistics.pstdev(column) or 1.0 for column in columns]
+    return [[(value - mean) / spread for value, mean, spread in zip(row, means, spreads)]
+            for row in X]
+
+
+def batches(X, y, batch_size: int | None = None, shuffle: bool = True, seed=None) -> list:
+    """One epoch's batches: a list of ``(X_batch, y_batch)`` that together
+    hold every row exactly once.
+
+    ``batch_size=None`` (or any size >= the number of rows) gives one batch
+    of everything; the last batch may be smaller than the others. With
+    ``shuffle`` the rows are taken in a random order drawn from ``seed``.
+    """
+    if len(X) != len(y):
+        raise ValueError(f"X has {len(X)} rows but y has {len(y)} labels")
+    if not X:
+        raise ValueError("no data: X and y are empty")
+    if batch_size is None:
+        batch_size = len(X)
+    checked_int("batch_size", batch_size)
+    order = list(range(len(X)))
+    if shuffle:
+        generator(seed).shuffle(order)
+    return [([X[i] for i in order[start:start + batch_size]],
+             [y[i] for i in order[start:start + batch_size]])
+            for start in range(0, len(order), batch_size)]

@@ -1,0 +1,243 @@
+"""Optimizers: gradient descent, the step after backpropagation.
+
+``loss.backward()`` fills every parameter's ``grad`` (backpropagation);
+``optimizer.step()`` then moves every parameter against it (gradient
+descent). Plain SGD is the rule ``p := p - lr * p.grad``; the others change
+how far and in which direction each parameter moves, using a little memory
+per parameter (``optimizer.state[p]``).
+
+The names, defaults and update rules are those of ``torch.optim`` (its
+documented algorithms, one parameter group, no ``maximize``), so a
+parameter updated by both on the same gradients ends at the same value.
+
+Contract of every :class:`Optimizer` subclass:
+
+* ``__init__`` validates each hyperparameter and raises ``ValueError``
+  naming it and its value;
+* ``_update(value, grad, state)`` is the whole update rule for one
+  parameter: it returns the new value and keeps its memory in ``state``
+  (a dict of floats, empty before the first step);
+* hyperparameters are attributes (``optimizer.lr = 0.1`` is how a
+  learning-rate schedule sets them).
+
+``OPTIMIZERS`` lists every optimizer, so one generic test covers each.
+"""
+
+from __future__ import annotations
+
+import math
+
+from autograd import Value
+
+from ._arguments import checked_number
+
+
+def _fraction(value):
+    return 0.0 <= value <= 1.0
+
+
+def _beta(value):
+    return 0.0 <= value < 1.0
+
+
+class Optimizer:
+    """Holds the parameters, their per-parameter ``state`` and the hyperparameters."""
+
+    hyperparameters: tuple[str, ...] = ()
+
+    def __init__(self, params):
+        self.params = list(params)
+        if not self.params:
+            raise ValueError(f"{type(self).__name__} got an empty parameter list")
+        for index, parameter in enumerate(self.params):
+            if not isinstance(parameter, Value):
+                raise TypeError(
+                    f"{type(self).__name__} optimizes Values; parameter {index} is "
+                    f"{type(parameter).__name__}")
+        if len(set(self.params)) != len(self.params):
+            raise ValueError(f"{type(self).__name__} got the same parameter twice")
+        self.state: dict[Value, dict[str, float]] = {p: {} for p in self.params}
+
+    def zero_grad(self) -> None:
+        """Set every parameter's gradient to 0 before the next backward()."""
+        for parameter in self.params:
+            parameter.grad = 0.0
+
+    def step(self) -> None:
+        """One update of every parameter from its current ``grad``."""
+        for parameter in self.params:
+            parameter.data = self._update(parameter.data, parameter.grad, self.state[parameter])
+
+    def _update(self, value: float, grad: float, state: dict) -> float:
+        raise NotImplementedError
+
+    def state_dict(self) -> dict:
+        """Hyperparameters and per-parameter state (by position), JSON-safe."""
+        settings = {name: getattr(self, name) for name in self.hyperparameters}
+        return {
+            # JSON has no tuples: betas (0.9, 0.999) is stored as a list
+            "hyperparameters": {name: list(value) if isinstance(value, tuple) else value
+                                for name, value in settings.items()},
+            "state": [dict(self.state[p]) for p in self.params],
+        }
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        """Restore what :meth:`state_dict` returned; checked fully before anything changes."""
+        if not isinstance(state_dict, dict) or set(state_dict) != {"hyperparameters", "state"}:
+            raise ValueError(
+                "an optimizer state dict is a dict with keys 'hyperparameters' and 'state'")
+        settings, states = state_dict["hyperparameters"], state_dict["state"]
+        if not isinstance(settings, dict) or set(settings) != set(self.hyperparameters):
+            raise ValueError(
+                f"{type(self).__name__} hyperparameters are {list(self.hyperparameters)}, "
+                f"got {settings!r}")
+        if not isinstance(states, list) or len(states) != len(self.params):
+            raise ValueError(
+                f"'state' must be a list of one dict per parameter ({len(self.params)})")
+        # Validate the hyperparameters by building a twin optimizer from them.
+        twin = type(self)(self.params, **settings)
+        for index, entry in enumerate(states):
+            if not isinstance(entry, dict):
+                raise ValueError(f"state of parameter {index} must be a dict, got {entry!r}")
+        checked_states = [
+            {key: checked_number(f"state[{index}][{key!r}]", number, valid=None)
+             for key, number in entry.items()}
+            for index, entry in enumerate(states)]
+        for name in self.hyperparameters:
+            setattr(self, name, getattr(twin, name))
+        self.state = dict(zip(self.params, checked_states))
+
+    def __repr__(self):
+        settings = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.hyperparameters)
+        return f"{type(self).__name__}({len(self.params)} parameters, {settings})"
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent, optionally with momentum (torch.optim.SGD).
+
+    ``g = grad + weight_decay * p``; with momentum,
+    ``b = g`` on the first step and ``b = momentum * b + (1 - dampening) * g``
+    after, and ``g = g + momentum * b`` (Nesterov) or ``g = b``;
+    then ``p := p - lr * g``.
+    """
+
+    hyperparameters = ("lr", "momentum", "dampening", "weight_decay", "nesterov")
+
+    def __init__(self, params, lr: float, momentum: float = 0.0, dampening: float = 0.0,
+                 weight_decay: float = 0.0, nesterov: bool = False):
+        super().__init__(params)
+        self.lr = checked_number("lr", lr)
+        self.momentum = checked_number("momentum", momentum)
+        self.dampening = checked_number("dampening", dampening, _fraction, "in [0, 1]")
+        self.weight_decay = checked_number("weight_decay", weight_decay)
+        self.nesterov = bool(nesterov)
+        if self.nesterov and (self.momentum == 0.0 or self.dampening != 0.0):
+            raise ValueError(
+                f"nesterov=True needs momentum > 0 and dampening == 0, got "
+                f"momentum={momentum!r}, dampening={dampening!r}")
+
+    def _update(self, value, grad, state):
+        if self.weight_decay:
+            grad = grad + self.weight_decay * value
+        if self.momentum:
+            buffer = state.get("momentum_buffer")
+            buffer = grad if buffer is None else (
+                self.momentum * buffer + (1.0 - self.dampening) * grad)
+            state["momentum_buffer"] = buffer
+            grad = grad + self.momentum * buffer if self.nesterov else buffer
+        return value - self.lr * grad
+
+
+class RMSprop(Optimizer):
+    """Divide each step by a running root mean square of the gradient (torch.optim.RMSprop).
+
+    ``s = alpha * s + (1 - alpha) * g²``; centered also tracks the mean
+    gradient ``m`` and uses ``s - m²``; ``d = sqrt(...) + eps``; then
+    ``p := p - lr * g / d``, or with momentum ``b = momentum * b + g / d``
+    and ``p := p - lr * b``.
+    """
+
+    hyperparameters = ("lr", "alpha", "eps", "weight_decay", "momentum", "centered")
+
+    def __init__(self, params, lr: float = 0.01, alpha: float = 0.99, eps: float = 1e-8,
+                 weight_decay: float = 0.0, momentum: float = 0.0, centered: bool = False):
+        super().__init__(params)
+        self.lr = checked_number("lr", lr)
+        self.alpha = checked_number("alpha", alpha, _fraction, "in [0, 1]")
+        self.eps = checked_number("eps", eps)
+        self.weight_decay = checked_number("weight_decay", weight_decay)
+        self.momentum = checked_number("momentum", momentum)
+        self.centered = bool(centered)
+
+    def _update(self, value, grad, state):
+        if self.weight_decay:
+            grad = grad + self.weight_decay * value
+        square_avg = self.alpha * state.get("square_avg", 0.0) + (1.0 - self.alpha) * grad * grad
+        state["square_avg"] = square_avg
+        if self.centered:
+            grad_avg = state.get("grad_avg", 0.0)
+            grad_avg = grad_avg + (1.0 - self.alpha) * (grad - grad_avg)
+            state["grad_avg"] = grad_avg
+            # NOTE: s >= m² holds exactly, but rounding can leave it a hair
+            # below 0 when the gradient is nearly constant; clip so sqrt() works.
+            denominator = math.sqrt(max(square_avg - grad_avg * grad_avg, 0.0)) + self.eps
+        else:
+            denominator = math.sqrt(square_avg) + self.eps
+        if self.momentum:
+            buffer = self.momentum * state.get("momentum_buffer", 0.0) + grad / denominator
+            state["momentum_buffer"] = buffer
+            return value - self.lr * buffer
+        return value - self.lr * grad / denominator
+
+
+class Adam(Optimizer):
+    """Adaptive moment estimation (torch.optim.Adam).
+
+    ``m = β₁ m + (1 - β₁) g``, ``v = β₂ v + (1 - β₂) g²``, both bias-corrected
+    by ``1 - βᵗ`` at step t; ``p := p - lr * m̂ / (sqrt(v̂) + eps)``. Weight
+    decay is added to the gradient (L2); :class:`AdamW` decouples it.
+    """
+
+    hyperparameters = ("lr", "betas", "eps", "weight_decay")
+    decoupled_weight_decay = False
+
+    def __init__(self, params, lr: float = 0.001, betas: tuple[float, float] = (0.9, 0.999),
+                 eps: float = 1e-8, weight_decay: float = 0.0):
+        super().__init__(params)
+        self.lr = checked_number("lr", lr)
+        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+            raise ValueError(f"betas must be a pair (beta1, beta2), got {betas!r}")
+        self.betas = (checked_number("betas[0]", betas[0], _beta, "in [0, 1)"),
+                      checked_number("betas[1]", betas[1], _beta, "in [0, 1)"))
+        self.eps = checked_number("eps", eps)
+        self.weight_decay = checked_number("weight_decay", weight_decay)
+
+    def _update(self, value, grad, state):
+        beta1, beta2 = self.betas
+        step = state.get("step", 0.0) + 1.0
+        state["step"] = step
+        if self.weight_decay and self.decoupled_weight_decay:
+            value = value * (1.0 - self.lr * self.weight_decay)
+        elif self.weight_decay:
+            grad = grad + self.weight_decay * value
+        exp_avg = state.get("exp_avg", 0.0)
+        exp_avg = exp_avg + (1.0 - beta1) * (grad - exp_avg)
+        exp_avg_sq = beta2 * state.get("exp_avg_sq", 0.0) + (1.0 - beta2) * grad * grad
+        state["exp_avg"], state["exp_avg_sq"] = exp_avg, exp_avg_sq
+        step_size = self.lr / (1.0 - beta1 ** step)
+        denominator = math.sqrt(exp_avg_sq) / math.sqrt(1.0 - beta2 ** step) + self.eps
+        return value - step_size * exp_avg / denominator
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (torch.optim.AdamW):
+    ``p := p * (1 - lr * weight_decay)`` before the Adam step."""
+
+    decoupled_weight_decay = True
+
+    def __init__(self, params, lr: float = 0.001, betas: tuple[float, float] = (0.9, 0.999),
+                 eps: float = 1e-8, weight_decay: float = 0.01):
+        super().__init__(params, lr, betas, eps, weight_decay)
+
+
+OPTIMIZERS = [SGD, RMSprop, Adam, AdamW]

@@ -1,0 +1,133 @@
+"""Save and load an MLP as JSON: its architecture and its parameters.
+
+The file (UTF-8 JSON, never pickle)::
+
+    {"format": "chainrule.mlp", "version": 1,
+     "architecture": {"nin": 2, "nouts": [16, 16, 1],
+                      "activation": "relu", "output_activation": null},
+     "parameters": {"layer0.neuron0.w0": 0.123, …, "layer2.neuron0.b": 0.0}}
+
+Guarantees:
+
+* :func:`save` is atomic: it writes a temporary file in the same folder,
+  flushes it to disk and renames it over the target, so an interrupted save
+  leaves the old file whole (and no temporary file behind).
+* :func:`load` trusts nothing in the file: size, JSON syntax, every key,
+  type, number and the size of the network are checked, and the model is
+  built completely before it is returned. Anything wrong raises
+  ``ValueError`` naming the file and the problem.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from pathlib import Path
+
+from ._arguments import checked_int
+from .modules import ACTIVATIONS, MLP
+
+FORMAT = "chainrule.mlp"
+VERSION = 1
+
+# Limits against hostile files: far above any network this engine can train.
+MAX_FILE_BYTES = 64 * 2**20
+MAX_LAYERS = 64
+MAX_WIDTH = 4096
+MAX_PARAMETERS = 1_000_000
+
+
+def save(model: MLP, path) -> None:
+    """Write ``model`` to ``path`` as JSON, atomically (see the module docstring)."""
+    if not isinstance(model, MLP):
+        raise TypeError(f"save() writes an MLP, got {type(model).__name__}")
+    document = {"format": FORMAT, "version": VERSION,
+                "architecture": model.architecture(), "parameters": model.state_dict()}
+    try:
+        text = json.dumps(document, indent=1, allow_nan=False)
+    except ValueError:
+        raise ValueError(
+            "the model has a non-finite parameter (inf or nan) and cannot be saved") from None
+    path = Path(path)
+    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    try:
+        with open(temporary, "x", encoding="utf-8") as file:
+            file.write(text)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+def load(path) -> MLP:
+    """A new MLP from a file written by :func:`save`; ``ValueError`` if the file is bad."""
+    path = Path(path)
+
+    def bad(problem):
+        return ValueError(f"{path} is not a valid chainrule model file: {problem}")
+
+    with open(path, "rb") as file:
+        raw = file.read(MAX_FILE_BYTES + 1)
+    if len(raw) > MAX_FILE_BYTES:
+        raise bad(f"it is larger than {MAX_FILE_BYTES} bytes")
+    try:
+        document = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant,
+                              object_pairs_hook=_reject_duplicate_keys)
+    except (UnicodeDecodeError, ValueError, RecursionError) as error:
+        raise bad(f"it is not complete, valid JSON ({error})") from None
+    if not isinstance(document, dict):
+        raise bad("the top level must be a JSON object")
+    expected_keys = {"format", "version", "architecture", "parameters"}
+    if set(document) != expected_keys:
+        raise bad(f"the top level must have exactly the keys {sorted(expected_keys)}, "
+                  f"got {sorted(document)}")
+    if document["format"] != FORMAT:
+        raise bad(f"format is {document['format']!r}, expected {FORMAT!r}")
+    if document["version"] != VERSION or isinstance(document["version"], bool):
+        raise bad(f"version {document['version']!r} cannot be read; this chainrule reads "
+                  f"version {VERSION}")
+    try:
+        architecture = _checked_architecture(document["architecture"])
+        model = MLP(**architecture)
+        model.load_state_dict(document["parameters"])
+    except ValueError as error:
+        raise bad(str(error)) from None
+    return model
+
+
+def _reject_constant(name):
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+def _reject_duplicate_keys(pairs):
+    keys = [key for key, _ in pairs]
+    duplicates = sorted({key for key in keys if keys.count(key) > 1})
+    if duplicates:
+        raise ValueError(f"duplicate keys {duplicates}")
+    return dict(pairs)
+
+
+def _checked_architecture(architecture):
+    """The architecture as MLP arguments, checked against the limits above."""
+    keys = {"nin", "nouts", "activation", "output_activation"}
+    if not isinstance(architecture, dict) or set(architecture) != keys:
+        raise ValueError(f"architecture must be an object with exactly the keys {sorted(keys)}")
+    nouts = architecture["nouts"]
+    if not isinstance(nouts, list) or not 1 <= len(nouts) <= MAX_LAYERS:
+        raise ValueError(f"nouts must be a list of 1 to {MAX_LAYERS} layer sizes")
+    sizes = [checked_int("nin", architecture["nin"], maximum=MAX_WIDTH)]
+    sizes += [checked_int("each layer size", nout, maximum=MAX_WIDTH) for nout in nouts]
+    parameter_count = sum((fan_in + 1) * fan_out for fan_in, fan_out in zip(sizes, sizes[1:]))
+    if parameter_count > MAX_PARAMETERS:
+        raise ValueError(
+            f"the network would have {parameter_count:,} parameters; the limit is "
+            f"{MAX_PARAMETERS:,}")
+    for key in ("activation", "output_activation"):
+        if architecture[key] not in list(ACTIVATIONS):  # a list: the value may be unhashable
+            raise ValueError(
+                f"{key} must be one of {list(ACTIVATIONS)}, got {architecture[key]!r}")
+    return architecture
+

@@ -1,0 +1,232 @@
+"""The training loop: backpropagation, then gradient descent, once per batch.
+
+One step of :func:`fit`, for each batch of each epoch:
+
+1. ``optimizer.zero_grad()``: ``backward()`` adds into the parameters'
+   ``grad``, so last step's gradients are cleared first;
+2. :func:`loss_and_gradients`: the forward pass over the batch, the mean
+   loss (plus any L2 penalty), then ``loss.backward()`` —
+   **backpropagation** fills every ``p.grad`` with d(loss)/dp;
+3. ``optimizer.step()`` — **gradient descent** moves every parameter
+   against its gradient (SGD: ``p := p - lr * p.grad``).
+
+So the three kinds of gradient descent differ only by ``batch_size``
+(see :mod:`nn.data`): 1 is stochastic, ``None`` is batch, in between is
+mini-batch.
+
+Guarantees: arguments are checked before the first update; a loss that is
+not finite (or an update that would make a parameter non-finite) stops
+training with ``FloatingPointError`` naming the step, and the model keeps
+the last parameters that were finite.
+"""
+
+from __future__ import annotations
+
+import gc
+import math
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from autograd import no_grad
+
+from ._arguments import checked_int, checked_number, generator
+from .data import batches
+from .losses import l2_penalty, mean_loss
+
+
+@dataclass
+class History:
+    """What happened while training, ready to plot, e.g.
+    ``plt.plot(history.examples_seen, history.step_loss)``.
+
+    Per step (one update each): ``step_loss`` (the objective minimised: mean
+    loss plus L2 penalty), ``step_accuracy`` (fraction of the batch
+    classified correctly, or None without a ``predict`` rule), ``step_lr``
+    and ``examples_seen`` (examples used so far, this step's included).
+    Per epoch: ``epoch_loss`` (the step losses averaged by batch size) and
+    ``epoch_accuracy`` (over all the epoch's examples).
+    """
+
+    step_loss: list = field(default_factory=list)
+    step_accuracy: list = field(default_factory=list)
+    step_lr: list = field(default_factory=list)
+    examples_seen: list = field(default_factory=list)
+    epoch_loss: list = field(default_factory=list)
+    epoch_accuracy: list = field(default_factory=list)
+    # running totals of the epoch in progress
+    _loss_sum: float = field(default=0.0, repr=False, compare=False)
+    _correct: int = field(default=0, repr=False, compare=False)
+    _examples: int = field(default=0, repr=False, compare=False)
+
+    @property
+    def steps(self) -> int:
+        """How many updates were made."""
+        return len(self.step_loss)
+
+    def record_step(self, loss: float, correct: int | None, size: int, lr) -> None:
+        """One update: its loss, how many of its ``size`` examples were right, its rate."""
+        self.step_loss.append(loss)
+        self.step_accuracy.append(None if correct is None else correct / size)
+        self.step_lr.append(lr)
+        self.examples_seen.append(size + (self.examples_seen[-1] if self.examples_seen else 0))
+        self._loss_sum += loss * size
+        self._correct += correct or 0
+        self._examples += size
+
+    def record_epoch(self, measured_accuracy: bool) -> None:
+        """Close an epoch: average the steps recorded since the last one."""
+        self.epoch_loss.append(self._loss_sum / self._examples)
+        self.epoch_accuracy.append(self._correct / self._examples if measured_accuracy else None)
+        self._loss_sum, self._correct, self._examples = 0.0, 0, 0
+
+
+@contextmanager
+def _cyclic_collector_paused():
+    # NOTE: autograd graphs hold no reference cycles, so reference counting
+    # frees each one the moment its loss is dropped. Left running, Python's
+    # cyclic collector would re-walk the live graph (tens of thousands of
+    # nodes) many times per step for nothing: measured, a quarter to a half of
+    # the time of micrograd's demo step. It is paused for the whole process,
+    # only while one step's graph is built and backpropagated.
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def loss_and_gradients(model, inputs, targets, loss, l2: float = 0.0):
+    """Backpropagation for one batch: ``(loss value, predictions)``, plain numbers.
+
+    Builds the graph of ``mean(loss(model(x), target)) + l2 * Σ p²`` and,
+    if its value is finite, calls ``backward()`` so every parameter's
+    ``grad`` holds d(loss)/dp (parameters must start at 0: zero_grad first).
+    The predictions come back as floats (a list of floats per example for
+    several outputs), so the graph is freed on return. This is the one
+    function a faster engine would replace.
+    """
+    with _cyclic_collector_paused():
+        predictions = [model(x) for x in inputs]
+        objective = mean_loss(loss, predictions, targets)
+        if l2:
+            objective = objective + l2_penalty(model.parameters(), l2)
+        if math.isfinite(objective.data):
+            objective.backward()
+        return objective.data, [_numbers(prediction) for prediction in predictions]
+
+
+def _numbers(prediction):
+    if isinstance(prediction, list):
+        return [float(output) for output in prediction]
+    return float(prediction)
+
+
+def _count_correct(predict, predictions, targets):
+    return sum(predict(prediction) == target for prediction, target in zip(predictions, targets))
+
+
+def fit(model, X, y, loss, optimizer, epochs: int, batch_size: int | None = None,
+        lr_schedule=None, progress: bool = True, seed=None, *, l2: float = 0.0,
+        predict=None) -> History:
+    """Train ``model`` on ``(X, y)``: one update per batch, ``epochs`` times over the data.
+
+    ``loss(prediction, target)`` is a per-example loss (e.g.
+    ``nn.losses.hinge``); a batch's loss is its mean, plus
+    ``l2 * Σ p²`` over the model's parameters when ``l2 > 0`` (micrograd's
+    demo: ``l2=1e-4``). ``batch_size`` picks the kind of gradient descent
+    (1 stochastic, ``None`` batch, between: mini-batch); rows are shuffled
+    each epoch from ``seed``. ``lr_schedule(step)``, if given, sets
+    ``optimizer.lr`` before each update (see :mod:`nn.schedules`).
+
+    Accuracy is the fraction of examples with ``predict(prediction) ==
+    target``; ``predict`` defaults to the loss's own rule (``loss.predict``:
+    sign for hinge, > 0.5 for binary cross-entropy, argmax for
+    cross-entropy). Without one (mse) accuracy is recorded as None.
+
+    ``progress`` shows a tqdm bar (epoch, loss, accuracy) when tqdm is
+    installed. Returns a :class:`History`.
+    """
+    checked_int("epochs", epochs)
+    l2 = checked_number("l2", l2)
+    predict = predict if predict is not None else getattr(loss, "predict", None)
+    rng = generator(seed)
+    epoch_batches = batches(X, y, batch_size, seed=rng)  # checks X, y and batch_size
+    try:  # a dry run: a bad row or label anywhere raises here, before any update
+        evaluate(model, X, y, loss, predict)
+    except ArithmeticError as error:
+        raise _stopped("the start", f"the loss could not be computed ({error})") from error
+    history = History()
+    bar = _progress_bar(epochs * len(epoch_batches), progress)
+    try:
+        for epoch in range(1, epochs + 1):
+            if epoch > 1:
+                epoch_batches = batches(X, y, batch_size, seed=rng)
+            for inputs, targets in epoch_batches:
+                if lr_schedule is not None:
+                    optimizer.lr = lr_schedule(history.steps)
+                loss_value, predictions = _step(model, inputs, targets, loss, optimizer, l2,
+                                                where=f"epoch {epoch}, step {history.steps + 1}")
+                correct = _count_correct(predict, predictions, targets) if predict else None
+                history.record_step(loss_value, correct, len(targets),
+                                    getattr(optimizer, "lr", None))
+                if bar is not None:
+                    accuracy = history.step_accuracy[-1]
+                    bar.set_postfix({"epoch": f"{epoch}/{epochs}", "loss": f"{loss_value:.4f}",
+                                     "accuracy": "-" if accuracy is None else f"{accuracy:.0%}"},
+                                    refresh=False)
+                    bar.update()
+            history.record_epoch(measured_accuracy=predict is not None)
+    finally:
+        if bar is not None:
+            bar.close()
+    return history
+
+
+def _step(model, inputs, targets, loss, optimizer, l2, where):
+    """zero_grad, backpropagation, gradient descent; or FloatingPointError, model untouched."""
+    optimizer.zero_grad()
+    try:
+        loss_value, predictions = loss_and_gradients(model, inputs, targets, loss, l2)
+    except ArithmeticError as error:
+        raise _stopped(where, f"the loss could not be computed ({error})") from error
+    if not math.isfinite(loss_value):
+        raise _stopped(where, f"the loss is {loss_value}")
+    parameters = model.parameters()
+    before = [p.data for p in parameters]
+    optimizer.step()
+    if not all(math.isfinite(p.data) for p in parameters):
+        for parameter, value in zip(parameters, before):
+            parameter.data = value
+        raise _stopped(where, f"the update made a parameter non-finite (loss {loss_value})")
+    return loss_value, predictions
+
+
+def _stopped(where, problem):
+    return FloatingPointError(
+        f"training stopped at {where}: {problem}; the model keeps its last finite "
+        f"parameters. Try a smaller learning rate.")
+
+
+def _progress_bar(total, enabled):
+    """A tqdm bar (tqdm.auto: a widget in notebooks), or None when off or not installed."""
+    if not enabled:
+        return None
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:
+        return None
+    return tqdm(total=total, unit="step", dynamic_ncols=True)
+
+
+def evaluate(model, X, y, loss, predict=None):
+    """``(mean loss, accuracy)`` of ``model`` on ``(X, y)``, without recording a graph.
+
+    ``predict`` as in :func:`fit`; accuracy is None without one.
+    """
+    predict = predict if predict is not None else getattr(loss, "predict", None)
+    with no_grad():
+        predictions = [model(x) for x in X]
+        mean = float(mean_loss(loss, predictions, y))
+    return mean, (_count_correct(predict, predictions, y) / len(y) if predict else None)

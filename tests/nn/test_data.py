@@ -1,0 +1,127 @@
+"""Data sets (shapes, geometry, seeds, Iris's known statistics) and batches."""
+
+import math
+import random
+import statistics
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from nn.data import (
+    IRIS_CLASSES,
+    IRIS_FEATURES,
+    batches,
+    load_iris,
+    make_blobs,
+    make_circles,
+    make_moons,
+    standardize,
+)
+
+
+def test_moons_without_noise_lie_on_two_half_circles():
+    X, y = make_moons(51, noise=0.0, seed=0)
+    assert len(X) == 51 and y.count(0) == 25 and y.count(1) == 26
+    for (a, b), label in zip(X, y):
+        if label == 0:  # upper: centre (0, 0), radius 1
+            assert math.hypot(a, b) == pytest.approx(1.0) and b >= -1e-12
+        else:  # lower: centre (1, 0.5), radius 1
+            assert math.hypot(a - 1, b - 0.5) == pytest.approx(1.0) and b <= 0.5 + 1e-12
+
+
+def test_circles_without_noise_have_radius_one_and_factor():
+    X, y = make_circles(40, noise=0.0, factor=0.3, seed=0)
+    radii = {label: sorted({round(math.hypot(a, b), 9) for (a, b), lab in zip(X, y)
+                            if lab == label}) for label in (0, 1)}
+    assert radii == {0: [1.0], 1: [0.3]}
+    assert len({(round(a, 9), round(b, 9)) for a, b in X}) == 40  # no point twice
+
+
+def test_blobs_share_rows_evenly_around_their_centres():
+    X, y = make_blobs(10, centers=3, seed=0, std=0.0)
+    assert [y.count(label) for label in range(3)] == [4, 3, 3]
+    centres = {label: {tuple(row) for row, lab in zip(X, y) if lab == label} for label in range(3)}
+    assert all(len(points) == 1 for points in centres.values())
+    assert all(-10 <= c <= 10 for points in centres.values() for point in points for c in point)
+    X, y = make_blobs(3000, centers=2, seed=1, std=2.0)
+    first = [row[0] for row, label in zip(X, y) if label == 0]
+    assert statistics.stdev(first) == pytest.approx(2.0, rel=0.08)
+
+
+@pytest.mark.parametrize("make", [make_moons, make_circles, make_blobs])
+def test_generators_are_seeded_and_leave_global_random_alone(make):
+    state = random.getstate()
+    assert make(30, seed=3) == make(30, seed=3)
+    assert make(30, seed=3) != make(30, seed=4)
+    assert random.getstate() == state
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: make_moons(0), "n must be an int >= 1"),
+    (lambda: make_moons(10, noise=-0.1), "noise"),
+    (lambda: make_circles(10, factor=1.0), "factor"),
+    (lambda: make_blobs(10, centers=0), "centers"),
+    (lambda: make_blobs(10, std=math.nan), "std"),
+])
+def test_bad_generator_arguments(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
+
+
+def test_iris_has_fishers_known_statistics():
+    X, y = load_iris()
+    assert len(X) == 150 and all(len(row) == 4 for row in X)
+    assert [y.count(label) for label in range(3)] == [50, 50, 50]
+    means = [round(statistics.mean(row[i] for row in X), 3) for i in range(4)]
+    assert means == [5.843, 3.057, 3.758, 1.199]
+    setosa_means = [round(statistics.mean(row[i] for row, label in zip(X, y) if label == 0), 3)
+                    for i in range(4)]
+    assert setosa_means == [5.006, 3.428, 1.462, 0.246]
+    assert X[0] == [5.1, 3.5, 1.4, 0.2] and y[0] == 0
+    assert X[-1] == [5.9, 3.0, 5.1, 1.8] and y[-1] == 2
+    assert len(IRIS_FEATURES) == 4 and IRIS_CLASSES == ["setosa", "versicolor", "virginica"]
+
+
+def test_standardize_gives_mean_zero_and_spread_one():
+    X = standardize([[1.0, 5.0, 7.0], [2.0, 5.0, 9.0], [6.0, 5.0, 11.0]])
+    columns = list(zip(*X))
+    assert [statistics.fmean(c) for c in columns] == pytest.approx([0, 0, 0], abs=1e-15)
+    assert [statistics.pstdev(c) for c in columns] == pytest.approx([1, 0, 1], abs=1e-15)
+    assert [row[2] for row in X] == pytest.approx([-1.5 ** 0.5, 0.0, 1.5 ** 0.5])
+
+
+@settings(max_examples=60, deadline=None)
+@given(rows=st.integers(1, 40), batch_size=st.none() | st.integers(1, 50),
+       shuffle=st.booleans(), seed=st.integers(0, 2**32))
+def test_an_epoch_covers_every_row_exactly_once(rows, batch_size, shuffle, seed):
+    X = [[float(i), -float(i)] for i in range(rows)]
+    y = [i % 3 for i in range(rows)]
+    epoch = batches(X, y, batch_size, shuffle=shuffle, seed=seed)
+    size = rows if batch_size is None else min(batch_size, rows)
+    assert len(epoch) == math.ceil(rows / size)
+    assert all(len(xs) == len(ys) == size for xs, ys in epoch[:-1])
+    assert 1 <= len(epoch[-1][0]) <= size
+    seen = [(tuple(row), label) for xs, ys in epoch for row, label in zip(xs, ys)]
+    assert sorted(seen) == sorted((tuple(row), label) for row, label in zip(X, y))
+    if not shuffle:
+        assert [row for row, _ in seen] == [tuple(row) for row in X]
+
+
+def test_shuffling_is_seeded():
+    X, y = [[float(i)] for i in range(20)], list(range(20))
+    assert batches(X, y, 5, seed=1) == batches(X, y, 5, seed=1)
+    assert batches(X, y, 5, seed=1) != batches(X, y, 5, seed=2)
+
+
+@pytest.mark.parametrize("batch_size", [0, -1, 2.5, True, "4"])
+def test_bad_batch_sizes(batch_size):
+    with pytest.raises(ValueError, match="batch_size"):
+        batches([[1.0]] * 4, [0] * 4, batch_size)
+
+
+def test_empty_or_mismatched_data():
+    with pytest.raises(ValueError, match="no data"):
+        batches([], [], None)
+    with pytest.raises(ValueError, match="3 rows but y has 2 labels"):
+        batches([[1.0]] * 3, [0, 1], 1)

@@ -1,0 +1,153 @@
+"""Save and load: exact round trips, atomic writes, and files that lie."""
+
+import json
+import os
+
+import pytest
+
+import nn
+from nn import MLP, serialization
+
+
+def test_round_trip_is_exact(tmp_path):
+    model = MLP(3, [5, 4, 2], activation="tanh", output_activation="sigmoid", seed=4)
+    path = tmp_path / "model.json"
+    model.save(path)
+    loaded = MLP.load(path)
+    assert loaded.architecture() == model.architecture()
+    assert loaded.state_dict() == model.state_dict()  # floats equal to the last bit
+    inputs = [0.3, -1.2, 2.5]
+    assert [v.data for v in loaded(inputs)] == [v.data for v in model(inputs)]
+    assert loaded is not model and loaded.parameters()[0] is not model.parameters()[0]
+
+
+def test_file_is_readable_json_with_format_and_version(tmp_path):
+    path = tmp_path / "model.json"
+    nn.save(MLP(2, [1], seed=0), path)
+    document = json.loads(path.read_text(encoding="utf-8"))
+    assert document["format"] == "chainrule.mlp" and document["version"] == 1
+    assert document["architecture"] == {"nin": 2, "nouts": [1], "activation": "relu",
+                                        "output_activation": None}
+    assert set(document["parameters"]) == {"layer0.neuron0.w0", "layer0.neuron0.w1",
+                                           "layer0.neuron0.b"}
+    assert nn.load(path).state_dict() == document["parameters"]
+
+
+@pytest.mark.parametrize("failing", ["fsync", "replace"])
+def test_an_interrupted_save_keeps_the_old_file_and_leaves_no_temporary(
+        tmp_path, monkeypatch, failing):
+    path = tmp_path / "model.json"
+    MLP(2, [3, 1], seed=1).save(path)
+    old = path.read_bytes()
+
+    def interrupted(*args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, failing, interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        MLP(2, [3, 1], seed=2).save(path)
+    assert path.read_bytes() == old
+    assert os.listdir(tmp_path) == ["model.json"]
+
+
+def test_a_non_finite_model_is_not_saved(tmp_path):
+    model = MLP(2, [1], seed=0)
+    model.parameters()[0].data = float("nan")
+    with pytest.raises(ValueError, match="non-finite parameter"):
+        model.save(tmp_path / "model.json")
+    assert os.listdir(tmp_path) == []
+
+
+def test_only_mlps_are_saved(tmp_path):
+    with pytest.raises(TypeError, match="writes an MLP"):
+        nn.save(nn.Layer(2, 2), tmp_path / "layer.json")
+
+
+def good_document():
+    model = MLP(2, [3, 1], seed=0)
+    return {"format": "chainrule.mlp", "version": 1, "architecture": model.architecture(),
+            "parameters": model.state_dict()}
+
+
+def edited(change):
+    document = good_document()
+    change(document)
+    return json.dumps(document)
+
+
+def set_parameter(value):
+    def change(document):
+        document["parameters"]["layer0.neuron0.w0"] = value
+    return change
+
+
+def bias_written_as(literal):
+    text = json.dumps(good_document())
+    bias = '"layer0.neuron0.b": 0.0'
+    assert bias in text
+    return text.replace(bias, f'"layer0.neuron0.b": {literal}')
+
+
+# each bad file and a fragment of the problem its error must name
+BAD_FILES = {
+    "truncated": (json.dumps(good_document())[:200], "not complete, valid JSON"),
+    "not json": ("model = pickle.loads(...)", "not complete, valid JSON"),
+    "empty": ("", "not complete, valid JSON"),
+    "nested very deep": ("[" * 100_000 + "]" * 100_000, "not complete, valid JSON"),
+    "a list": ("[1, 2, 3]", "must be a JSON object"),
+    "missing key": (edited(lambda d: d.pop("parameters")), "exactly the keys"),
+    "extra key": (edited(lambda d: d.update(comment="hi")), "exactly the keys"),
+    "other format": (edited(lambda d: d.update(format="pickle")), "format is 'pickle'"),
+    "newer version": (edited(lambda d: d.update(version=2)), "version 2 cannot be read"),
+    "version true": (edited(lambda d: d.update(version=True)), "version True cannot be read"),
+    "nin a string": (edited(lambda d: d["architecture"].update(nin="2")), "nin must be an int"),
+    "huge layer": (edited(lambda d: d["architecture"].update(nouts=[10**9, 1])),
+                   "each layer size must be an int from 1 to 4096"),
+    "too many parameters": (edited(lambda d: d["architecture"].update(nouts=[4096, 4096, 1])),
+                            "16,797,697 parameters"),  # 3·4096 + 4097·4096 + 4097
+    "too many layers": (edited(lambda d: d["architecture"].update(nouts=[1] * 65)),
+                        "1 to 64 layer sizes"),
+    "no layers": (edited(lambda d: d["architecture"].update(nouts=[])), "1 to 64 layer sizes"),
+    "unknown activation": (edited(lambda d: d["architecture"].update(activation="swish")),
+                           "activation must be one of"),
+    "unhashable activation": (edited(lambda d: d["architecture"].update(activation=["relu"])),
+                              "activation must be one of"),
+    "wrong architecture": (edited(lambda d: d["architecture"].update(nouts=[4, 1])),
+                           "does not fit"),
+    "missing parameter": (edited(lambda d: d["parameters"].pop("layer1.neuron0.b")),
+                          "1 missing"),
+    "string parameter": (edited(set_parameter("0.5")), "finite number"),
+    "boolean parameter": (edited(set_parameter(True)), "finite number"),
+    "null parameter": (edited(set_parameter(None)), "finite number"),
+    "huge integer parameter": (edited(set_parameter(10**400)), "finite number"),
+    "NaN parameter": (bias_written_as("NaN"), "NaN is not a number JSON allows"),
+    "Infinity parameter": (bias_written_as("-Infinity"), "-Infinity is not a number"),
+    "overflowing parameter": (bias_written_as("1e999"), "finite number, got inf"),
+    "duplicate key": (json.dumps(good_document())[:-1] + ', "format": "chainrule.mlp"}',
+                      "duplicate keys ['format']"),
+}
+
+
+@pytest.mark.parametrize("text, problem", BAD_FILES.values(), ids=BAD_FILES.keys())
+def test_a_bad_file_raises_value_error_naming_it_and_the_problem(tmp_path, text, problem):
+    path = tmp_path / "model.json"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ValueError, match="model.json is not a valid chainrule model file") as error:
+        MLP.load(path)
+    assert problem in str(error.value)
+
+
+def test_invalid_utf8_and_oversized_files(tmp_path, monkeypatch):
+    path = tmp_path / "model.json"
+    path.write_bytes(b'{"format": "\xff\xfe"}')
+    with pytest.raises(ValueError, match="not complete, valid JSON"):
+        MLP.load(path)
+    MLP(2, [3, 1], seed=0).save(path)
+    monkeypatch.setattr(serialization, "MAX_FILE_BYTES", 100)
+    with pytest.raises(ValueError, match="larger than 100 bytes"):
+        MLP.load(path)
+
+
+def test_a_missing_file_is_a_file_not_found_error(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        MLP.load(tmp_path / "nowhere.json")

@@ -1,0 +1,223 @@
+"""fit(): it is backpropagation plus gradient descent, the three kinds of
+gradient descent all learn, Iris is learned, History adds up, and a
+diverging run stops cleanly."""
+
+import gc
+import math
+import sys
+
+import pytest
+
+from autograd import Value
+from nn import MLP, History, data, evaluate, fit, losses, optim
+from nn.schedules import LinearDecay
+from nn.training import loss_and_gradients
+
+
+def moons(n=40, seed=0):
+    X, y = data.make_moons(n, noise=0.1, seed=seed)
+    return X, [2 * label - 1 for label in y]
+
+
+def test_one_full_batch_epoch_is_backprop_then_w_minus_lr_dw():
+    X, y = moons(20)
+    model, by_hand = MLP(2, [4, 1], seed=3), MLP(2, [4, 1], seed=3)
+    fit(model, X, y, losses.hinge, optim.SGD(model.parameters(), lr=0.1), epochs=1,
+        l2=1e-3, progress=False)
+    # the same step written out: mean hinge + L2, backward, p := p - lr * dp
+    loss = sum(losses.hinge(by_hand(x), t) for x, t in zip(X, y)) / len(X)
+    loss = loss + 1e-3 * sum(p * p for p in by_hand.parameters())
+    loss.backward()
+    for p in by_hand.parameters():
+        p.data -= 0.1 * p.grad
+    assert model.state_dict() == pytest.approx(by_hand.state_dict(), abs=1e-15)
+
+
+def test_loss_and_gradients_fills_grads_and_returns_the_loss():
+    model = MLP(1, [1], seed=0)
+    w, b = model.parameters()
+    w.data, b.data = 2.0, 0.5
+    value, predictions = loss_and_gradients(model, [[1.0], [3.0]], [0.0, 1.0], losses.mse)
+    # mean((2*1+0.5 - 0)², (2*3+0.5 - 1)²) = (6.25 + 30.25) / 2
+    assert value == 18.25 and predictions == [2.5, 6.5]
+    assert w.grad == pytest.approx((2 * 2.5 * 1 + 2 * 5.5 * 3) / 2)
+    assert b.grad == pytest.approx((2 * 2.5 + 2 * 5.5) / 2)
+
+
+@pytest.mark.parametrize("batch_size, kind", [(1, "stochastic"), (8, "mini-batch"),
+                                              (None, "batch")])
+def test_every_kind_of_gradient_descent_decreases_the_loss(batch_size, kind):
+    X, y = moons(40)
+    model = MLP(2, [8, 1], seed=3)
+    before, _ = evaluate(model, X, y, losses.hinge)
+    history = fit(model, X, y, losses.hinge, optim.SGD(model.parameters(), lr=0.05),
+                  epochs=10, batch_size=batch_size, progress=False, seed=0)
+    after, _ = evaluate(model, X, y, losses.hinge)
+    assert after < 0.8 * before, kind
+    assert history.epoch_loss[-1] < history.epoch_loss[0], kind
+    steps_per_epoch = math.ceil(40 / (batch_size or 40))
+    assert history.steps == 10 * steps_per_epoch and len(history.epoch_loss) == 10
+    assert history.examples_seen[-1] == 10 * 40
+
+
+def test_iris_is_learned_to_95_percent():
+    X, y = data.load_iris()
+    X = data.standardize(X)
+    model = MLP(4, [8, 3], seed=0)
+    history = fit(model, X, y, losses.cross_entropy, optim.Adam(model.parameters(), lr=0.05),
+                  epochs=15, batch_size=10, progress=False, seed=0)
+    loss, accuracy = evaluate(model, X, y, losses.cross_entropy)
+    assert accuracy >= 0.95
+    assert loss < 0.2 < history.epoch_loss[0]
+
+
+def test_history_adds_up():
+    X, y = moons(10)
+    model = MLP(2, [3, 1], seed=0)
+    history = fit(model, X, y, losses.hinge, optim.SGD(model.parameters(), lr=0.5), epochs=2,
+                  batch_size=4, lr_schedule=LinearDecay(0.5, 0.1, 6), progress=False, seed=0)
+    assert history.steps == 6
+    assert history.examples_seen == [4, 8, 10, 14, 18, 20]
+    assert history.step_lr == pytest.approx([0.5 - 0.4 * k / 6 for k in range(6)])
+    sizes = [4, 4, 2]
+    for epoch in range(2):
+        steps = slice(3 * epoch, 3 * epoch + 3)
+        assert history.epoch_loss[epoch] == pytest.approx(
+            sum(loss * size for loss, size in zip(history.step_loss[steps], sizes)) / 10)
+        assert history.epoch_accuracy[epoch] == pytest.approx(
+            sum(acc * size for acc, size in zip(history.step_accuracy[steps], sizes)) / 10)
+    assert all(accuracy in (0, 0.25, 0.5, 0.75, 1.0) for accuracy in history.step_accuracy[:2])
+
+
+def test_same_seed_same_training():
+    X, y = moons(20)
+
+    def train():
+        model = MLP(2, [4, 1], seed=5)
+        history = fit(model, X, y, losses.hinge, optim.SGD(model.parameters(), lr=0.1),
+                      epochs=2, batch_size=3, progress=False, seed=9)
+        return history, model.state_dict()
+
+    assert train() == train()
+
+
+def test_accuracy_uses_the_loss_rule_or_the_one_given():
+    X = [[0.0], [1.0], [2.0]]
+    y = [0.0, 1.0, 2.0]
+    model = MLP(1, [1], seed=0)
+    history = fit(model, X, y, losses.mse, optim.SGD(model.parameters(), lr=0.01), epochs=1,
+                  progress=False)
+    assert history.step_accuracy == [None] and history.epoch_accuracy == [None]
+    w, b = model.parameters()
+    w.data, b.data = 1.3, 0.0  # predictions 0, 1.3, 2.6: rounded, two of three are right
+    assert evaluate(model, X, y, losses.mse, predict=lambda p: round(p.data))[1] == 2 / 3
+    assert evaluate(model, X, y, losses.mse) == (pytest.approx((0.09 + 0.36) / 3), None)
+
+
+def test_a_non_finite_loss_stops_at_once_and_changes_nothing():
+    X, y = moons(10)
+    model = MLP(2, [3, 1], seed=0)
+    before = model.state_dict()
+
+    def broken(prediction, target):
+        return prediction * math.inf
+
+    with pytest.raises(FloatingPointError, match="epoch 1, step 1: the loss is (nan|inf)"):
+        fit(model, X, y, broken, optim.SGD(model.parameters(), lr=0.1), epochs=3,
+            progress=False)
+    assert model.state_dict() == before
+
+
+def test_divergence_stops_with_the_last_finite_parameters():
+    X = [[1.0], [2.0]]
+    y = [1.0, -1.0]
+    model = MLP(1, [1], seed=0)
+    with pytest.raises(FloatingPointError, match=r"step \d+") as raised:
+        fit(model, X, y, losses.mse, optim.SGD(model.parameters(), lr=1e3), epochs=500,
+            progress=False)
+    assert "step 1:" not in str(raised.value)  # it ran a while before diverging
+    assert all(math.isfinite(p.data) for p in model.parameters())
+
+
+def test_an_update_that_overflows_is_undone():
+    model = MLP(1, [1], seed=0)
+    before = model.state_dict()
+    optimizer = optim.SGD(model.parameters(), lr=1e308)
+    with pytest.raises(FloatingPointError, match="epoch 1, step 1: the update made"):
+        fit(model, [[1.0]], [100.0], losses.mse, optimizer, epochs=1, progress=False)
+    assert model.state_dict() == before
+
+
+@pytest.mark.parametrize("arguments, message", [
+    (dict(epochs=0), "epochs"),
+    (dict(batch_size=0), "batch_size"),
+    (dict(l2=-1.0), "l2"),
+    (dict(y=[1, -1]), "rows but y has"),
+    (dict(X=[[1.0, 2.0, 3.0]] * 10), "expects 2 inputs, received 3"),
+    (dict(y=[2] * 10), "label -1 or \\+1"),
+    (dict(y=[1] * 9 + [0]), "label -1 or \\+1"),  # the last row of the last batch
+    (dict(X=[[0.5, 0.5]] * 9 + [[0.5]]), "expects 2 inputs, received 1"),
+])
+def test_bad_arguments_raise_before_any_update(arguments, message):
+    X, y = moons(10)
+    model = MLP(2, [3, 1], seed=0)
+    before = model.state_dict()
+    call = dict(X=X, y=y, epochs=2, batch_size=3, progress=False, seed=0) | arguments
+    with pytest.raises(ValueError, match=message):
+        fit(model, loss=losses.hinge, optimizer=optim.SGD(model.parameters(), lr=0.1), **call)
+    assert model.state_dict() == before
+
+
+def test_progress_bar_shows_epoch_loss_and_accuracy(capsys):
+    pytest.importorskip("tqdm")
+    X, y = moons(10)
+    model = MLP(2, [3, 1], seed=0)
+    fit(model, X, y, losses.hinge, optim.SGD(model.parameters(), lr=0.1), epochs=2)
+    shown = capsys.readouterr().err
+    assert "epoch=2/2" in shown and "loss=" in shown and "accuracy=" in shown
+    fit(model, X, y, losses.hinge, optim.SGD(model.parameters(), lr=0.1), epochs=2,
+        progress=False)
+    assert capsys.readouterr() == ("", "")
+
+
+def test_no_tqdm_means_no_bar_and_no_crash(monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "tqdm.auto", None)  # import fails
+    X, y = moons(10)
+    model = MLP(2, [3, 1], seed=0)
+    history = fit(model, X, y, losses.hinge, optim.SGD(model.parameters(), lr=0.1), epochs=1)
+    assert history.steps == 1 and capsys.readouterr() == ("", "")
+
+
+def test_history_is_plain_data():
+    history = History()
+    assert history.steps == 0 and history.step_loss == []
+
+
+def test_parameters_are_values_after_training():
+    model = MLP(2, [2, 1], seed=0)
+    X, y = moons(6)
+    fit(model, X, y, losses.hinge, optim.Adam(model.parameters()), epochs=1, progress=False)
+    assert all(isinstance(p, Value) and p.op == "" for p in model.parameters())
+
+
+def test_the_cyclic_collector_is_paused_only_during_the_step():
+    seen = []
+    model = MLP(1, [1], seed=0)
+
+    def spy(prediction, target):
+        seen.append(gc.isenabled())
+        return losses.mse(prediction, target)
+
+    fit(model, [[1.0]], [0.5], spy, optim.SGD(model.parameters(), lr=0.1), epochs=1,
+        progress=False)
+    assert seen == [True, False] and gc.isenabled()  # the dry run, then the step
+    with pytest.raises(FloatingPointError):
+        fit(model, [[1.0]], [0.5], lambda p, t: p * math.nan,
+            optim.SGD(model.parameters(), lr=0.1), epochs=1, progress=False)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        loss_and_gradients(model, [[1.0]], [0.5], losses.mse)
+        assert not gc.isenabled()  # a collector the user turned off stays off
+    finally:
+        gc.enable()
