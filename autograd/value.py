@@ -328,6 +328,10 @@ def apply(op, *operands):
     if len(operands) != op.arity:
         raise TypeError(
             f"{op.name}() takes {op.arity} argument(s), got {len(operands)}")
+    # NOTE: floats first: backward() evaluates partials such as relu's step(x)
+    # on floats, once per node.
+    if type(operands[0]) is float and (op.arity == 1 or type(operands[1]) is float):
+        return op.forward(*operands)
     if any(isinstance(x, Value) for x in operands):
         nodes = tuple(x if isinstance(x, Value) else constant(_as_float(x, f"{op.name}() input"))
                       for x in operands)
