@@ -18,6 +18,8 @@ shares its name with a builtin, so it is left out of ``__all__``: ``from
 autograd import *`` never hides the builtin; import it by name.
 """
 
+import builtins
+
 from . import ops
 from .compile import compile as compile
 from .draw import draw
@@ -45,5 +47,6 @@ __all__ = [
     "grad", "value_and_grad", "gradients", "jvp", "hessian",
     "gradcheck", "GradcheckError", "ops",
     "draw", "backward_steps", "BackwardStep", "BackwardSteps",
-    *(row.name for row in ops.FUNCTIONS),
+    # abs stays importable by name, but a star import must not hide a builtin
+    *(row.name for row in ops.FUNCTIONS if not hasattr(builtins, row.name)),
 ]

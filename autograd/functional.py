@@ -22,6 +22,7 @@ from .value import (
     Value,
     _as_float,
     _as_values,
+    _is_number,
     _undefined_derivative,
     constant,
     enable_grad,
@@ -62,7 +63,7 @@ def gradients(output, inputs: Sequence[Value], create_graph: bool = False) -> li
                     if parent in found:
                         contribution = found[parent] + contribution
                     found[parent] = contribution
-    elif not _is_plain_number(output):
+    elif not _is_number(output):
         raise TypeError(
             f"gradients() needs a Value output, got {type(output).__name__}")
     return [_finish(found.get(node, 0.0), create_graph) for node in inputs]
@@ -72,10 +73,6 @@ def _finish(grad, create_graph):
     if create_graph:
         return grad if isinstance(grad, Value) else constant(grad)
     return float(grad)
-
-
-def _is_plain_number(x):
-    return isinstance(x, (int, float)) and not isinstance(x, bool)
 
 
 def _positions(argnums, count):

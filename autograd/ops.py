@@ -19,6 +19,10 @@ Each row is a :class:`Primitive` and must provide
 ``label``
     How the op is shown in drawings and in ``repr``.
 
+``constant_inputs`` (optional)
+    Positions of inputs the row holds constant: they must be plain numbers
+    (pow's exponent), and their partial is 0 by definition.
+
 ``code``
     A Python expression template over ``{0}``, ``{1}`` (the inputs) that
     computes the forward value; a name in it is a row's name and stands for
@@ -52,6 +56,7 @@ class Primitive:
     forward: Callable[..., float]
     partials: Callable[..., tuple]
     code: str
+    constant_inputs: tuple = ()
 
     def __call__(self, *operands):
         """Apply to numbers (gives a float) or to Values (records a node)."""
@@ -151,8 +156,23 @@ def _step(x):
     return 0.0 if x <= 0.0 else x  # NaN stays NaN
 
 
+def _softplus(x):
+    # NOTE: log(1 + exp(x)) written as max(x, 0) + log(1 + exp(-|x|)): exp
+    # never sees a positive argument, so it cannot overflow.
+    return max(x, 0.0) + math.log1p(math.exp(-math.fabs(x)))
+
+
 def _zero(out, x):
     return (0.0,)
+
+
+def _pow_constant_partials(out, base, exponent):
+    exponent = float(exponent)
+    # NOTE: d/dx x ** 0 is 0 everywhere, also at x = 0, where the general
+    # formula would compute 0 * 0 ** -1.
+    if exponent == 0.0:
+        return (0.0, 0.0)
+    return (exponent * base ** (exponent - 1.0), 0.0)
 
 
 # --- the table ---------------------------------------------------------------
@@ -174,9 +194,8 @@ div = Primitive("div", "/", 2, _divide,
 # NOTE: `x ** 2` and `x ** y` are two rows. With a number exponent (pow) the
 # exponent is a constant and any base is allowed; with a Value exponent
 # (power) both are differentiated, and d/dy needs log(base), so base > 0.
-pow = Primitive("pow", "**", 2, _pow_constant,
-                lambda out, a, b: (float(b) * a ** (float(b) - 1.0), 0.0),
-                "pow({0}, {1})")
+pow = Primitive("pow", "**", 2, _pow_constant, _pow_constant_partials,
+                "pow({0}, {1})", constant_inputs=(1,))
 power = Primitive("power", "**", 2, _pow_variable,
                   lambda out, a, b: (b * a ** (b - 1.0), out * log(a)),
                   "power({0}, {1})")
@@ -193,6 +212,8 @@ tanh = Primitive("tanh", "tanh", 1, math.tanh,
                  lambda out, x: (1.0 - out * out,), "tanh({0})")
 sigmoid = Primitive("sigmoid", "sigmoid", 1, _sigmoid,
                     lambda out, x: (out * (1.0 - out),), "sigmoid({0})")
+softplus = Primitive("softplus", "softplus", 1, _softplus,
+                     lambda out, x: (sigmoid(x),), "softplus({0})")
 sin = Primitive("sin", "sin", 1, _periodic("sin", math.sin),
                 lambda out, x: (cos(x),), "sin({0})")
 cos = Primitive("cos", "cos", 1, _periodic("cos", math.cos),
@@ -207,7 +228,7 @@ sign = Primitive("sign", "sign", 1, _sign, _zero, "sign({0})")
 step = Primitive("step", "step", 1, _step, _zero, "step({0})")
 
 PRIMITIVES = (add, sub, mul, div, pow, power, neg,
-              exp, log, sqrt, tanh, sigmoid, sin, cos, relu, abs, sign, step)
+              exp, log, sqrt, tanh, sigmoid, softplus, sin, cos, relu, abs, sign, step)
 
 # Unary rows reached only through an operator (-x) are not exported as names.
 FUNCTIONS = tuple(row for row in PRIMITIVES if row.arity == 1 and row is not neg)

@@ -333,6 +333,11 @@ def apply(op, *operands):
     if type(operands[0]) is float and (op.arity == 1 or type(operands[1]) is float):
         return op.forward(*operands)
     if any(isinstance(x, Value) for x in operands):
+        for position in op.constant_inputs:
+            if isinstance(operands[position], Value) and operands[position]._op is not CONSTANT:
+                raise TypeError(
+                    f"{op.name}() holds its input {position} constant: pass a plain "
+                    f"number there, not a Value")
         nodes = tuple(x if isinstance(x, Value) else constant(_as_float(x, f"{op.name}() input"))
                       for x in operands)
         return _record(op, op.forward(*(node.data for node in nodes)), nodes)

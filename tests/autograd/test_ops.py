@@ -26,6 +26,7 @@ REFERENCE = {
     "sqrt": math.sqrt,
     "tanh": lambda x: (math.exp(2 * x) - 1) / (math.exp(2 * x) + 1),
     "sigmoid": lambda x: 1 / (1 + math.exp(-x)),
+    "softplus": lambda x: math.log(1 + math.exp(x)),
     "sin": math.sin,
     "cos": math.cos,
     "relu": lambda x: max(x, 0.0),
@@ -34,34 +35,30 @@ REFERENCE = {
     "step": lambda x: 1.0 if x > 0 else 0.0,
 }
 
-# Inputs that are plain numbers (constants), not differentiated: pow's
-# exponent. Everything else is differentiated.
-CONSTANT_POSITIONS = {"pow": (1,)}
-
 # Points stay away from 0, where relu, abs, sign and step have their kinks
 # and where log and sqrt have their poles.
 magnitudes = st.floats(min_value=0.05, max_value=3.0)
 signs = st.sampled_from([1.0, -1.0])
 points = st.builds(lambda m, s: m * s, magnitudes, signs)
-exponents = st.one_of(st.integers(-3, 4).map(float), st.floats(-2.5, 2.5))
+# A row's constant inputs (pow's exponent): integers and fractions.
+constants = st.one_of(st.integers(-3, 4).map(float), st.floats(-2.5, 2.5))
 
 
 def apply_row(row, args):
     """row(*args) with the constant positions passed as plain numbers."""
-    constants = CONSTANT_POSITIONS.get(row.name, ())
+    held = row.constant_inputs
 
     def f(*variables):
         values = iter(variables)
-        return row(*(args[i] if i in constants else next(values)
-                     for i in range(row.arity)))
-    variables = [args[i] for i in range(row.arity) if i not in constants]
+        return row(*(args[i] if i in held else next(values) for i in range(row.arity)))
+    variables = [args[i] for i in range(row.arity) if i not in held]
     return f, variables
 
 
 def arguments(row, data):
     args = [data.draw(points) for _ in range(row.arity)]
-    if row.name == "pow":
-        args[1] = data.draw(exponents)
+    for position in row.constant_inputs:
+        args[position] = data.draw(constants)
     try:
         row.forward(*args)
     except (ValueError, ZeroDivisionError, OverflowError):

@@ -43,7 +43,6 @@ def one_prediction(kind, numbers):
 
 def test_every_loss_has_a_known_kind_of_target():
     assert {loss.target for loss in LOSSES} <= set(KINDS)
-    assert len(LOSSES) == 5
 
 
 @pytest.mark.parametrize("loss", LOSSES, ids=lambda loss: loss.__name__)
