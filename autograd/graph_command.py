@@ -78,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as error:
         print(f"chainrule graph: {error}", file=sys.stderr)
         return 2
-    except (ImportError, RuntimeError, ArithmeticError) as error:
+    except (ImportError, RuntimeError, ArithmeticError, OSError) as error:
         print(f"chainrule graph: cannot draw: {error}", file=sys.stderr)
         return 1
     print(f"wrote {args.out}")

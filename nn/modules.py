@@ -234,8 +234,8 @@ class MLP(Module):
         from .serialization import save  # serialization builds MLPs, so it imports us
         save(self, path)
 
-    @classmethod
-    def load(cls, path) -> MLP:
+    @staticmethod
+    def load(path) -> MLP:
         """A new MLP read from a file written by :meth:`save`."""
         from .serialization import load
         return load(path)

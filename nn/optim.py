@@ -40,10 +40,17 @@ def _beta(value):
     return 0.0 <= value < 1.0
 
 
+def _checked_flag(name, flag):
+    if not isinstance(flag, bool):
+        raise ValueError(f"{name} must be True or False, got {flag!r}")
+    return flag
+
+
 class Optimizer:
     """Holds the parameters, their per-parameter ``state`` and the hyperparameters."""
 
     hyperparameters: tuple[str, ...] = ()
+    state_keys: tuple[str, ...] = ()  # what a parameter's state may hold
 
     def __init__(self, params):
         self.params = list(params)
@@ -97,8 +104,16 @@ class Optimizer:
         # Validate the hyperparameters by building a twin optimizer from them.
         twin = type(self)(self.params, **settings)
         for index, entry in enumerate(states):
-            if not isinstance(entry, dict):
-                raise ValueError(f"state of parameter {index} must be a dict, got {entry!r}")
+            if not isinstance(entry, dict) or not set(entry) <= set(self.state_keys):
+                raise ValueError(
+                    f"state of parameter {index} must be a dict with keys among "
+                    f"{list(self.state_keys)}, got {entry!r}")
+            step = entry.get("step", 1.0)
+            if isinstance(step, bool) or not isinstance(step, (int, float)) or step < 1 \
+                    or step != int(step):
+                raise ValueError(
+                    f"state of parameter {index}: 'step' must be a whole number >= 1, "
+                    f"got {step!r}")
         checked_states = [
             {key: checked_number(f"state[{index}][{key!r}]", number, valid=None)
              for key, number in entry.items()}
@@ -122,6 +137,7 @@ class SGD(Optimizer):
     """
 
     hyperparameters = ("lr", "momentum", "dampening", "weight_decay", "nesterov")
+    state_keys = ("momentum_buffer",)
 
     def __init__(self, params, lr: float, momentum: float = 0.0, dampening: float = 0.0,
                  weight_decay: float = 0.0, nesterov: bool = False):
@@ -130,7 +146,7 @@ class SGD(Optimizer):
         self.momentum = checked_number("momentum", momentum)
         self.dampening = checked_number("dampening", dampening, _fraction, "in [0, 1]")
         self.weight_decay = checked_number("weight_decay", weight_decay)
-        self.nesterov = bool(nesterov)
+        self.nesterov = _checked_flag("nesterov", nesterov)
         if self.nesterov and (self.momentum == 0.0 or self.dampening != 0.0):
             raise ValueError(
                 f"nesterov=True needs momentum > 0 and dampening == 0, got "
@@ -158,6 +174,7 @@ class RMSprop(Optimizer):
     """
 
     hyperparameters = ("lr", "alpha", "eps", "weight_decay", "momentum", "centered")
+    state_keys = ("square_avg", "grad_avg", "momentum_buffer")
 
     def __init__(self, params, lr: float = 0.01, alpha: float = 0.99, eps: float = 1e-8,
                  weight_decay: float = 0.0, momentum: float = 0.0, centered: bool = False):
@@ -167,7 +184,7 @@ class RMSprop(Optimizer):
         self.eps = checked_number("eps", eps)
         self.weight_decay = checked_number("weight_decay", weight_decay)
         self.momentum = checked_number("momentum", momentum)
-        self.centered = bool(centered)
+        self.centered = _checked_flag("centered", centered)
 
     def _update(self, value, grad, state):
         if self.weight_decay:
@@ -199,6 +216,7 @@ class Adam(Optimizer):
     """
 
     hyperparameters = ("lr", "betas", "eps", "weight_decay")
+    state_keys = ("step", "exp_avg", "exp_avg_sq")
     decoupled_weight_decay = False
 
     def __init__(self, params, lr: float = 0.001, betas: tuple[float, float] = (0.9, 0.999),

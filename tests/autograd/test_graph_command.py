@@ -114,3 +114,10 @@ def test_runs_as_a_module():
         capture_output=True, text=True)
     assert finished.returncode == 0, finished.stderr
     assert finished.stdout.splitlines() == ["value = -6.0", "d/dx = -2.0", "d/dy = 3.0"]
+
+
+def test_unwritable_output_is_status_one_naming_the_path(tmp_path, capsys):
+    blocker = tmp_path / "a_file"
+    blocker.write_text("")
+    assert main([*NEURON, "--out", str(blocker / "graph.dot")]) == 1
+    assert f"cannot write {blocker / 'graph.dot'}" in capsys.readouterr().err

@@ -248,3 +248,29 @@ def test_bad_optimizer_state_is_rejected_and_changes_nothing(spoil):
 def test_base_class_has_no_update_rule():
     with pytest.raises(NotImplementedError):
         Optimizer([Value(1.0)]).step()
+
+
+@pytest.mark.parametrize("make, entry, problem", [
+    (lambda ps: SGD(ps, lr=0.1, momentum=0.9), {"bogus": 1.0}, "keys among"),
+    (lambda ps: Adam(ps), {"step": -1.0, "exp_avg": 0.0, "exp_avg_sq": 0.0}, "whole number"),
+    (lambda ps: Adam(ps), {"step": 1.5, "exp_avg": 0.0, "exp_avg_sq": 0.0}, "whole number"),
+])
+def test_load_state_dict_refuses_bad_parameter_state(make, entry, problem):
+    parameter = Value(1.0)
+    optimizer = make([parameter])
+    parameter.grad = 0.5
+    optimizer.step()
+    before = optimizer.state_dict()
+    bad = {"hyperparameters": before["hyperparameters"], "state": [entry]}
+    with pytest.raises(ValueError, match=problem):
+        optimizer.load_state_dict(bad)
+    assert optimizer.state_dict() == before
+
+
+@pytest.mark.parametrize("make", [
+    lambda ps: SGD(ps, lr=0.1, momentum=0.9, nesterov="false"),
+    lambda ps: RMSprop(ps, centered=1),
+])
+def test_flags_must_be_booleans(make):
+    with pytest.raises(ValueError, match="must be True or False"):
+        make([Value(1.0)])

@@ -151,3 +151,15 @@ def test_invalid_utf8_and_oversized_files(tmp_path, monkeypatch):
 def test_a_missing_file_is_a_file_not_found_error(tmp_path):
     with pytest.raises(FileNotFoundError):
         MLP.load(tmp_path / "nowhere.json")
+
+
+def test_save_creates_missing_folders_and_names_an_unwritable_path(tmp_path):
+    model = MLP(2, [3, 1], seed=4)
+    target = tmp_path / "new" / "folder" / "model.json"
+    model.save(target)
+    assert MLP.load(target).state_dict() == model.state_dict()
+    blocker = tmp_path / "a_file"
+    blocker.write_text("not a folder")
+    with pytest.raises(OSError, match=f"cannot write {blocker / 'model.json'}"):
+        model.save(blocker / "model.json")
+    assert blocker.read_text() == "not a folder"
