@@ -56,8 +56,10 @@ def test_divergence_is_reported_with_exit_status_1(tmp_path, capsys):
 
 
 def test_an_unwritable_save_path_is_reported_with_exit_status_1(tmp_path, capsys):
+    blocker = tmp_path / "a_file"
+    blocker.write_text("")  # a file where the path needs a folder
     code = cli.main(["train", "--epochs", "1", "--hidden", "2", "--out", str(tmp_path),
-                     "--save", str(tmp_path / "missing" / "model.json")])
+                     "--save", str(blocker / "model.json")])
     assert code == 1
     assert "cannot save the model" in capsys.readouterr().err
 
