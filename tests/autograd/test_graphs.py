@@ -46,7 +46,8 @@ def evaluable(program, point):
 
 
 def smooth(program, point, eps=1e-6):
-    """One-sided differences agree: no kink (relu, abs, step) at the point."""
+    """No kink (relu, abs) and no jump (sign, step) at the point: one-sided
+    differences agree with each other and do not grow as the step shrinks."""
     for i in range(len(point)):
         def at(dx, i=i):
             moved = list(point)
@@ -54,11 +55,11 @@ def smooth(program, point, eps=1e-6):
             with no_grad():
                 return run(program, [Value(x) for x in moved]).data
         try:
-            here, right, left = at(0.0), at(eps), at(-eps)
+            here = at(0.0)
+            slopes = [(at(h) - here) / h for h in (eps, eps / 2, -eps, -eps / 2)]
         except (ValueError, ZeroDivisionError, OverflowError):
             return False  # at the edge of a domain (sqrt of 0, say)
-        forward, backward = (right - here) / eps, (here - left) / eps
-        if abs(forward - backward) > 1e-3 * (1 + abs(forward)):
+        if max(slopes) - min(slopes) > 1e-3 * (1 + max(map(abs, slopes))):
             return False
     return True
 
@@ -98,3 +99,11 @@ def test_backward_equals_gradients(program, point):
     except ZeroDivisionError:
         assume(False)
     assert [x.grad for x in inputs] == expected
+
+
+def test_smooth_detects_kinks_and_jumps():
+    """The filter itself: sign(log x) jumps at x = 1, relu(log x) has a kink."""
+    for row in (ops.sign, ops.relu):
+        program = [(ops.log, 0, 0, 2.0), (row, 3, 3, 2.0)]
+        assert not smooth(program, [1.0, 0.5, 0.5])
+        assert smooth(program, [1.5, 0.5, 0.5])
