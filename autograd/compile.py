@@ -29,7 +29,10 @@ def compiled(rows, gradient):
 The contract: for ``step = compile(f, params)``, ``step(*inputs,
 gradient=g)`` has the effect of ``loss = f(*inputs); loss.backward(g)`` and
 returns ``loss.data``; ``step.map(rows, gradient=g)`` does that for each row
-of inputs in turn and returns the losses. Parameters' ``grad`` accumulate,
+of inputs in turn and returns the losses. With ``has_aux=True``, ``f``
+returns ``(loss, aux)`` and each call ``(loss.data, aux)``: aux's Values
+(the model's output, say) are computed in the forward pass and returned as
+floats, and only the loss is differentiated. Parameters' ``grad`` accumulate,
 as leaves do in ``backward()``, so optimizers work unchanged; each call
 reads the parameters' current ``data``. The emitted code does the same float
 operations in the same order as ``Value.backward``, so losses and gradients
@@ -41,7 +44,7 @@ run instead. Nothing here knows any op. A node prints with its row's
 ``code`` template; its backward lines are its row's ``partials`` evaluated
 on :class:`Expression` — a float known only as source text, whose
 arithmetic returns source text — so adding a row to :mod:`autograd.ops`
-needs no change here. Only nodes the loss depends on are printed, and
+needs no change here. Only nodes the loss (or aux) depends on are printed, and
 gradients only for nodes on a path to a parameter.
 
 Limits. The trace is a recording of one run, as in ``jax.jit``:
@@ -215,7 +218,8 @@ def _names(order: list, param_number: dict, inputs: list) -> dict:
 
 
 def _backward(order: list, value_of: dict, params: set) -> tuple:
-    """The backward pass over ``order`` (its last node is the output).
+    """The backward pass over ``order``, the topological order of the loss
+    (its last node).
 
     Returns its lines and, for each parameter reached, the terms of its
     gradient: ``partial · gradient`` of each node that uses it, in the order
@@ -258,15 +262,31 @@ def _backward(order: list, value_of: dict, params: set) -> tuple:
     return lines, terms
 
 
-def _emit(name: str, output: Value, inputs: list, params: tuple) -> tuple:
+def _with_aux(loss_order: list, aux: list) -> list:
+    """``loss_order`` followed by the nodes only the ``aux`` Values need:
+    still each node after its parents."""
+    order, known = list(loss_order), set(loss_order)
+    for value in aux:
+        if isinstance(value, Value) and value not in known:
+            extra = [node for node in topological_order(value) if node not in known]
+            order += extra
+            known.update(extra)
+    return order
+
+
+def _emit(name: str, output: Value, aux, inputs: list, params: tuple) -> tuple:
     """The Python function replaying ``output``'s graph for each row of
     inputs, as source text, and the globals it reads.
 
     It reads each parameter ``params[i]`` into ``p{i}`` and its gradient
     into ``dp{i}``; runs forward then backward for each row, adding to the
-    ``dp``; stores them back; and returns the loss of each row.
+    ``dp``; stores them back; and returns the loss of each row, or with
+    ``aux`` (None: none; a Value or number; or a list of them) the pair
+    ``(loss, aux)``, aux's Values as floats.
     """
-    order = topological_order(output)
+    loss_order = topological_order(output)
+    aux_values = [] if aux is None else aux if isinstance(aux, list) else [aux]
+    order = _with_aux(loss_order, aux_values)
     param_number = {}
     for number, param in enumerate(params):
         param_number.setdefault(param, number)
@@ -274,7 +294,13 @@ def _emit(name: str, output: Value, inputs: list, params: tuple) -> tuple:
     forward = [f"{value_of[node].text} = "
                f"{_print(node._op.code, [value_of[parent] for parent in node.parents]).text}"
                for node in order if node.parents]
-    backward, terms = _backward(order, value_of, set(param_number))
+    backward, terms = _backward(loss_order, value_of, set(param_number))
+    result = value_of[output].text
+    if aux is not None:
+        texts = [(value_of[value] if isinstance(value, Value) else _expression(value)).text
+                 for value in aux_values]
+        aux_text = f"[{', '.join(texts)}]" if isinstance(aux, list) else texts[0]
+        result = f"({result}, {aux_text})"
     read = sorted(param_number[node] for node in order if node in param_number)
     summed = [number for param, number in param_number.items() if param in terms]
     backward += [f"dp{number} += {term.text}"
@@ -290,7 +316,7 @@ def _emit(name: str, output: Value, inputs: list, params: tuple) -> tuple:
         *(f"        {line}" for line in forward),
         "        # backward",
         *(f"        {line}" for line in backward),
-        f"        losses.append({value_of[output].text})",
+        f"        losses.append({result})",
         *(f"    param{number}.grad = dp{number}" for number in summed),
         "    return losses",
     ]
@@ -315,6 +341,21 @@ def _require_grad(action):
             f"gradients; call the original function to evaluate without them")
 
 
+def _loss_and_aux(result) -> tuple:
+    """``(loss, aux)`` from what a ``has_aux`` function returned; aux a Value
+    or number, or a list of them (a tuple becomes a list)."""
+    if not (isinstance(result, tuple) and len(result) == 2):
+        raise TypeError(
+            f"with has_aux=True the compiled function must return (loss, aux), "
+            f"got {type(result).__name__}")
+    loss, aux = result
+    values = aux if isinstance(aux, (list, tuple)) else [aux]
+    for position, value in enumerate(values):
+        if not isinstance(value, Value):
+            _as_float(value, f"aux output {position}")
+    return loss, list(aux) if isinstance(aux, (list, tuple)) else aux
+
+
 class CompiledFunction:
     """A function compiled by :func:`compile`; call it with plain numbers.
 
@@ -323,21 +364,24 @@ class CompiledFunction:
     ``<chainrule-compiled NAME #N>``.
     """
 
-    def __init__(self, f: Callable, params: tuple):
+    def __init__(self, f: Callable, params: tuple, has_aux: bool = False):
         self.f = f
         self.params = params
+        self.has_aux = has_aux
         self.source = None
         self._replays = {}  # number of inputs -> the emitted function
 
     def __repr__(self):
         return f"<compiled {getattr(self.f, '__qualname__', self.f)!r}, {len(self.params)} params>"
 
-    def __call__(self, *inputs, gradient=1.0) -> float:
-        """``loss = f(*inputs); loss.backward(gradient)``; returns ``loss.data``."""
+    def __call__(self, *inputs, gradient=1.0):
+        """``loss = f(*inputs); loss.backward(gradient)``; returns ``loss.data``
+        (with ``has_aux``: ``(loss.data, aux)``, aux's Values as floats)."""
         return self.map([inputs], gradient)[0]
 
     def map(self, rows: Iterable, gradient=1.0) -> list:
-        """The call for each row of inputs, in order: a list of losses.
+        """The call for each row of inputs, in order: a list of losses (of
+        ``(loss, aux)`` pairs with ``has_aux``).
 
         The same as ``[self(*row, gradient=gradient) for row in rows]``,
         bit for bit, and faster: parameters are read, and gradients stored,
@@ -363,14 +407,16 @@ class CompiledFunction:
         """
         _require_grad("trace")
         nodes = [Value(_as_float(x, f"trace input {i}")) for i, x in enumerate(inputs)]
-        output = self.f(*nodes)
+        output, aux = self.f(*nodes), None
+        if self.has_aux:
+            output, aux = _loss_and_aux(output)
         if not isinstance(output, Value):
             output = constant(_as_float(output, "the compiled function's result"))
         name = getattr(self.f, "__name__", "")
         # NOTE: only an identifier reaches the source: no user text can be code.
         if not name.isidentifier() or keyword.iskeyword(name):
             name = "compiled"
-        source, namespace = _emit(name, output, nodes, self.params)
+        source, namespace = _emit(name, output, aux, nodes, self.params)
         filename = f"<chainrule-compiled {name} #{next(_serial_numbers)}>"
         scope = {}
         # NOTE: builtins.compile, since this module's `compile` is ours. The
@@ -386,7 +432,7 @@ class CompiledFunction:
         return source
 
 
-def compile(f: Callable, params: Iterable[Value]) -> CompiledFunction:
+def compile(f: Callable, params: Iterable[Value], has_aux: bool = False) -> CompiledFunction:
     """Compile ``f``, a scalar function of scalar inputs built from ``params``.
 
     The result, called with numbers as ``step(*inputs, gradient=1.0)``,
@@ -401,6 +447,11 @@ def compile(f: Callable, params: Iterable[Value]) -> CompiledFunction:
         losses = step.map(batch, gradient=1 / len(batch))  # rows (x, y)
         optimizer.step()
 
+    With ``has_aux=True`` (JAX's name), ``f`` returns ``(loss, aux)``: aux a
+    Value or number, or a list of them, that rides along without a
+    gradient — a model's output, say, to measure accuracy. Each call then
+    returns ``(loss, aux)`` with aux's Values as floats.
+
     See the module docstring for what a trace can and cannot capture.
     """
     params = tuple(_as_values(params, "compile() params"))
@@ -409,4 +460,4 @@ def compile(f: Callable, params: Iterable[Value]) -> CompiledFunction:
             raise ValueError(
                 f"compile() params must be leaves (Values no op made), but the "
                 f"one at position {position} was made by {param.op}()")
-    return CompiledFunction(f, params)
+    return CompiledFunction(f, params, has_aux)

@@ -137,6 +137,10 @@ def add_train_command(subcommands):
                         help="folder for the PNG plots, which need matplotlib (default: .)")
     parser.add_argument("--save", type=Path, default=None, metavar="MODEL.json",
                         help="write the trained model to this JSON file")
+    parser.add_argument("--compile", action="store_true",
+                        help="trace each example's loss once with autograd.compile and "
+                             "replay it as straight-line Python: the same training, "
+                             "tens of times faster (default: the eager engine)")
     parser.set_defaults(run=run_train)
 
 
@@ -152,11 +156,12 @@ def run_train(args) -> int:
     total_steps = args.epochs * math.ceil(len(X) / batch_size)
     print(f"{args.dataset}: {len(X)} examples; {model}; {task.loss.__name__} loss + "
           f"{L2_STRENGTH:g} L2; {args.optimizer} lr {lr:g} -> {lr / 10:g}; "
-          f"{batch_size} examples per update, {total_steps} updates")
+          f"{batch_size} examples per update, {total_steps} updates; "
+          f"{'compiled' if args.compile else 'eager'} engine")
     try:
         history = fit(model, X, y, task.loss, optimizer, args.epochs, args.batch_size,
                       lr_schedule=LinearDecay(lr, lr / 10, total_steps), seed=args.seed,
-                      l2=L2_STRENGTH)
+                      l2=L2_STRENGTH, compile=args.compile)
     except FloatingPointError as error:
         print(f"chainrule train: error: {error}", file=sys.stderr)
         return 1

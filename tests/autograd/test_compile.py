@@ -317,6 +317,39 @@ def test_training_with_map_follows_eager_loss_curve():
     assert compiled_curve[-1] < compiled_curve[0]
 
 
+def test_aux_outputs_ride_along_without_a_gradient():
+    p, q = Value(0.3), Value(-1.2)
+
+    def f(x):
+        hidden = (p * x + q).tanh()
+        unused_by_the_loss = (q * x).exp()
+        return (hidden - 1.0) ** 2, [hidden, unused_by_the_loss, x, 2]
+
+    def f_eager(x):
+        return f(x)[0]
+    step = compile(f, [p, q], has_aux=True)
+    expected_loss, expected_grads = eager(f_eager, [p, q], [0.7], gradient=0.5)
+    zero_grad([p, q])
+    loss, aux = step(0.7, gradient=0.5)
+    assert (loss, [p.grad, q.grad]) == (expected_loss, expected_grads)
+    assert aux == [math.tanh(0.3 * 0.7 - 1.2), math.exp(-1.2 * 0.7), 0.7, 2.0]
+    assert step.map([(0.7,), (-2.0,)])[1][1][2] == -2.0
+    single = compile(lambda x: (p * x, p * x), [p], has_aux=True)
+    assert single.map([(2.0,), (3.0,)]) == [(0.3 * 2.0, 0.3 * 2.0), (0.3 * 3.0, 0.3 * 3.0)]
+
+
+@pytest.mark.parametrize("result, message", [
+    (lambda p: p, r"must return \(loss, aux\), got Value"),
+    (lambda p: (p, p, p), r"must return \(loss, aux\), got tuple"),
+    (lambda p: (p, [p, "no"]), "aux output 1 must be an int or float"),
+])
+def test_aux_must_be_values_or_numbers(result, message):
+    p = Value(1.0)
+    step = compile(lambda x: result(p * x), [p], has_aux=True)
+    with pytest.raises(TypeError, match=message):
+        step(1.0)
+
+
 def test_a_new_number_of_inputs_traces_again():
     p = Value(2.0)
     traced = []

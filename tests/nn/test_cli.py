@@ -17,7 +17,7 @@ def test_default_recipe_reaches_100_percent_and_writes_plots_and_model(tmp_path,
     model_path = tmp_path / "model.json"
     assert cli.main(["train", "--out", str(tmp_path), "--save", str(model_path)]) == 0
     printed = capsys.readouterr()
-    assert "moons: 100 examples" in printed.out and "100 updates" in printed.out
+    assert "moons: 100 examples" in printed.out and "100 updates; eager engine" in printed.out
     assert "accuracy 100.0%" in printed.out
     assert "epoch=100/100" in printed.err  # the progress bar
     for name in ("moons_loss.png", "moons_decision_boundary.png"):
@@ -25,6 +25,20 @@ def test_default_recipe_reaches_100_percent_and_writes_plots_and_model(tmp_path,
     # the saved model really classifies the default data perfectly
     X, y = cli.TASKS["moons"].load(cli.DEFAULT_SEED)
     assert evaluate(MLP.load(model_path), X, y, cli.TASKS["moons"].loss)[1] == 1.0
+
+
+def test_compile_trains_the_same_model_with_the_compiled_engine(tmp_path, capsys):
+    paths = {engine: tmp_path / f"{engine}.json" for engine in ("eager", "compiled")}
+    common = ["train", "--dataset", "iris", "--hidden", "4", "--epochs", "3",
+              "--batch-size", "30", "--out", str(tmp_path)]
+    assert cli.main([*common, "--save", str(paths["eager"])]) == 0
+    assert "; eager engine" in capsys.readouterr().out
+    assert cli.main([*common, "--compile", "--save", str(paths["compiled"])]) == 0
+    printed = capsys.readouterr().out
+    assert "15 updates; compiled engine" in printed and "final loss" in printed
+    eager, compiled = (MLP.load(path).state_dict() for path in paths.values())
+    assert compiled == pytest.approx(eager, abs=1e-12)
+    assert compiled != MLP(4, [4, 3], seed=cli.DEFAULT_SEED).state_dict()  # it trained
 
 
 def test_other_dataset_optimizer_and_batch_size(tmp_path, capsys):

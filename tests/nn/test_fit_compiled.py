@@ -1,0 +1,170 @@
+"""fit(..., compile=True) trains as eager fit does: the same loss curve (to
+rounding), the same accuracy and parameters, for every kind of gradient
+descent and of target, and it stops the same way."""
+
+import math
+
+import pytest
+
+from autograd import no_grad
+from nn import MLP, data, evaluate, fit, losses, optim
+from nn.schedules import LinearDecay
+from nn.training import CompiledLossAndGradients
+
+# Eager fit's final training loss on micrograd's demo recipe (README: 0.000219).
+DEMO_FINAL_LOSS = 0.0002191369769728746
+
+
+def signs(labels):
+    return [2 * label - 1 for label in labels]
+
+
+def train(compile, X, y, loss, sizes, make_optimizer, epochs, batch_size=None, l2=0.0,
+          lr_schedule=None, model_seed=1, **architecture):
+    """(History, trained model) of one fit from fixed initial weights and shuffling."""
+    model = MLP(len(X[0]), sizes, seed=model_seed, **architecture)
+    history = fit(model, X, y, loss, make_optimizer(model.parameters()), epochs,
+                  batch_size, lr_schedule=lr_schedule, progress=False, seed=2, l2=l2,
+                  compile=compile)
+    return history, model
+
+
+def assert_same_training(eager, compiled):
+    (eager_history, eager_model), (compiled_history, compiled_model) = eager, compiled
+    assert compiled_history.step_loss == pytest.approx(eager_history.step_loss, rel=1e-9)
+    assert compiled_history.step_accuracy == eager_history.step_accuracy
+    assert compiled_history.epoch_accuracy == eager_history.epoch_accuracy
+    assert compiled_history.examples_seen == eager_history.examples_seen
+    assert compiled_model.state_dict() == pytest.approx(eager_model.state_dict(), abs=1e-12)
+
+
+def demo(compile, epochs):
+    """micrograd's demo recipe: moons 100, MLP 2-16-16-1, hinge + 1e-4 L2, SGD 1.0 -> 0.1."""
+    X, y = data.make_moons(100, noise=0.1, seed=1337)
+    return train(compile, X, signs(y), losses.hinge, [16, 16, 1],
+                 lambda params: optim.SGD(params, lr=1.0), epochs, l2=1e-4,
+                 lr_schedule=LinearDecay(1.0, 0.1, 100), model_seed=1337)
+
+
+def test_demo_recipe_follows_the_eager_loss_curve():
+    eager, compiled = demo(False, epochs=20), demo(True, epochs=20)
+    assert_same_training(eager, compiled)
+    # The first step's loss is the same float operations in the same order.
+    assert compiled[0].step_loss[0] == eager[0].step_loss[0]
+    assert compiled[0].step_loss[-1] < 0.5 * compiled[0].step_loss[0]
+
+
+def test_demo_recipe_ends_where_eager_ends():
+    history, model = demo(True, epochs=100)
+    X, y = data.make_moons(100, noise=0.1, seed=1337)
+    loss, accuracy = evaluate(model, X, signs(y), losses.hinge)
+    assert accuracy == 1.0 and history.step_accuracy[-1] == 1.0
+    assert loss == pytest.approx(DEMO_FINAL_LOSS, rel=1e-9)
+
+
+@pytest.mark.parametrize("batch_size", [1, 10], ids=["stochastic", "mini-batch"])
+def test_stochastic_and_mini_batch_follow_eager(batch_size):
+    X, y = data.make_moons(40, noise=0.1, seed=0)
+    runs = [train(compile, X, signs(y), losses.hinge, [8, 8, 1],
+                  lambda params: optim.SGD(params, lr=0.1, momentum=0.9), epochs=3,
+                  batch_size=batch_size, l2=1e-4, lr_schedule=LinearDecay(0.1, 0.01, 12))
+            for compile in (False, True)]
+    assert_same_training(*runs)
+    assert runs[1][0].steps == 3 * math.ceil(40 / batch_size)
+
+
+@pytest.mark.parametrize("load, batch_size", [
+    (data.load_iris, 10),
+    (lambda: data.make_blobs(100, centers=3, seed=0), None),
+], ids=["iris", "blobs"])
+def test_cross_entropy_follows_eager(load, batch_size):
+    X, y = load()
+    X = data.standardize(X)
+    runs = [train(compile, X, y, losses.cross_entropy, [8, 3],
+                  lambda params: optim.Adam(params, lr=0.05), epochs=8, batch_size=batch_size,
+                  l2=1e-4)
+            for compile in (False, True)]
+    assert_same_training(*runs)
+    assert runs[1][0].epoch_loss[-1] < 0.5 * runs[1][0].epoch_loss[0]
+
+
+def test_a_loss_that_branches_on_the_label_follows_eager():
+    # binary_cross_entropy picks p or 1 - p by `label == 1`: a traced label
+    # would take one branch for every example; one trace per label is exact.
+    X, y = data.make_moons(40, noise=0.1, seed=0)
+    runs = [train(compile, X, y, losses.binary_cross_entropy, [8, 1],
+                  lambda params: optim.Adam(params, lr=0.05), epochs=5, batch_size=8,
+                  output_activation="sigmoid")
+            for compile in (False, True)]
+    assert_same_training(*runs)
+
+
+def test_real_targets_follow_eager():
+    X = [[x / 10] for x in range(-20, 20)]
+    y = [math.sin(row[0]) for row in X]
+    runs = [train(compile, X, y, losses.mse, [8, 1], lambda params: optim.SGD(params, lr=0.1),
+                  epochs=5, batch_size=8)
+            for compile in (False, True)]
+    assert_same_training(*runs)
+    assert runs[1][0].step_accuracy[0] is None
+
+
+@pytest.mark.parametrize("loss, targets, traces", [
+    (losses.hinge, [1, -1, -1, 1], {1, -1}),
+    (losses.cross_entropy, [2, 0, 2, 2], {2, 0}),
+    (losses.mse, [0.5, -0.25, 3.0, 1.0], {None}),
+])
+def test_one_trace_per_label_and_one_for_all_real_targets(loss, targets, traces):
+    outputs = 3 if loss is losses.cross_entropy else 1
+    model = MLP(2, [4, outputs], seed=0)
+    X = [[0.5, -1.0], [1.5, 0.25], [-0.5, 0.0], [2.0, 1.0]]
+    backpropagate = CompiledLossAndGradients(model, loss, l2=1e-3)
+    value, predictions = backpropagate(X, targets)
+    assert set(backpropagate.traces) == traces
+    compiled_grads = [p.grad for p in model.parameters()]
+    model.zero_grad()
+    objective = loss([model(x) for x in X], targets) + 1e-3 * sum(
+        p * p for p in model.parameters())
+    objective.backward()
+    assert value == objective.data
+    assert compiled_grads == pytest.approx([p.grad for p in model.parameters()], rel=1e-12)
+    with no_grad():
+        eager_outputs = [model(x) for x in X]
+    eager_predictions = [[float(z) for z in output] if outputs > 1 else float(output)
+                         for output in eager_outputs]
+    assert predictions == eager_predictions
+
+
+def test_inside_no_grad_fit_still_trains_eager_or_compiled():
+    X, y = data.make_moons(20, noise=0.1, seed=0)
+    for compile in (False, True):
+        outside = train(compile, X, signs(y), losses.hinge, [4, 1],
+                        lambda params: optim.SGD(params, lr=0.1), epochs=3)
+        with no_grad():
+            inside = train(compile, X, signs(y), losses.hinge, [4, 1],
+                           lambda params: optim.SGD(params, lr=0.1), epochs=3)
+        assert inside[0].step_loss == outside[0].step_loss
+        assert inside[0].step_loss[-1] < inside[0].step_loss[0]
+
+
+def test_a_non_finite_loss_stops_as_eager_does():
+    X, y = data.make_moons(10, noise=0.1, seed=0)
+    model = MLP(2, [3, 1], seed=0)
+    before = model.state_dict()
+    with pytest.raises(FloatingPointError, match="epoch 1, step 1: the loss is (nan|inf)"):
+        fit(model, X, signs(y), lambda prediction, target: prediction * math.inf,
+            optim.SGD(model.parameters(), lr=0.1), epochs=3, progress=False, compile=True)
+    assert model.state_dict() == before
+
+
+def test_divergence_stops_at_the_step_eager_stops_at():
+    X, y = [[1.0], [2.0]], [1.0, -1.0]
+    messages = []
+    for compile in (False, True):
+        model = MLP(1, [1], seed=0)
+        with pytest.raises(FloatingPointError, match=r"step \d+") as raised:
+            fit(model, X, y, losses.mse, optim.SGD(model.parameters(), lr=1e3), epochs=500,
+                progress=False, seed=0, compile=compile)
+        messages.append(str(raised.value))
+        assert all(math.isfinite(p.data) for p in model.parameters())
+    assert messages[0] == messages[1] and "step 1:" not in messages[1]
