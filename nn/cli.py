@@ -167,7 +167,8 @@ def run_train(args) -> int:
         return 1
     loss, accuracy = evaluate(model, X, y, task.loss)
     print(f"final loss {loss:.4f}, accuracy {accuracy:.1%} on the {len(X)} training examples")
-    _write_plots(args, model, X, y, task, history)
+    # NOTE: the model first: a plot that cannot be written must not cost the
+    # trained model.
     if args.save is not None:
         try:
             model.save(args.save)
@@ -175,6 +176,12 @@ def run_train(args) -> int:
             print(f"chainrule train: error: cannot save the model: {error}", file=sys.stderr)
             return 1
         print(f"saved the model to {args.save}")
+    try:
+        _write_plots(args, model, X, y, task, history)
+    except OSError as error:
+        print(f"chainrule train: error: cannot write the plots to {args.out}: {error}",
+              file=sys.stderr)
+        return 1
     return 0
 
 

@@ -31,7 +31,7 @@ import math
 from collections.abc import Callable, Sequence
 from numbers import Integral, Real
 
-from autograd import Value, exp, log, relu
+from autograd import Value, exp, log, relu, softplus
 
 from ._arguments import checked_number
 
@@ -171,22 +171,13 @@ def binary_cross_entropy(probability, label):
     return -log(likelihood)
 
 
-def _softplus(x):
-    # NOTE: softplus(x) = log(1 + exp(x)), written so exp() only ever sees
-    # -|x| <= 0 and cannot overflow. The branch follows the sign of x's value;
-    # both branches are smooth and equal, so the gradient is exact at 0 too
-    # (the one-line form relu(x) + log(1 + exp(-abs(x))) is not: relu and abs
-    # take the subgradient 0 there).
-    if x >= 0.0:
-        return x + log(1.0 + exp(-x))
-    return log(1.0 + exp(x))
-
-
 @_loss("binary", _above_zero)
 def bce_with_logits(logit, label):
     """Binary cross-entropy of ``sigmoid(logit)``, computed from the logit
-    stably: ``softplus(logit) - label * logit``."""
-    return _softplus(logit) - label * logit
+    stably: ``softplus(logit) - label * logit`` (softplus is one row of the
+    op table, written so that it never overflows, and without a Python
+    branch, so a compiled trace stays stable for any logit)."""
+    return softplus(logit) - label * logit
 
 
 @_loss("sign", _sign_of)

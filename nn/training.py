@@ -148,8 +148,8 @@ class CompiledLossAndGradients:
 
     Python decisions on the *prediction's* value are frozen too. nn's
     losses make them only to keep floats in range — cross_entropy's shift
-    by the largest logit, bce_with_logits' branch on the logit's sign,
-    binary_cross_entropy's clamp at a likelihood of e^-100 — so the
+    by the largest logit and binary_cross_entropy's clamp at a likelihood
+    of e^-100 (bce_with_logits uses the softplus row: no branch) — so the
     replayed loss equals eager's up to rounding while the logits stay
     within a few hundred of the traced example's; beyond that exp()
     overflows, or (only binary_cross_entropy) the clamp no longer applies.
@@ -292,11 +292,14 @@ def _step(backpropagate, parameters, inputs, targets, optimizer, where):
         raise _stopped(where, f"the loss could not be computed ({error})") from error
     if not math.isfinite(loss_value):
         raise _stopped(where, f"the loss is {loss_value}")
-    before = [p.data for p in parameters]
+    before, optimizer_before = [p.data for p in parameters], optimizer.state_dict()
     optimizer.step()
     if not all(math.isfinite(p.data) for p in parameters):
         for parameter, value in zip(parameters, before):
             parameter.data = value
+        # NOTE: the optimizer's state (momentum buffers, Adam's step count)
+        # moved with the failed update; put it back too.
+        optimizer.load_state_dict(optimizer_before)
         raise _stopped(where, f"the update made a parameter non-finite (loss {loss_value})")
     return loss_value, predictions
 

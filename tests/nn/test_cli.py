@@ -121,3 +121,14 @@ def test_python_dash_m_nn_runs_the_command():
                             capture_output=True, text=True, check=False)
     assert result.returncode == 0
     assert "--dataset {moons,circles,blobs,iris}" in result.stdout
+
+
+def test_unwritable_plots_keep_the_saved_model(tmp_path, capsys):
+    blocker = tmp_path / "a_file"
+    blocker.write_text("")
+    saved = tmp_path / "model.json"
+    code = cli.main(["train", "--epochs", "1", "--hidden", "2", "--out", str(blocker / "plots"),
+                     "--save", str(saved)])
+    assert code == 1
+    assert "cannot write the plots" in capsys.readouterr().err
+    assert saved.exists()

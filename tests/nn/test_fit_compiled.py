@@ -168,3 +168,16 @@ def test_divergence_stops_at_the_step_eager_stops_at():
         messages.append(str(raised.value))
         assert all(math.isfinite(p.data) for p in model.parameters())
     assert messages[0] == messages[1] and "step 1:" not in messages[1]
+
+
+def test_compiled_bce_with_logits_stays_stable_far_from_the_traced_logit():
+    """softplus is one row, so no branch on the logit is frozen in the trace."""
+    from autograd import Value, compile
+
+    weight = Value(1.0)
+    step = compile(lambda x: losses.bce_with_logits(weight * x, 1), [weight])
+    assert step(2.0) == pytest.approx(math.log1p(math.exp(-2.0)), rel=1e-15)
+    weight.grad = 0.0
+    assert step(-800.0) == 800.0  # eager gives 800 too; a frozen branch overflowed
+    # d/dw [softplus(w x) - w x] = sigmoid(w x) x - x = 0 + 800 at w = 1, x = -800
+    assert weight.grad == 800.0

@@ -139,13 +139,20 @@ def test_divergence_stops_with_the_last_finite_parameters():
     assert all(math.isfinite(p.data) for p in model.parameters())
 
 
-def test_an_update_that_overflows_is_undone():
+@pytest.mark.parametrize("make_optimizer", [
+    lambda params: optim.SGD(params, lr=1e308),
+    lambda params: optim.SGD(params, lr=1e308, momentum=0.9),
+    lambda params: optim.RMSprop(params, lr=1e308, momentum=0.9),
+])
+def test_an_update_that_overflows_is_undone_with_the_optimizer_state(make_optimizer):
     model = MLP(1, [1], seed=0)
     before = model.state_dict()
-    optimizer = optim.SGD(model.parameters(), lr=1e308)
+    optimizer = make_optimizer(model.parameters())
+    optimizer_before = optimizer.state_dict()
     with pytest.raises(FloatingPointError, match="epoch 1, step 1: the update made"):
         fit(model, [[1.0]], [100.0], losses.mse, optimizer, epochs=1, progress=False)
     assert model.state_dict() == before
+    assert optimizer.state_dict() == optimizer_before
 
 
 @pytest.mark.parametrize("arguments, message", [
