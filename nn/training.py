@@ -292,14 +292,16 @@ def _step(backpropagate, parameters, inputs, targets, optimizer, where):
         raise _stopped(where, f"the loss could not be computed ({error})") from error
     if not math.isfinite(loss_value):
         raise _stopped(where, f"the loss is {loss_value}")
-    before, optimizer_before = [p.data for p in parameters], optimizer.state_dict()
+    # NOTE: the optimizer's state (momentum buffers, Adam's step count) moves
+    # with an update, so a failed update puts it back too. Its entries are
+    # floats, replaced rather than changed in place: copying each dict is enough.
+    before = [p.data for p in parameters]
+    state_before = {parameter: dict(state) for parameter, state in optimizer.state.items()}
     optimizer.step()
     if not all(math.isfinite(p.data) for p in parameters):
         for parameter, value in zip(parameters, before):
             parameter.data = value
-        # NOTE: the optimizer's state (momentum buffers, Adam's step count)
-        # moved with the failed update; put it back too.
-        optimizer.load_state_dict(optimizer_before)
+        optimizer.state = state_before
         raise _stopped(where, f"the update made a parameter non-finite (loss {loss_value})")
     return loss_value, predictions
 
