@@ -1,9 +1,12 @@
 """The demo step: micrograd's demo recipe, chainrule's eager engine against micrograd.
 
 The recipe and the starting weights are those of :mod:`_demo`. Both engines
-run it in one process, their steps alternating so both see the same machine
-load: chainrule's step exactly as ``nn.fit`` takes it (eager), micrograd's
-as its demo does, its garbage left to its collector as usual.
+run it in one process, one after the other, each from a collected heap:
+chainrule's step exactly as ``nn.fit`` takes it (eager), then micrograd's as
+its demo does, its garbage left to its collector as usual. (Alternating
+their steps would make chainrule's run among micrograd's uncollected cycles,
+which measures micrograd's garbage more than chainrule: 6 against 10
+steps/s on the same machine.)
 
 First, before micrograd has made any garbage (its cycles would burden
 whichever step the collector happens to run in), chainrule's step is timed
@@ -22,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import statistics
 from unittest import mock
 
@@ -63,14 +67,13 @@ def main():
 
     network, optimizer = model()
     backpropagate, twin = eager(network), micrograd_copy(network)
-    our_times, their_times = [], []
-    for step in range(options.steps):
-        their_loss, seconds = timed(micrograd_step, twin, X, y, step)
-        their_times.append(seconds)
-        our_loss, seconds = timed(chainrule_step, backpropagate, optimizer, X, y, step)
-        our_times.append(seconds)
-        if step == 0:
-            print(f"step 1 loss: chainrule {our_loss!r}, micrograd {their_loss!r}")
+    gc.collect()
+    ours = [timed(chainrule_step, backpropagate, optimizer, X, y, step)
+            for step in range(options.steps)]
+    gc.collect()
+    theirs = [timed(micrograd_step, twin, X, y, step) for step in range(options.steps)]
+    print(f"step 1 loss: chainrule {ours[0][0]!r}, micrograd {theirs[0][0]!r}")
+    our_times, their_times = [seconds for _, seconds in ours], [seconds for _, seconds in theirs]
 
     ours, theirs = statistics.median(our_times), statistics.median(their_times)
     our_loss, our_accuracy = evaluate(network, X, y, losses.hinge)
