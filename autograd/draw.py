@@ -110,13 +110,13 @@ def _statements(order, root, show_grad, params, tint, step):
         fill = _tint(gradient, largest) if tint and show_grad else None
         yield _line(node_id, label=_record(node, show_grad, gradient),
                     **_style(node, root, params, fill, node is current))
-        if not node._parents:
+        if not node.parents:
             continue
         op_id = f"{node_id}_op"
         emphasis = _CURRENT if node is current else {}
         yield _line(op_id, label=node._op.label, shape="ellipse", width="0.3",
                     height="0.3", margin="0.04", **emphasis)
-        for position, parent in enumerate(node._parents):
+        for position, parent in enumerate(node.parents):
             partial = {"label": f"∂ {_number(partials[position])}"} if emphasis else {}
             yield _line(f"{ids[parent]} -> {op_id}", **partial, **emphasis)
         yield _line(f"{op_id} -> {node_id}", **emphasis)
@@ -155,7 +155,7 @@ def _style(node, root, params, fill, is_current):
         attributes["fillcolor"] = fill
     if is_current:
         attributes.update(_CURRENT)
-    elif node._parents:
+    elif node.parents:
         if node is root:
             attributes["penwidth"] = "2.5"
     elif node._op is CONSTANT:

@@ -36,8 +36,8 @@ def local_partials(node: Value, differentiable: bool = False) -> tuple:
     """∂node/∂parentᵢ for each parent: floats, or Values to differentiate."""
     try:
         if differentiable:
-            return node._op.partials(node, *node._parents)
-        return node._op.partials(node.data, *[parent.data for parent in node._parents])
+            return node._op.partials(node, *node.parents)
+        return node._op.partials(node.data, *[parent.data for parent in node.parents])
     except ArithmeticError as error:
         raise _undefined_derivative(node, error) from error
 
@@ -56,9 +56,9 @@ def gradients(output, inputs: Sequence[Value], create_graph: bool = False) -> li
         with enable_grad():  # the graph create_graph asks for must be recorded
             for node in reversed(topological_order(output)):
                 grad = found.get(node)
-                if grad is None or not node._parents:
+                if grad is None or not node.parents:
                     continue
-                for parent, partial in zip(node._parents, local_partials(node, create_graph)):
+                for parent, partial in zip(node.parents, local_partials(node, create_graph)):
                     contribution = partial * grad
                     if parent in found:
                         contribution = found[parent] + contribution
@@ -169,10 +169,10 @@ def jvp(f: Callable, primals: Sequence, tangents: Sequence) -> tuple:
     if not isinstance(output, Value):
         return output, 0.0
     for node in topological_order(output):
-        if not node._parents or node in tangent_of:
+        if not node.parents or node in tangent_of:
             continue
         tangent = 0.0
-        for parent, partial in zip(node._parents, local_partials(node, nested)):
+        for parent, partial in zip(node.parents, local_partials(node, nested)):
             parent_tangent = tangent_of.get(parent)
             if parent_tangent is not None:
                 tangent = tangent + partial * parent_tangent

@@ -31,7 +31,6 @@ INPUT = _Leaf("input")        # made by the user: Value(2.0)
 CONSTANT = _Leaf("constant")  # a plain number in an expression: the 3 in x * 3
 
 _grad_enabled = ContextVar("chainrule_grad_enabled", default=True)
-_EMPTY = ()
 
 
 @contextmanager
@@ -96,14 +95,16 @@ class Value:
     ``x.sigmoid()``, ``x.relu()``, ``x.sin()``, ``x.cos()`` and more.
     """
 
-    __slots__ = ("data", "grad", "label", "_op", "_parents")
+    # NOTE: the (at most two) parents are two slots, not a tuple: one object
+    # less to allocate and for the garbage collector to track, per node.
+    __slots__ = ("data", "grad", "label", "_op", "_left", "_right")
 
     def __init__(self, data, label=""):
         self.data = _as_float(data, "Value data")
         self.grad = 0.0
         self.label = str(label)
         self._op = INPUT
-        self._parents = _EMPTY
+        self._left = self._right = None
 
     @property
     def op(self) -> str:
@@ -113,7 +114,10 @@ class Value:
     @property
     def parents(self) -> tuple:
         """The nodes this one was computed from (``()`` for a leaf)."""
-        return self._parents
+        left, right = self._left, self._right
+        if left is None:
+            return ()
+        return (left,) if right is None else (left, right)
 
     def __repr__(self):
         label = f"label={self.label!r}, " if self.label else ""
@@ -204,32 +208,29 @@ class Value:
         seed = _as_float(gradient, "backward() gradient")
         order = topological_order(self)
         for node in order:
-            if node._parents:
+            if node._left is not None:
                 node.grad = 0.0
         self.grad += seed
         node = self
         try:
             for node in reversed(order):
-                parents = node._parents
-                if not parents:
+                left = node._left
+                if left is None:
                     continue
-                grad = node.grad
-                if len(parents) == 2:
-                    left, right = parents
-                    d_left, d_right = node._op.partials(
-                        node.data, left.data, right.data)
+                grad, right = node.grad, node._right
+                if right is None:
+                    (d_left,) = node._op.partials(node.data, left.data)
+                    left.grad += d_left * grad
+                else:
+                    d_left, d_right = node._op.partials(node.data, left.data, right.data)
                     left.grad += d_left * grad
                     right.grad += d_right * grad
-                else:
-                    (parent,) = parents
-                    (d_parent,) = node._op.partials(node.data, parent.data)
-                    parent.grad += d_parent * grad
         except ArithmeticError as error:
             raise _undefined_derivative(node, error) from error
 
 
 def _undefined_derivative(node, error):
-    inputs = ", ".join(repr(parent.data) for parent in node._parents)
+    inputs = ", ".join(repr(parent.data) for parent in node.parents)
     return type(error)(
         f"the derivative of {node._op.name}() is undefined at ({inputs}): {error}")
 
@@ -249,8 +250,7 @@ def topological_order(root: Value) -> list:
     entered = set()
     stack = [root]
     # NOTE: bound methods held in locals: this loop is half of backward()'s time.
-    pop, push, push_all, enter, emit = (
-        stack.pop, stack.append, stack.extend, entered.add, order.append)
+    pop, push, enter, emit = stack.pop, stack.append, entered.add, order.append
     while stack:
         node = pop()
         if node is _FINISH:
@@ -259,7 +259,12 @@ def topological_order(root: Value) -> list:
             enter(node)
             push(node)
             push(_FINISH)
-            push_all(node._parents)
+            left = node._left
+            if left is not None:
+                push(left)
+                right = node._right
+                if right is not None:
+                    push(right)
     return order
 
 
@@ -268,18 +273,19 @@ def topological_order(root: Value) -> list:
 _new = object.__new__
 
 
-def _record(op, data, parents):
-    """A new node holding ``data``, made by ``op`` from ``parents``."""
+def _record(op, data, left, right=None):
+    """A new node holding ``data``, made by ``op`` from ``left`` (and ``right``)."""
     node = _new(Value)
     node.data = data
     node.grad = 0.0
     node.label = ""
     if _grad_enabled.get():
         node._op = op
-        node._parents = parents
+        node._left = left
+        node._right = right
     else:
         node._op = INPUT
-        node._parents = _EMPTY
+        node._left = node._right = None
     return node
 
 
@@ -290,7 +296,7 @@ def constant(number) -> Value:
     node.grad = 0.0
     node.label = ""
     node._op = CONSTANT
-    node._parents = _EMPTY
+    node._left = node._right = None
     return node
 
 
@@ -303,7 +309,7 @@ def _binary(op, left, right):
         if not _is_number(right):
             return NotImplemented
         right = constant(right)
-    return _record(op, op.forward(left.data, right.data), (left, right))
+    return _record(op, op.forward(left.data, right.data), left, right)
 
 
 def _is_number(x):
@@ -340,7 +346,7 @@ def apply(op, *operands):
                     f"number there, not a Value")
         nodes = tuple(x if isinstance(x, Value) else constant(_as_float(x, f"{op.name}() input"))
                       for x in operands)
-        return _record(op, op.forward(*(node.data for node in nodes)), nodes)
+        return _record(op, op.forward(*(node.data for node in nodes)), *nodes)
     for x in operands:
         if type(x) not in _FAST_NUMBERS and hasattr(x, "apply_primitive"):
             return x.apply_primitive(op, *operands)
@@ -348,7 +354,7 @@ def apply(op, *operands):
 
 
 def _unary(op, node):
-    return _record(op, op.forward(node.data), (node,))
+    return _record(op, op.forward(node.data), node)
 
 
 def method_for(op):
