@@ -7,25 +7,35 @@
 >>> round(x.grad, 12) == round((1 - y.data ** 2) * (2 * 2.0 + 3), 12)
 True
 
-The table of primitives lives in :mod:`autograd.ops`; every unary row is
-also a function here (``autograd.exp(x)`` works on a Value or a number).
-``draw`` and ``backward_steps`` picture the graph; they import the optional
-graphviz package only when they render, so ``import autograd`` needs nothing
-beyond the standard library.
+The layers, in the order a reader meets them:
 
-``autograd.compile`` turns a training step into straight-line Python. It
-shares its name with a builtin, so it is left out of ``__all__``: ``from
-autograd import *`` never hides the builtin; import it by name.
+* :mod:`autograd.ops` — the table of primitives, each with its local
+  derivatives; every row called by name is also a function here
+  (``autograd.exp(x)`` works on a Value or a number) and a Value method;
+* :mod:`autograd.value` — ``Value``, the graph, the chain rule;
+* :mod:`autograd.functional` — grad, value_and_grad, gradients, jvp, hessian;
+* :mod:`autograd.gradcheck` — derivatives against finite differences;
+* :mod:`autograd.compiler` — ``compile``: a traced step replayed as code;
+* :mod:`autograd.drawing` — ``draw`` and ``backward_steps``: pictures;
+* :mod:`autograd.formula` — formulas parsed safely into graphs;
+* :mod:`autograd.files` — the atomic file writer.
+
+``draw`` and ``backward_steps`` import the optional graphviz package only
+when they render, so ``import autograd`` needs nothing beyond the standard
+library.
+
+``autograd.compile`` shares its name with a builtin, so it is left out of
+``__all__``: ``from autograd import *`` never hides the builtin; import it
+by name.
 """
 
 import builtins
 
 from . import ops
-from .compile import compile as compile
-from .draw import draw
+from .compiler import compile as compile
+from .drawing import BackwardStep, BackwardSteps, backward_steps, draw
 from .functional import grad, gradients, hessian, jvp, value_and_grad
 from .gradcheck import GradcheckError, gradcheck
-from .steps import BackwardStep, BackwardSteps, backward_steps
 from .value import (
     Value,
     enable_grad,
@@ -35,8 +45,8 @@ from .value import (
     topological_order,
 )
 
-# Each unary row of the table becomes a Value method (x.tanh()) and a
-# function of this package (autograd.tanh(x)), so a new row needs no edit here.
+# Each row called by name becomes a Value method (x.tanh()) and a function of
+# this package (autograd.tanh(x)), so a new row needs no edit here.
 for _row in ops.FUNCTIONS:
     setattr(Value, _row.name, method_for(_row))
     globals()[_row.name] = _row

@@ -20,26 +20,17 @@ from contextvars import ContextVar
 
 from .value import (
     Value,
-    _as_float,
-    _as_values,
-    _is_number,
-    _undefined_derivative,
+    as_float,
+    as_values,
     constant,
     enable_grad,
+    is_number,
+    local_partials,
+    reverse_sweep,
     topological_order,
 )
 
 _inside_transform = ContextVar("chainrule_inside_transform", default=False)
-
-
-def local_partials(node: Value, differentiable: bool = False) -> tuple:
-    """∂node/∂parentᵢ for each parent: floats, or Values to differentiate."""
-    try:
-        if differentiable:
-            return node._op.partials(node, *node.parents)
-        return node._op.partials(node.data, *[parent.data for parent in node.parents])
-    except ArithmeticError as error:
-        raise _undefined_derivative(node, error) from error
 
 
 def gradients(output, inputs: Sequence[Value], create_graph: bool = False) -> list:
@@ -49,21 +40,14 @@ def gradients(output, inputs: Sequence[Value], create_graph: bool = False) -> li
     ``create_graph=True`` each gradient is a Value whose own graph can be
     differentiated again. An input ``output`` does not depend on gets 0.
     """
-    inputs = _as_values(inputs, "gradients() inputs")
+    inputs = as_values(inputs, "gradients() inputs")
     found = {}
     if isinstance(output, Value):
         found[output] = 1.0
         with enable_grad():  # the graph create_graph asks for must be recorded
-            for node in reversed(topological_order(output)):
-                grad = found.get(node)
-                if grad is None or not node.parents:
-                    continue
-                for parent, partial in zip(node.parents, local_partials(node, create_graph)):
-                    contribution = partial * grad
-                    if parent in found:
-                        contribution = found[parent] + contribution
-                    found[parent] = contribution
-    elif not _is_number(output):
+            for _step in reverse_sweep(output, found, create_graph):
+                pass  # each step adds its node's share to its parents' entries
+    elif not is_number(output):
         raise TypeError(
             f"gradients() needs a Value output, got {type(output).__name__}")
     return [_finish(found.get(node, 0.0), create_graph) for node in inputs]
@@ -99,7 +83,7 @@ def _trace(f, args, positions):
     for position in positions:
         arg = args[position]
         node = arg if isinstance(arg, Value) else Value(
-            _as_float(arg, f"argument {position}"))
+            as_float(arg, f"argument {position}"))
         args[position] = node
         inputs.append(node)
     # NOTE: a transform asks for derivatives, so it records its trace even
@@ -164,7 +148,7 @@ def jvp(f: Callable, primals: Sequence, tangents: Sequence) -> tuple:
             f"jvp() needs one tangent per primal, got {len(primals)} primals "
             f"and {len(tangents)} tangents")
     output, inputs, nested = _trace(f, primals, tuple(range(len(primals))))
-    tangent_of = {node: _as_float(t, "tangent") if not isinstance(t, Value) else t
+    tangent_of = {node: as_float(t, "tangent") if not isinstance(t, Value) else t
                   for node, t in zip(inputs, tangents)}
     if not isinstance(output, Value):
         return output, 0.0

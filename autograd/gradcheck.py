@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from .functional import hessian, jvp, value_and_grad
-from .value import Value, _as_float, no_grad
+from .value import Value, as_float, no_grad
 
 
 class GradcheckError(AssertionError):
@@ -41,7 +41,7 @@ def gradcheck(f: Callable, inputs: Sequence, eps: float = 1e-6, atol: float = 1e
     """
     if order not in (1, 2):
         raise ValueError(f"gradcheck() order must be 1 or 2, got {order!r}")
-    point = [_as_float(x.data if isinstance(x, Value) else x, "gradcheck() input")
+    point = [as_float(x.data if isinstance(x, Value) else x, "gradcheck() input")
              for x in inputs]
     count = len(point)
     everything = tuple(range(count))

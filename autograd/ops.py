@@ -28,12 +28,17 @@ Each row is a :class:`Primitive` and must provide
     computes the forward value; a name in it is a row's name and stands for
     that row's ``forward``. ``autograd.compile`` prints rows with it.
 
+``syntax`` (optional)
+    The Python operator that applies the row (``"+"`` for add); rows
+    without one are *functions*, called by name.
+
 Every feature reads this table and nothing else: the eager backward pass
 (``gradᵢ += partialᵢ · grad_out``), forward mode (``tangent_out = Σ partialᵢ ·
-tangentᵢ``), higher order, compilation, drawing, and the generic tests. A
-unary row also becomes a method of ``Value`` (``x.tanh()``) and, being
-callable, a function of the package (``autograd.tanh(x)`` on a Value or a
-number). See "How to add an op" in the README.
+tangentᵢ``), higher order, compilation, drawing, and the generic tests. A function row,
+of any arity, also becomes a method of ``Value`` (``x.tanh()``, the Value
+its first input), a function of the package (``autograd.tanh(x)`` on a
+Value or a number: rows are callable) and a function of the formulas that
+``chainrule graph`` reads. See "How to add an op" in the README.
 """
 
 from __future__ import annotations
@@ -57,6 +62,7 @@ class Primitive:
     partials: Callable[..., tuple]
     code: str
     constant_inputs: tuple = ()
+    syntax: str | None = None
 
     def __call__(self, *operands):
         """Apply to numbers (gives a float) or to Values (records a node)."""
@@ -181,26 +187,26 @@ def _pow_constant_partials(out, base, exponent):
 # Python's quotient (a * (1 / b) can differ in the last bit).
 
 add = Primitive("add", "+", 2, operator.add,
-                lambda out, a, b: (1.0, 1.0), "{0} + {1}")
+                lambda out, a, b: (1.0, 1.0), "{0} + {1}", syntax="+")
 sub = Primitive("sub", "-", 2, operator.sub,
-                lambda out, a, b: (1.0, -1.0), "{0} - {1}")
+                lambda out, a, b: (1.0, -1.0), "{0} - {1}", syntax="-")
 mul = Primitive("mul", "*", 2, operator.mul,
-                lambda out, a, b: (b, a), "{0} * {1}")
+                lambda out, a, b: (b, a), "{0} * {1}", syntax="*")
 # NOTE: div, pow and power print as calls of their forward functions, not as
 # Python's / and **, so compiled code raises the same named errors as eager
 # code (and a negative base to a fractional power raises, not turns complex).
 div = Primitive("div", "/", 2, _divide,
-                lambda out, a, b: (1.0 / b, -out / b), "div({0}, {1})")
+                lambda out, a, b: (1.0 / b, -out / b), "div({0}, {1})", syntax="/")
 # NOTE: `x ** 2` and `x ** y` are two rows. With a number exponent (pow) the
 # exponent is a constant and any base is allowed; with a Value exponent
 # (power) both are differentiated, and d/dy needs log(base), so base > 0.
 pow = Primitive("pow", "**", 2, _pow_constant, _pow_constant_partials,
-                "pow({0}, {1})", constant_inputs=(1,))
+                "pow({0}, {1})", constant_inputs=(1,), syntax="**")
 power = Primitive("power", "**", 2, _pow_variable,
                   lambda out, a, b: (b * a ** (b - 1.0), out * log(a)),
-                  "power({0}, {1})")
+                  "power({0}, {1})", syntax="**")
 neg = Primitive("neg", "-", 1, operator.neg,
-                lambda out, a: (-1.0,), "-{0}")
+                lambda out, a: (-1.0,), "-{0}", syntax="-")
 
 exp = Primitive("exp", "exp", 1, _exp,
                 lambda out, x: (out,), "exp({0})")
@@ -230,5 +236,6 @@ step = Primitive("step", "step", 1, _step, _zero, "step({0})")
 PRIMITIVES = (add, sub, mul, div, pow, power, neg,
               exp, log, sqrt, tanh, sigmoid, softplus, sin, cos, relu, abs, sign, step)
 
-# Unary rows reached only through an operator (-x) are not exported as names.
-FUNCTIONS = tuple(row for row in PRIMITIVES if row.arity == 1 and row is not neg)
+# The rows called by name, of any arity: each is a Value method, a function
+# of the package and of chainrule graph's formulas.
+FUNCTIONS = tuple(row for row in PRIMITIVES if row.syntax is None)

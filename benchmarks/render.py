@@ -1,4 +1,4 @@
-"""Start-up and render times of the WebAssembly Graphviz (autograd.render).
+"""Start-up and render times of the WebAssembly Graphviz (autograd.drawing.render).
 
     pip install -e ".[draw]" && python benchmarks/render.py
 

@@ -52,6 +52,18 @@ class Loss:
         _CHECKS[self.target](self.__name__, prediction, target)
         return self.per_example(prediction, target)
 
+    @property
+    def target_is_label(self) -> bool:
+        """True when targets are labels from a small set (binary, sign,
+        class), False for a real-valued target (``mse``)."""
+        return self.target != "real"
+
+    def unchecked(self, prediction, target):
+        """One example's loss with its target unchecked: the hook for a
+        tracer (:mod:`nn.compiled`), whose real-valued target is a Value
+        standing for any number."""
+        return self.per_example(prediction, target)
+
     def __repr__(self):
         return f"<loss {self.__name__}>"
 

@@ -27,16 +27,13 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 
-from autograd import Value
+from autograd import Value, ops
 
 from ._arguments import checked_int, checked_number, generator
 
-ACTIVATIONS = {
-    "relu": Value.relu,
-    "tanh": Value.tanh,
-    "sigmoid": Value.sigmoid,
-    None: None,  # linear: the weighted sum itself
-}
+# Every one-input function of the op table is an activation (relu, tanh,
+# sigmoid, softplus, ...); None is linear: the weighted sum itself.
+ACTIVATIONS = {None: None, **{row.name: row for row in ops.FUNCTIONS if row.arity == 1}}
 
 
 def _uniform(rng, fan_in, fan_out):
@@ -155,7 +152,7 @@ class Neuron(Module):
         rng = generator(seed)
         self.w = [Value(draw(rng, nin, fan_out)) for _ in range(nin)]
         self.b = Value(0.0)
-        self._activate = ACTIVATIONS[activation]
+        self._activate = ACTIVATIONS[activation]  # a row of the table, or None
 
     def named_parameters(self):
         return [*((f"w{index}", weight) for index, weight in enumerate(self.w)), ("b", self.b)]
@@ -228,17 +225,6 @@ class MLP(Module):
         for layer in self.layers:
             inputs = layer.forward(inputs)
         return inputs
-
-    def save(self, path) -> None:
-        """Write architecture and parameters to a JSON file (see :mod:`nn.serialization`)."""
-        from .serialization import save  # serialization builds MLPs, so it imports us
-        save(self, path)
-
-    @staticmethod
-    def load(path) -> MLP:
-        """A new MLP read from a file written by :meth:`save`."""
-        from .serialization import load
-        return load(path)
 
     def __repr__(self):
         shape = " → ".join(

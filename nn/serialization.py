@@ -9,7 +9,7 @@ The file (UTF-8 JSON, never pickle)::
 
 Guarantees:
 
-* :func:`save` is atomic (:func:`autograd.render.write_atomic`): it writes
+* :func:`save` is atomic (:func:`autograd.files.write_atomic`): it writes
   a temporary file in the same folder, flushes it to disk and renames it
   over the target, so an interrupted save leaves the old file whole (and no
   temporary file behind).
@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from autograd.render import write_atomic
+from autograd.files import write_atomic
 
 from ._arguments import checked_int
 from .modules import MLP

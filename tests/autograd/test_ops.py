@@ -97,10 +97,20 @@ def test_derivatives_match_finite_differences(row, data):
 
 
 @pytest.mark.parametrize("row", ops.FUNCTIONS, ids=lambda row: row.name)
-def test_unary_rows_are_methods_and_functions(row):
+@settings(max_examples=5, deadline=None)
+@given(data=st.data())
+def test_rows_called_by_name_are_methods_functions_and_formula_functions(row, data):
+    """Any arity: ``x.row(*others)``, ``autograd.row(...)`` and ``row(...)`` in a formula."""
     import autograd
+    from autograd.formula import parse_formula
 
-    x = Value(0.7)
-    assert getattr(x, row.name)().data == row.forward(0.7)
+    args = arguments(row, data)
+    expected = row.forward(*args)
+    first, *others = [Value(a) for a in args]
+    assert getattr(first, row.name)(*others).data == expected
     assert getattr(autograd, row.name) is row
-    assert getattr(autograd, row.name)(0.7) == row.forward(0.7)
+    assert getattr(autograd, row.name)(*args) == expected
+    names = [f"x{position}" for position in range(row.arity)]
+    formula = parse_formula(f"{row.name}({', '.join(names)})",
+                            {name: Value(a) for name, a in zip(names, args)})
+    assert formula.data == expected and formula.op == row.name

@@ -1,6 +1,6 @@
 """A formula in Python syntax, turned safely into a graph of Values.
 
-``parse_expression(source, variables) -> Value``
+``parse_formula(source, variables) -> Value``
 
 ``source`` is parsed with :mod:`ast` and never evaluated by Python: the
 tree is walked node by node, and only these are accepted
@@ -11,8 +11,9 @@ tree is walked node by node, and only these are accepted
 * ``+ - * / **`` and unary ``-``, applied with the Value operators, which
   pick the row of :mod:`autograd.ops` (``x ** 2`` is ``pow``, ``x ** y`` is
   ``power``);
-* calls, by name and with one argument, of the table's functions
-  (``ops.FUNCTIONS``: ``tanh(x)``, ``exp(x)``, ``abs(x)``, ...).
+* calls, by name and with as many arguments as the row takes, of the
+  table's functions (``ops.FUNCTIONS``: ``tanh(x)``, ``exp(x)``,
+  ``abs(x)``, ...): a new row is a new function here with no edit.
 
 Anything else (attribute access, subscripts, lambdas, keyword arguments,
 comparisons, strings, ...) is a ``ValueError`` that names the construct, and
@@ -54,7 +55,7 @@ _REFUSED = {
 }
 
 
-def parse_expression(source: str, variables: Mapping[str, Value]) -> Value:
+def parse_formula(source: str, variables: Mapping[str, Value]) -> Value:
     """The graph of the formula ``source`` over ``variables`` (see the module)."""
     if len(source) > MAX_LENGTH:
         raise ValueError(f"the expression has {len(source)} characters; "
@@ -103,8 +104,10 @@ def _check(node, variables):
                       else _REFUSED.get(type(node.func), "an expression"))
             raise ValueError(f"only the functions {', '.join(FUNCTIONS)} may be called, "
                              f"not {called}")
-        if len(node.args) != 1 or node.keywords:
-            raise ValueError(f"{node.func.id}() takes exactly one argument, "
+        arity = FUNCTIONS[node.func.id].arity
+        if len(node.args) != arity or node.keywords:
+            arguments = "one argument" if arity == 1 else f"{arity} arguments"
+            raise ValueError(f"{node.func.id}() takes exactly {arguments}, "
                              "and no keyword arguments")
     elif not isinstance(node, (ast.operator, ast.unaryop, ast.Load)):
         construct = _REFUSED.get(type(node), type(node).__name__)

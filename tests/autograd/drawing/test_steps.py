@@ -1,4 +1,4 @@
-"""autograd.steps: the backward pass one node at a time, and its drawings."""
+"""autograd.drawing.steps: the backward pass one node at a time, and its drawings."""
 
 import html.parser
 import math
@@ -7,8 +7,8 @@ import pytest
 from hypothesis import assume, given, settings
 
 from autograd import BackwardSteps, Value, backward_steps, topological_order
-from autograd.functional import local_partials
-from tests.autograd.svg import svg_texts
+from autograd.value import local_partials
+from tests.autograd.drawing.svg import svg_texts
 from tests.autograd.test_graphs import evaluable, points, programs, run
 
 

@@ -4,10 +4,13 @@ bad options are argparse errors, and subcommands are easy to add."""
 import importlib.util
 import subprocess
 import sys
+import types
 
 import pytest
 
+import nn
 from nn import MLP, cli, evaluate
+from nn.cli import train as train_command
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -23,8 +26,8 @@ def test_default_recipe_reaches_100_percent_and_writes_plots_and_model(tmp_path,
     for name in ("moons_loss.png", "moons_decision_boundary.png"):
         assert (tmp_path / name).read_bytes().startswith(PNG_SIGNATURE)
     # the saved model really classifies the default data perfectly
-    X, y = cli.TASKS["moons"].load(cli.DEFAULT_SEED)
-    assert evaluate(MLP.load(model_path), X, y, cli.TASKS["moons"].loss)[1] == 1.0
+    X, y = train_command.TASKS["moons"].load(train_command.DEFAULT_SEED)
+    assert evaluate(nn.load(model_path), X, y, train_command.TASKS["moons"].loss)[1] == 1.0
 
 
 def test_compile_trains_the_same_model_with_the_compiled_engine(tmp_path, capsys):
@@ -36,9 +39,9 @@ def test_compile_trains_the_same_model_with_the_compiled_engine(tmp_path, capsys
     assert cli.main([*common, "--compile", "--save", str(paths["compiled"])]) == 0
     printed = capsys.readouterr().out
     assert "15 updates; compiled engine" in printed and "final loss" in printed
-    eager, compiled = (MLP.load(path).state_dict() for path in paths.values())
+    eager, compiled = (nn.load(path).state_dict() for path in paths.values())
     assert compiled == pytest.approx(eager, abs=1e-12)
-    assert compiled != MLP(4, [4, 3], seed=cli.DEFAULT_SEED).state_dict()  # it trained
+    assert compiled != MLP(4, [4, 3], seed=train_command.DEFAULT_SEED).state_dict()  # it trained
 
 
 def test_other_dataset_optimizer_and_batch_size(tmp_path, capsys):
@@ -104,13 +107,15 @@ def test_no_subcommand_prints_help(capsys):
     assert "train" in capsys.readouterr().out
 
 
-def test_a_subcommand_is_one_function(monkeypatch, capsys):
-    def add_hello_command(subcommands):
+def test_a_subcommand_is_one_module(monkeypatch, capsys):
+    def add_subcommand(subcommands):
         parser = subcommands.add_parser("hello", help="say hello")
         parser.add_argument("--name", default="world")
         parser.set_defaults(run=lambda args: print(f"hello {args.name}") or 0)
 
-    monkeypatch.setattr(cli, "COMMANDS", [*cli.COMMANDS, add_hello_command])
+    hello = types.ModuleType("hello")
+    hello.add_subcommand = add_subcommand
+    monkeypatch.setattr(cli, "COMMANDS", [*cli.COMMANDS, hello])
     assert cli.main(["hello", "--name", "chainrule"]) == 0
     assert capsys.readouterr().out == "hello chainrule\n"
     assert "train" in cli.build_parser().format_help()

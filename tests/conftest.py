@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from autograd import render
+from autograd.drawing import render
 
 
 @pytest.fixture

@@ -7,9 +7,10 @@ import sys
 
 import pytest
 
-from autograd import Value, graph_command
+from autograd import Value
+from nn.cli import graph as graph_command
 from nn.cli import main
-from tests.autograd.svg import svg_texts
+from tests.autograd.drawing.svg import svg_texts
 
 NEURON = ["graph", "tanh(w*x + b)", "x=1", "w=-2", "b=0.5"]
 

@@ -1,7 +1,7 @@
 """Drawing a computation graph: every value, every op, every gradient.
 
 ``draw(root, rankdir="LR", show_grad=True, max_nodes=500, params=(), tint=True)``
-returns a :class:`~autograd.digraph.FallbackDigraph`, a ``graphviz.Digraph``
+returns a :class:`~autograd.drawing.digraph.FallbackDigraph`, a ``graphviz.Digraph``
 that shows itself inline in Jupyter, and whose ``.pipe()`` and ``.render()``
 work with the system Graphviz or, without it, with the WebAssembly build of
 the ``draw`` extra (SVG only).
@@ -26,7 +26,7 @@ fill (``tint=True``)      white for gradient 0, deepening to orange for the
                           largest ``|grad|`` in the drawing
 current backward step     red: the node, its op, and the edges to its parents,
                           labelled with the local partials (see
-                          :mod:`autograd.steps`)
+                          :mod:`autograd.drawing.steps`)
 ========================  ================================================
 
 Node ids come from a counter (``v0``, ``v0_op``, ...), never from labels;
@@ -39,7 +39,7 @@ from __future__ import annotations
 import math
 from collections.abc import Collection
 
-from .value import CONSTANT, Value, topological_order
+from ..value import Value, topological_order
 
 PARAMETER_COLOUR = "#2f855a"
 INPUT_COLOUR = "#2b6cb0"
@@ -65,7 +65,7 @@ def draw(root: Value, rankdir: str = "LR", show_grad: bool = True, max_nodes: in
     ``rankdir`` is Graphviz's direction: ``"LR"`` (left to right) or ``"TB"``,
     ``"RL"``, ``"BT"``. ``params`` marks leaves as parameters (for a model,
     ``model.parameters()``). ``tint`` fills nodes by gradient magnitude.
-    ``step``, a :class:`~autograd.steps.BackwardStep`, draws the graph as
+    ``step``, a :class:`~autograd.drawing.steps.BackwardStep`, draws the graph as
     that step of the backward pass leaves it: its gradients so far (blank
     where none has arrived yet), its node and partials in red.
 
@@ -114,10 +114,10 @@ def _statements(order, root, show_grad, params, tint, step):
             continue
         op_id = f"{node_id}_op"
         emphasis = _CURRENT if node is current else {}
-        yield _line(op_id, label=node._op.label, shape="ellipse", width="0.3",
+        yield _line(op_id, label=node.primitive.label, shape="ellipse", width="0.3",
                     height="0.3", margin="0.04", **emphasis)
         for position, parent in enumerate(node.parents):
-            partial = {"label": f"∂ {_number(partials[position])}"} if emphasis else {}
+            partial = {"label": f"∂ {format_number(partials[position])}"} if emphasis else {}
             yield _line(f"{ids[parent]} -> {op_id}", **partial, **emphasis)
         yield _line(f"{op_id} -> {node_id}", **emphasis)
 
@@ -134,13 +134,13 @@ def _escape_quotes(value):
 
 def _record(node, show_grad, gradient):
     fields = [node.label.translate(_RECORD_SPECIALS)] if node.label else []
-    fields.append(f"data {_number(node.data)}")
+    fields.append(f"data {format_number(node.data)}")
     if show_grad:
-        fields.append("grad" if gradient is None else f"grad {_number(gradient)}")
+        fields.append("grad" if gradient is None else f"grad {format_number(gradient)}")
     return "{ " + " | ".join(fields) + " }"
 
 
-def _number(x):
+def format_number(x: float) -> str:
     """Four decimals, or scientific notation where they would mislead."""
     if x == 0.0 or 1e-4 <= abs(x) < 1e6:
         return f"{x:.4f}"
@@ -158,7 +158,7 @@ def _style(node, root, params, fill, is_current):
     elif node.parents:
         if node is root:
             attributes["penwidth"] = "2.5"
-    elif node._op is CONSTANT:
+    elif node.is_constant:
         style.append("dashed")
         attributes.update(color=CONSTANT_COLOUR, fontcolor=CONSTANT_COLOUR)
     else:

@@ -1,4 +1,4 @@
-"""autograd.draw: the DOT it writes, the SVG it renders, the graphs it refuses."""
+"""autograd.drawing.dot: the DOT it writes, the SVG it renders, the graphs it refuses."""
 
 import os
 import pathlib
@@ -8,8 +8,8 @@ import sys
 import pytest
 
 from autograd import Value, draw, topological_order
-from autograd.draw import CONSTANT_COLOUR, INPUT_COLOUR, PARAMETER_COLOUR, TINT_RGB
-from tests.autograd.svg import svg_texts
+from autograd.drawing.dot import CONSTANT_COLOUR, INPUT_COLOUR, PARAMETER_COLOUR, TINT_RGB
+from tests.autograd.drawing.svg import svg_texts
 
 pytest.importorskip("graphviz", reason='needs the draw extra: pip install "chainrule[draw]"')
 
@@ -56,7 +56,7 @@ def test_one_record_per_value_one_op_node_per_computed_value():
     ops = {i: a for i, a in nodes.items() if i.endswith("_op")}
     assert len(records) == len(order)
     assert sorted(re.search(r'label="(.*?)"', a).group(1) for a in ops.values()) == sorted(
-        node._op.label for node in computed)
+        node.primitive.label for node in computed)
     assert len(edges) == sum(len(node.parents) + 1 for node in computed)
 
 
@@ -167,14 +167,14 @@ def test_bad_arguments():
 
 def test_without_graphviz_the_error_names_the_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "graphviz", None)
-    monkeypatch.delitem(sys.modules, "autograd.digraph", raising=False)
+    monkeypatch.delitem(sys.modules, "autograd.drawing.digraph", raising=False)
     with pytest.raises(ImportError, match=r'pip install "chainrule\[draw\]"'):
         draw(Value(1.0))
 
 
 def test_the_readme_drawing_example_runs_and_prints_what_it_says(wasm_only, tmp_path,
                                                                   monkeypatch, capsys):
-    readme = (pathlib.Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    readme = (pathlib.Path(__file__).parents[3] / "README.md").read_text(encoding="utf-8")
     section = readme.split("## Drawing the graph", 1)[1]
     example = section.split("```python", 1)[1].split("```", 1)[0]
     monkeypatch.chdir(tmp_path)

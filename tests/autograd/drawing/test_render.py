@@ -1,4 +1,5 @@
-"""DOT → bytes (autograd.render) and the Digraph that uses it (autograd.digraph).
+"""DOT → bytes (autograd.drawing.render) and the Digraph that uses it
+(autograd.drawing.digraph).
 
 The WebAssembly tests hide any system `dot`, so they render real SVG on
 every machine; the system path runs a fake `dot` put on PATH.
@@ -6,15 +7,14 @@ every machine; the system path runs a fake `dot` put on PATH.
 
 import os
 import shutil
-import stat
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from autograd import render
-from tests.autograd.svg import svg_texts
+from autograd.drawing import render
+from tests.autograd.drawing.svg import svg_texts
 
 SMALL = ('digraph { rankdir=LR; a [shape=record, label="{ x | data 2.0000 | grad 1.0000 }"];'
          ' b [label="*"]; a -> b }')
@@ -112,25 +112,11 @@ def test_real_system_dot_writes_png():
     assert render.render_dot(SMALL, format="png").startswith(b"\x89PNG\r\n\x1a\n")
 
 
-# --- write_atomic -------------------------------------------------------------
-
-
-def test_write_atomic_replaces_whole_files_with_umask_permissions(tmp_path):
-    target = tmp_path / "new" / "picture.svg"
-    render.write_atomic(target, b"first")
-    render.write_atomic(target, b"second")
-    assert target.read_bytes() == b"second"
-    assert os.listdir(target.parent) == ["picture.svg"]  # no temporary file left
-    umask = os.umask(0)
-    os.umask(umask)
-    assert stat.S_IMODE(target.stat().st_mode) == 0o666 & ~umask
-
-
 # --- FallbackDigraph ----------------------------------------------------------
 
 
 def small_graph(**options):
-    from autograd.digraph import FallbackDigraph
+    from autograd.drawing.digraph import FallbackDigraph
 
     graph = FallbackDigraph(name="g", format="svg", graph_attr={"rankdir": "LR"}, **options)
     graph.node("v1", label="{ x | data 2.0000 | grad 1.0000 }", shape="record")

@@ -2,10 +2,10 @@
 
 ``backward_steps(root, gradient=1.0, **draw_options) -> BackwardSteps``
 
-The steps follow the engine's own rule, in the engine's order: for each node
-of ``reversed(topological_order(root))`` that an op made, its local partials
-(:func:`autograd.functional.local_partials`) times its gradient are added to
-its parents' gradients. Each :class:`BackwardStep` holds the node, the
+The steps are the engine's own chain rule (:func:`autograd.value.reverse_sweep`),
+in the engine's order: for each node of ``reversed(topological_order(root))``
+that an op made, its local partials times its gradient are added to its
+parents' gradients. Each :class:`BackwardStep` holds the node, the
 partials it used and every gradient known once it is done. The gradients are
 computed into a dict: no ``.grad`` of the graph is read or written, and the
 last step's gradients are exactly those ``root.backward(gradient)`` gives a
@@ -29,10 +29,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from .draw import _number, draw
-from .functional import local_partials
-from .render import write_atomic
-from .value import Value, _as_float, topological_order
+from ..files import write_atomic
+from ..value import Value, as_float, reverse_sweep
+from .dot import draw, format_number
 
 
 @dataclass(frozen=True, eq=False)
@@ -52,9 +51,9 @@ class BackwardStep:
     def __str__(self):
         gradient = self.gradients[self.node]
         updates = "; ".join(
-            f"{_name(parent)}.grad += {_number(partial)} × {_number(gradient)}"
+            f"{_name(parent)}.grad += {format_number(partial)} × {format_number(gradient)}"
             for parent, partial in zip(self.node.parents, self.partials))
-        return f"{_name(self.node)}, grad {_number(gradient)}: {updates}"
+        return f"{_name(self.node)}, grad {format_number(gradient)}: {updates}"
 
 
 def _name(node):
@@ -62,27 +61,18 @@ def _name(node):
     if node.label:
         return node.label
     if node.parents:
-        return f"{node._op.label} node"
-    return f"{node._op.kind} {_number(node.data)}"
+        return f"{node.primitive.label} node"
+    return f"{'constant' if node.is_constant else 'input'} {format_number(node.data)}"
 
 
 def backward_steps(root: Value, gradient=1.0, **draw_options) -> BackwardSteps:
     """The backward pass from ``root``, step by step (see the module)."""
     if not isinstance(root, Value):
         raise TypeError(f"backward_steps() needs a Value, got {type(root).__name__}")
-    gradients = {root: _as_float(gradient, "backward_steps() gradient")}
     steps = []
-    for node in reversed(topological_order(root)):
-        if not node.parents:
-            continue
-        partials = local_partials(node)
-        # NOTE: every node's consumers come before it in this order, so its
-        # gradient is complete (and present) by the time it is reached.
-        node_gradient = gradients[node]
-        for parent, partial in zip(node.parents, partials):
-            gradients[parent] = gradients.get(parent, 0.0) + partial * node_gradient
-        steps.append(BackwardStep(len(steps), node, tuple(partials),
-                                  MappingProxyType(dict(gradients))))
+    gradients = {root: as_float(gradient, "backward_steps() gradient")}
+    for node, partials in reverse_sweep(root, gradients):
+        steps.append(BackwardStep(len(steps), node, partials, MappingProxyType(dict(gradients))))
     return BackwardSteps(root, steps, draw_options)
 
 

@@ -1,10 +1,9 @@
-"""autograd.compile: compiled losses and gradients are the eager ones."""
+"""autograd.compiler: compiled losses and gradients are the eager ones."""
 
 import doctest
 import math
 import operator
 import random
-import sys
 import traceback
 
 import pytest
@@ -13,10 +12,10 @@ from hypothesis import strategies as st
 
 import autograd
 from autograd import Value, compile, no_grad, ops
-from autograd.compile import Expression
+from autograd.compiler import function as compile_module
+from autograd.compiler.source import Source
 from autograd.ops import Primitive
 
-compile_module = sys.modules["autograd.compile"]
 FINITE = st.floats(-3.0, 3.0)
 POSITIVE = st.floats(0.1, 3.0)
 NONZERO = FINITE.filter(lambda x: abs(x) >= 0.1)
@@ -171,7 +170,7 @@ OPERATORS = {"+": operator.add, "-": operator.sub, "*": operator.mul,
 
 
 def evaluate(tree, a, b):
-    """The tree on floats or on Expressions: the same code, like partials."""
+    """The tree on floats or on Sources: the same code, like partials."""
     if isinstance(tree, str):
         return {"a": a, "b": b}[tree]
     if not isinstance(tree, tuple):
@@ -198,13 +197,13 @@ def outcome(thunk):
 @given(tree=expressions(), a=FINITE, b=FINITE)
 def test_printed_expressions_compute_what_floats_compute(tree, a, b):
     try:
-        expression = evaluate(tree, Expression("a"), Expression("b"))
+        expression = evaluate(tree, Source("a"), Source("b"))
     except ERRORS:
         # A part made of constants is computed as it prints; on floats it raises too.
         with pytest.raises(ERRORS):
             evaluate(tree, a, b)
         return
-    text = expression.text if isinstance(expression, Expression) else repr(expression)
+    text = expression.text if isinstance(expression, Source) else repr(expression)
     namespace = {"a": a, "b": b, "inf": math.inf, "nan": math.nan,
                  **{row.name: row.forward for row in ops.PRIMITIVES}}
     # NOTE: floats first, so a complex intermediate (** of a negative base)
@@ -214,7 +213,7 @@ def test_printed_expressions_compute_what_floats_compute(tree, a, b):
 
 
 def test_parentheses_only_where_python_needs_them():
-    a, b = Expression("a"), Expression("b")
+    a, b = Source("a"), Source("b")
     assert (a - (b - a)).text == "a - (b - a)"
     assert ((a - b) - a).text == "a - b - a"
     assert ((a + b) * a).text == "(a + b) * a"
@@ -230,8 +229,8 @@ def test_parentheses_only_where_python_needs_them():
 
 def test_float_of_a_traced_value_is_refused():
     with pytest.raises(TypeError, match="constants only"):
-        float(Expression("x0"))
-    assert float(Expression("2.0", number=2.0)) == 2.0
+        float(Source("x0"))
+    assert float(Source("2.0", number=2.0)) == 2.0
 
 
 # --- semantics --------------------------------------------------------------------

@@ -1,15 +1,10 @@
-"""The ``chainrule`` command (also ``python -m nn``).
+"""``chainrule train``: train an MLP and report its loss and accuracy.
 
-    chainrule train [options]    train an MLP; by default micrograd's demo
-    chainrule graph FORMULA NAME=NUMBER... [--out FILE]
-                                 differentiate a formula, print its gradients,
-                                 draw its graph (see autograd.graph_command)
-
-``chainrule`` alone prints this help. Each subcommand is one section below:
-an ``add_<name>_command(subcommands)`` function declares its options and
-sets ``run`` to the function that does the work (it returns the exit
-status). To add a subcommand, write its section and list its ``add_…``
-function in ``COMMANDS``.
+The defaults are micrograd's demo (100 moons, MLP 2-16-16-1 relu, hinge loss
++ 1e-4 L2, SGD with the learning rate decaying linearly from 1.0 to 0.1,
+100 full-batch steps); options choose the data set, network, optimizer,
+batch size (the three kinds of gradient descent) and engine, and where the
+plots and the trained model go.
 """
 
 from __future__ import annotations
@@ -22,14 +17,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from autograd.graph_command import add_subcommand as add_graph_command
-
-from . import data, losses, optim
-from .modules import ACTIVATIONS, MLP
-from .schedules import LinearDecay
-from .training import evaluate, fit
-
-# --- train ----------------------------------------------------------------------
+from .. import data, losses, optim
+from ..modules import ACTIVATIONS, MLP
+from ..schedules import LinearDecay
+from ..serialization import save
+from ..training import evaluate, fit
 
 
 @dataclass(frozen=True)
@@ -105,7 +97,8 @@ _learning_rate = _checked(float, lambda number: math.isfinite(number) and number
                           "a number > 0")
 
 
-def add_train_command(subcommands):
+def add_subcommand(subcommands) -> argparse.ArgumentParser:
+    """Register ``train`` on ``subcommands`` (from ``parser.add_subparsers()``)."""
     parser = subcommands.add_parser(
         "train", help="train an MLP (default: micrograd's moons demo)",
         description="Train an MLP and report its loss and accuracy. The defaults are "
@@ -141,10 +134,12 @@ def add_train_command(subcommands):
                         help="trace each example's loss once with autograd.compile and "
                              "replay it as straight-line Python: the same training, "
                              "tens of times faster (default: the eager engine)")
-    parser.set_defaults(run=run_train)
+    parser.set_defaults(run=run)
+    return parser
 
 
-def run_train(args) -> int:
+def run(args: argparse.Namespace) -> int:
+    """Carry out ``chainrule train``; returns the exit status."""
     task = TASKS[args.dataset]
     X, y = task.load(args.seed)
     model = MLP(len(X[0]), [*args.hidden, task.outputs], activation=args.activation,
@@ -171,7 +166,7 @@ def run_train(args) -> int:
     # trained model.
     if args.save is not None:
         try:
-            model.save(args.save)
+            save(model, args.save)
         except OSError as error:
             print(f"chainrule train: error: cannot save the model: {error}", file=sys.stderr)
             return 1
@@ -189,7 +184,7 @@ def _write_plots(args, model, X, y, task, history):
     if importlib.util.find_spec("matplotlib") is None:
         print("matplotlib is not installed: no plots (pip install \"chainrule[demo]\")")
         return
-    from .plots import plot_decision_boundary, plot_history
+    from ..plots import plot_decision_boundary, plot_history
 
     args.out.mkdir(parents=True, exist_ok=True)
     written = [args.out / f"{args.dataset}_loss.png"]
@@ -199,29 +194,3 @@ def _write_plots(args, model, X, y, task, history):
         plot_decision_boundary(model, X, y, task.loss.predict, written[-1],
                                title=f"{args.dataset}: decision boundary")
     print("wrote " + ", ".join(map(str, written)))
-
-
-# --- the command ------------------------------------------------------------------
-
-COMMANDS = [add_train_command, add_graph_command]
-
-
-def build_parser() -> argparse.ArgumentParser:
-    """The ``chainrule`` parser, one subparser per entry of ``COMMANDS``."""
-    parser = argparse.ArgumentParser(
-        prog="chainrule",
-        description="chainrule: backpropagation and gradient descent, one scalar at a time.")
-    subcommands = parser.add_subparsers(title="commands", metavar="COMMAND")
-    for add_command in COMMANDS:
-        add_command(subcommands)
-    return parser
-
-
-def main(argv=None) -> int:
-    """Run the command line ``argv`` (default: ``sys.argv[1:]``); returns the exit status."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if not hasattr(args, "run"):
-        parser.print_help()
-        return 0
-    return args.run(args)

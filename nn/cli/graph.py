@@ -2,14 +2,14 @@
 
     chainrule graph "tanh(w*x + b)" x=1 w=-2 b=0.5 --out graph.svg
 
-parses the formula safely (:mod:`autograd.expression`: Python's ``ast``
+parses the formula safely (:mod:`autograd.formula`: Python's ``ast``
 against the op table, never ``eval``), builds its graph with each variable a
 labelled Value, runs ``backward()``, prints the value and each variable's
 gradient, and with ``--out`` writes the drawing, chosen by extension:
 
 ``.svg``  the drawing (system Graphviz, or the WebAssembly build of the ``draw`` extra)
 ``.png``  the drawing, with the system Graphviz only
-``.html`` the backward pass step by step, with a slider (:mod:`autograd.steps`)
+``.html`` the backward pass step by step, with a slider (:mod:`autograd.drawing.steps`)
 ``.dot``  the Graphviz source
 
 Files are written atomically. Exit status: 0 on success, 2 for a refused
@@ -26,11 +26,10 @@ import keyword
 import os
 import sys
 
-from .draw import draw
-from .expression import FUNCTIONS, parse_expression
-from .render import backend_name, write_atomic
-from .steps import backward_steps
-from .value import Value
+from autograd import Value, backward_steps, draw
+from autograd.drawing.render import backend_name
+from autograd.files import write_atomic
+from autograd.formula import FUNCTIONS, parse_formula
 
 OUTPUT_FORMATS = (".svg", ".png", ".html", ".dot")
 
@@ -63,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         extension = _output_extension(args.out)
         variables = _variables(args.assignments)
-        output = parse_expression(args.expression, variables)
+        output = parse_formula(args.expression, variables)
         output.backward()
     except (ValueError, ArithmeticError) as error:
         print(f"chainrule graph: {error}", file=sys.stderr)

@@ -8,8 +8,8 @@ import pytest
 
 from autograd import no_grad
 from nn import MLP, data, evaluate, fit, losses, optim
+from nn.compiled import CompiledLossAndGradients
 from nn.schedules import LinearDecay
-from nn.training import CompiledLossAndGradients
 
 # Eager fit's final training loss on micrograd's demo recipe (README: 0.000219).
 DEMO_FINAL_LOSS = 0.0002191369769728746

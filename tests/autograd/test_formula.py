@@ -1,4 +1,4 @@
-"""autograd.expression: formulas become graphs through the op table, and
+"""autograd.formula: formulas become graphs through the op table, and
 nothing else gets through."""
 
 import ast
@@ -8,13 +8,13 @@ import time
 import pytest
 
 from autograd import Value, ops
-from autograd.expression import (
+from autograd.formula import (
     BINARY_OPERATORS,
     FUNCTIONS,
     MAX_LENGTH,
     MAX_SYNTAX_NODES,
     UNARY_OPERATORS,
-    parse_expression,
+    parse_formula,
 )
 
 
@@ -24,7 +24,7 @@ def variables(**values):
 
 def test_builds_the_graph_the_same_formula_in_python_builds():
     given = variables(x=1.0, w=-2.0, b=0.5)
-    out = parse_expression("tanh(w*x + b) * x - 3 / (x ** 2 + exp(-b))", given)
+    out = parse_formula("tanh(w*x + b) * x - 3 / (x ** 2 + exp(-b))", given)
     out.backward()
     x, w, b = Value(1.0), Value(-2.0), Value(0.5)
     expected = (w * x + b).tanh() * x - 3 / (x ** 2 + (-b).exp())
@@ -36,7 +36,7 @@ def test_builds_the_graph_the_same_formula_in_python_builds():
 def test_every_function_of_the_table_can_be_called_by_name():
     assert FUNCTIONS == {row.name: row for row in ops.FUNCTIONS}
     for name, row in FUNCTIONS.items():
-        out = parse_expression(f"{name}(x)", variables(x=0.25))
+        out = parse_formula(f"{name}(x)", variables(x=0.25))
         assert out.op == name and out.data == row.forward(0.25)
 
 
@@ -53,14 +53,14 @@ def test_every_binary_and_unary_row_is_reachable_by_its_operator():
 
 def test_pow_with_a_number_exponent_and_power_with_a_variable_one():
     given = variables(x=2.0, y=3.0)
-    assert parse_expression("x ** 2", given).op == "pow"
-    assert parse_expression("x ** y", given).op == "power"
-    assert parse_expression("2 ** x", given).op == "power"
-    assert parse_expression("x ** (1 + 1)", given).op == "pow"  # numbers fold to a number
+    assert parse_formula("x ** 2", given).op == "pow"
+    assert parse_formula("x ** y", given).op == "power"
+    assert parse_formula("2 ** x", given).op == "power"
+    assert parse_formula("x ** (1 + 1)", given).op == "pow"  # numbers fold to a number
 
 
 def test_numbers_alone_fold_to_a_constant():
-    out = parse_expression("2 * 3 + 1", {})
+    out = parse_formula("2 * 3 + 1", {})
     assert out.data == 7.0 and out.parents == ()
 
 
@@ -101,34 +101,34 @@ HOSTILE = {
 @pytest.mark.parametrize("source", HOSTILE, ids=lambda source: source[:40])
 def test_hostile_and_unsupported_input_is_refused_naming_the_construct(source):
     with pytest.raises(ValueError) as refused:
-        parse_expression(source, variables(x=1.0))
+        parse_formula(source, variables(x=1.0))
     assert HOSTILE[source] in str(refused.value)
 
 
 def test_huge_exponents_overflow_at_once():
     started = time.perf_counter()
     with pytest.raises(OverflowError, match=r"pow\(\) overflows"):
-        parse_expression("9 ** 9 ** 9", {})
+        parse_formula("9 ** 9 ** 9", {})
     with pytest.raises(OverflowError, match=r"pow\(\) overflows"):
-        parse_expression("x ** 9 ** 9 ** 9", variables(x=2.0))
+        parse_formula("x ** 9 ** 9 ** 9", variables(x=2.0))
     assert time.perf_counter() - started < 1.0
 
 
 def test_the_table_reports_arithmetic_it_refuses():
     with pytest.raises(ZeroDivisionError, match=r"div\(\) by zero"):
-        parse_expression("1 / 0", {})
+        parse_formula("1 / 0", {})
     with pytest.raises(ValueError, match=r"log\(\) needs a positive input"):
-        parse_expression("log(x)", variables(x=-1.0))
+        parse_formula("log(x)", variables(x=-1.0))
 
 
 def test_the_number_of_parts_is_limited():
     source = "+".join(["1"] * (MAX_SYNTAX_NODES // 2 + 1))
     assert len(source) < MAX_LENGTH
     with pytest.raises(ValueError, match=f"at most {MAX_SYNTAX_NODES}"):
-        parse_expression(source, {})
+        parse_formula(source, {})
 
 
 def test_a_long_flat_formula_is_evaluated_without_recursion():
-    out = parse_expression("+".join(["x"] * 900), variables(x=1.0))
+    out = parse_formula("+".join(["x"] * 900), variables(x=1.0))
     out.backward()
     assert math.isclose(out.data, 900.0)

@@ -2,7 +2,7 @@
 
 With a ``dot`` on PATH every call goes to the graphviz package unchanged.
 Without one, :meth:`FallbackDigraph.pipe` and :meth:`FallbackDigraph.render`
-produce their output with :func:`autograd.render.render_dot` (Graphviz
+produce their output with :func:`autograd.drawing.render.render_dot` (Graphviz
 compiled to WebAssembly): SVG and the text formats, not PNG or PDF, so
 :func:`autograd.draw` creates its graphs with ``format="svg"``.
 
@@ -22,7 +22,8 @@ from __future__ import annotations
 import os
 import pathlib
 
-from .render import DRAW_EXTRA, backend_name, render_dot, write_atomic
+from ..files import write_atomic
+from .render import DRAW_EXTRA, backend_name, render_dot
 
 try:
     import graphviz
