@@ -114,10 +114,12 @@ class Value:
 
     ``data`` and ``grad`` are plain floats and may be assigned (optimizers
     do): an assignment is checked (a real number, stored as a float), and
-    ``grad = None`` clears the gradient to 0.0, as ``zero_grad`` does. ``op`` (the name of the row that made it, ``""`` for a leaf) and
+    ``grad = None`` clears the gradient to 0.0, as ``zero_grad`` does.
+    ``op`` (the name of the row that made it, ``""`` for a leaf) and
     ``parents`` (its input nodes) are read-only. Equality and hashing are by
     identity, so Values can live in sets and dicts; ``<``, ``<=``, ``>``,
-    ``>=`` compare ``data`` and record nothing.
+    ``>=`` compare ``data`` and record nothing (while ``compile`` traces,
+    they warn: the branch would be frozen).
 
     Besides the operators below, every unary row of :mod:`autograd.ops`
     is a method: ``x.exp()``, ``x.log()``, ``x.sqrt()``, ``x.tanh()``,
@@ -292,7 +294,7 @@ class Value:
         # the hot loop of training, measured {SPEEDUP} faster than the sweep
         # (benchmarks/engine.py). The commonest rows' partials are inlined
         # (add's 1 · g is g exactly, sub's -1 · g is -g, mul's are the other
-        # input); tests/autograd/test_backward.py holds them equal to the rows'.
+        # input); tests/autograd/test_value_guards.py holds them equal to the rows.
         seed = as_float(gradient, "backward() gradient")
         with graph_lock:
             order = topological_order(self)
