@@ -8,7 +8,10 @@
 
 from __future__ import annotations
 
+import warnings
+
 from autograd import compile
+from autograd.value import TraceWarning
 
 from .losses import Loss, l2_penalty
 
@@ -54,6 +57,14 @@ class CompiledLossAndGradients:
         self.penalty = compile(lambda: l2_penalty(parameters, l2), parameters) if l2 else None
 
     def __call__(self, inputs, targets):
+        current = self.model.parameters()
+        if len(current) != len(self.parameters) or any(
+                new is not old for new, old in zip(current, self.parameters)):
+            raise RuntimeError(
+                "the model's parameters changed since its step was compiled (a layer "
+                "replaced?): the compiled step, like an optimizer built before, still "
+                "holds the old ones. Build the optimizer again and train anew (fit "
+                "compiles afresh)")
         # Each trace replays its examples in one map() call; the losses and
         # predictions go back to their places in the batch.
         positions_of = {}
@@ -62,7 +73,14 @@ class CompiledLossAndGradients:
         losses, predictions = [0.0] * len(targets), [None] * len(targets)
         for label, positions in positions_of.items():
             rows = [[*inputs[i], targets[i]] if label is None else inputs[i] for i in positions]
-            replayed = self._trace_for(label).map(rows, gradient=1.0 / len(targets))
+            compiled = self._trace_for(label)
+            if compiled.source is None and isinstance(self.loss, Loss):
+                # NOTE: nn's losses compare predictions only to keep floats in
+                # range (the docstring above): known frozen decisions, no warning.
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", TraceWarning)
+                    compiled.trace(*rows[0])
+            replayed = compiled.map(rows, gradient=1.0 / len(targets))
             for position, (example_loss, prediction) in zip(positions, replayed):
                 losses[position], predictions[position] = example_loss, prediction
         objective = sum(losses) / len(targets)

@@ -123,7 +123,11 @@ def loss_and_gradients(model, inputs, targets, loss, l2: float = 0.0):
             objective = objective + l2_penalty(model.parameters(), l2)
         if math.isfinite(objective.data):
             objective.backward()
-        return objective.data, [_numbers(prediction) for prediction in predictions]
+        result = objective.data, [_numbers(prediction) for prediction in predictions]
+        # NOTE: the graph is freed here, while the collector is still paused;
+        # alive when it resumes, it would be walked once more for nothing.
+        del predictions, objective
+        return result
 
 
 def _numbers(prediction):

@@ -51,7 +51,10 @@ Limits. The trace is a recording of one run, as in ``jax.jit``:
 
 * Python control flow on data in ``f`` (``if x.data > 0:``) is frozen at
   the trace. Ops of the table stay exact (``relu``, ``abs``): their branch
-  is inside the emitted line.
+  is inside the emitted line. Comparing traced Values (``x < y``, and so
+  ``max(a, b)``) warns with :class:`~autograd.value.TraceWarning`.
+* Calls from several threads take turns (a replay adds to the parameters'
+  ``grad``, as ``backward()`` does, under the same lock).
 * A trace is reused for every call with the same *number* of inputs; a new
   number traces again.
 * A Value ``f`` uses that is neither a parameter nor an input is a constant:
@@ -74,7 +77,7 @@ import linecache
 import weakref
 from collections.abc import Callable, Iterable
 
-from ..value import Value, as_float, as_values, constant, is_grad_enabled
+from ..value import Value, _tracing, as_float, as_values, constant, graph_lock, is_grad_enabled
 from .emit import emit
 
 _serial_numbers = itertools.count(1)
@@ -141,9 +144,14 @@ class CompiledFunction:
         count = len(rows[0])
         if any(len(row) != count for row in rows):
             raise ValueError("map() needs rows of the same length")
-        if count not in self._replays:
-            self.trace(*rows[0])
-        return self._replays[count](rows, as_float(gradient, "gradient"))
+        gradient = as_float(gradient, "gradient")
+        # NOTE: a replay reads the parameters' grads, adds to them and stores
+        # them back; two threads at once would lose one's sums. They take
+        # turns, as backward() calls do.
+        with graph_lock:
+            if count not in self._replays:
+                self.trace(*rows[0])
+            return self._replays[count](rows, gradient)
 
     def trace(self, *inputs) -> str:
         """Trace ``f`` at ``inputs`` now and return the emitted source.
@@ -153,7 +161,11 @@ class CompiledFunction:
         """
         _require_grad("trace")
         nodes = [Value(as_float(x, f"trace input {i}")) for i, x in enumerate(inputs)]
-        output, aux = self.f(*nodes), None
+        token = _tracing.set(True)  # comparisons of Values warn: they would be frozen
+        try:
+            output, aux = self.f(*nodes), None
+        finally:
+            _tracing.reset(token)
         if self.has_aux:
             output, aux = _loss_and_aux(output)
         if not isinstance(output, Value):
@@ -188,10 +200,15 @@ def compile(f: Callable, params: Iterable[Value], has_aux: bool = False) -> Comp
     for each row of inputs; with ``gradient=1 / len(rows)`` the gradients
     are those of the mean loss::
 
-        step = compile(lambda x, y: hinge(model([x]), y), model.parameters())
+        step = compile(lambda x, y: (model([x]) - y) ** 2, model.parameters())
         model.zero_grad()
         losses = step.map(batch, gradient=1 / len(batch))  # rows (x, y)
         optimizer.step()
+
+    (``y`` is traced as a Value like ``x``, so it must be used as a number
+    only: a loss that checks or branches on a label, such as ``hinge``,
+    gets one trace per label, ``compile(lambda x: hinge(model([x]), 1), ...)``,
+    as ``fit(compile=True)`` does.)
 
     With ``has_aux=True`` (JAX's name), ``f`` returns ``(loss, aux)``: aux a
     Value or number, or a list of them, that rides along without a

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 from ..files import write_atomic
-from ..value import Value, as_float, reverse_sweep
+from ..value import Value, as_float, reverse_sweep, topological_order
 from .dot import draw, format_number
 
 
@@ -69,6 +69,17 @@ def backward_steps(root: Value, gradient=1.0, **draw_options) -> BackwardSteps:
     """The backward pass from ``root``, step by step (see the module)."""
     if not isinstance(root, Value):
         raise TypeError(f"backward_steps() needs a Value, got {type(root).__name__}")
+    # NOTE: each step's snapshot makes memory grow as the square of the
+    # graph, so it is refused past draw()'s own limit, before any step.
+    max_nodes = draw_options.get("max_nodes", 500)
+    size = len(topological_order(root))
+    if size > max_nodes:
+        raise ValueError(
+            f"this graph has {size} values, more than max_nodes={max_nodes}; its steps "
+            f"would keep about {size * size // 2:,} gradients (each step a snapshot). "
+            f"Step through a sub-expression (backward_steps(node) for a node nearer the "
+            f"inputs), or pass max_nodes={size} if it fits in memory; "
+            f"root.backward() computes the gradients of any size")
     steps = []
     gradients = {root: as_float(gradient, "backward_steps() gradient")}
     for node, partials in reverse_sweep(root, gradients):
