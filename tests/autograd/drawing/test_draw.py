@@ -9,9 +9,10 @@ import pytest
 
 from autograd import Value, draw, topological_order
 from autograd.drawing.dot import CONSTANT_COLOUR, INPUT_COLOUR, PARAMETER_COLOUR, TINT_RGB
+from autograd.extras import install_hint
 from tests.autograd.drawing.svg import svg_texts
 
-pytest.importorskip("graphviz", reason='needs the draw extra: pip install "chainrule[draw]"')
+pytest.importorskip("graphviz", reason=install_hint("draw"))
 
 
 def neuron():
@@ -168,7 +169,7 @@ def test_bad_arguments():
 def test_without_graphviz_the_error_names_the_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "graphviz", None)
     monkeypatch.delitem(sys.modules, "autograd.drawing.digraph", raising=False)
-    with pytest.raises(ImportError, match=r'pip install "chainrule\[draw\]"'):
+    with pytest.raises(ImportError, match=r'draw extra: \.venv/bin/pip install -e "\.\[draw\]"'):
         draw(Value(1.0))
 
 

@@ -95,7 +95,7 @@ def test_max_nodes_refuses_large_drawings(wasm_only, tmp_path, capsys):
 
 def test_without_any_graphviz_it_says_which_extra(no_backend, tmp_path, capsys):
     assert main([*NEURON, "--out", str(tmp_path / "graph.svg")]) == 1
-    assert 'pip install "chainrule[draw]"' in capsys.readouterr().err
+    assert 'install the draw extra: .venv/bin/pip install -e ".[draw]"' in capsys.readouterr().err
 
 
 def test_add_subcommand_registers_graph_on_another_parser(capsys):
