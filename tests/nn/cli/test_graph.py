@@ -43,7 +43,7 @@ def test_writes_the_step_by_step_html(wasm_only, tmp_path):
     target = tmp_path / "steps.html"
     assert main([*NEURON, "--out", str(target)]) == 0
     page = target.read_text(encoding="utf-8")
-    assert page.count('<figure class="frame"') == 3  # tanh, +, *
+    assert page.count('<figure class="frame"') == 4  # the seed (step 0), tanh, +, *
     assert 'type="range"' in page
 
 
