@@ -1,7 +1,7 @@
 """Pictures of training: the decision boundary and the loss curve.
 
-Needs matplotlib (``pip install "chainrule[demo]"``), imported only when a
-function here is called. Each function returns a
+Needs matplotlib (the demo extra: ``.venv/bin/pip install -e ".[demo]"``),
+imported only when a function here is called. Each function returns a
 :class:`matplotlib.figure.Figure` (a notebook shows it) and, given a
 ``path``, also writes it as a PNG. Figures are made without ``pyplot``, so
 no window opens and no global backend is switched: this works the same on
@@ -9,6 +9,8 @@ a laptop, a server and in a notebook.
 """
 
 from __future__ import annotations
+
+import functools
 
 from autograd import no_grad
 
@@ -37,23 +39,61 @@ def plot_decision_boundary(model, X, y, predict, path=None, title="decision boun
 
 
 def plot_history(history, path=None, title="training"):
-    """Loss (left axis, log scale) and accuracy (right axis) per step."""
+    """What training did, against examples seen: the objective and the data
+    loss (left axis, log scale) and the accuracy (right axis).
+
+    Each step's values are its batch's, before its update. With one step
+    per epoch (the full batch) they are drawn as they are; with several
+    (stochastic and mini-batch descent) each point is the running mean of
+    the last epoch's worth of steps, weighted by batch size: the per-step
+    values of small batches scatter so much that drawn raw they fill a
+    solid band, while their mean shows the trend. The legend says which.
+    """
     from matplotlib.figure import Figure
 
-    figure = Figure(figsize=(6, 4))
+    figure = Figure(figsize=(6.4, 4.2))
     axes = figure.add_subplot()
-    steps = range(1, history.steps + 1)
-    axes.plot(steps, history.step_loss, color="tab:blue", label="loss")
+    window = history.epoch_end_step[0] if history.epoch_end_step else 1
+    sizes = [seen - before for seen, before in zip(history.examples_seen,
+                                                   [0, *history.examples_seen])]
+    smooth = (functools.partial(running_mean, weights=sizes, window=window) if window > 1
+              else list)
+    how = "per step" if window == 1 else f"mean of the last {window} steps (one epoch)"
+    examples = history.examples_seen
+    axes.plot(examples, smooth(history.step_objective), color="tab:blue",
+              label=f"objective: {history.objective_name}")
+    if history.l2:
+        axes.plot(examples, smooth(history.step_data_loss), color="tab:blue", linestyle="--",
+                  label=f"data loss: {history.loss_name}")
     axes.set_yscale("log")
-    axes.set_xlabel("step (one update each)")
-    axes.set_ylabel("loss", color="tab:blue")
+    axes.set_xlabel("examples seen (each batch before its update)")
+    axes.set_ylabel(f"loss, {how}", color="tab:blue")
+    handles, labels = axes.get_legend_handles_labels()
     if any(accuracy is not None for accuracy in history.step_accuracy):
         accuracy_axes = axes.twinx()
-        accuracy_axes.plot(steps, history.step_accuracy, color="tab:orange", label="accuracy")
-        accuracy_axes.set_ylabel("accuracy", color="tab:orange")
+        accuracy_axes.plot(examples, smooth(history.step_accuracy), color="tab:orange",
+                           label="accuracy on the batch")
+        accuracy_axes.set_ylabel(f"accuracy, {how}", color="tab:orange")
         accuracy_axes.set_ylim(0.0, 1.05)
+        more_handles, more_labels = accuracy_axes.get_legend_handles_labels()
+        handles, labels = handles + more_handles, labels + more_labels
+    axes.legend(handles, labels, loc="center right", fontsize="small")
     axes.set_title(title)
     return _finish(figure, path)
+
+
+def running_mean(values, weights, window):
+    """For each position, the mean of the last ``window`` values (fewer at the
+    start), each counted ``weights[i]`` times."""
+    # NOTE: each window summed afresh rather than a running total updated by
+    # adding and subtracting, whose rounding would pile up over 10,000 steps.
+    means = []
+    for end in range(1, len(values) + 1):
+        start = max(0, end - window)
+        pairs = list(zip(values[start:end], weights[start:end]))
+        means.append(sum(value * count for value, count in pairs)
+                     / sum(count for _, count in pairs))
+    return means
 
 
 def _grid_axis(low, high):

@@ -46,47 +46,103 @@ from .losses import l2_penalty, mean_loss
 @dataclass
 class History:
     """What happened while training, ready to plot, e.g.
-    ``plt.plot(history.examples_seen, history.step_loss)``.
+    ``plt.plot(history.examples_seen, history.step_objective)``.
 
-    Per step (one update each): ``step_loss`` (the objective minimised: mean
-    loss plus L2 penalty), ``step_accuracy`` (fraction of the batch
-    classified correctly, or None without a ``predict`` rule), ``step_lr``
-    and ``examples_seen`` (examples used so far, this step's included).
-    Per epoch: ``epoch_loss`` (the step losses averaged by batch size) and
-    ``epoch_accuracy`` (over all the epoch's examples).
+    Two losses are recorded, because they differ and both matter:
+
+    * the **objective**, what gradient descent minimises: the batch's mean
+      loss plus the L2 penalty ``l2 * Σ p²`` (micrograd's demo: hinge + 1e-4 L2);
+    * the **data loss**, the batch's mean loss alone (no penalty): how wrong
+      the predictions are.
+
+    Both are measured on the step's batch *before* its update (the forward
+    pass that the gradient comes from), so the last step's values are not the
+    model's after training: :func:`evaluate` gives those.
+
+    Per step (one update each): ``step_objective``, ``step_data_loss``,
+    ``step_accuracy`` (fraction of the batch classified correctly, or None
+    without a ``predict`` rule), ``step_lr`` and ``examples_seen`` (examples
+    used so far, this step's included). Per epoch: ``epoch_objective`` and
+    ``epoch_data_loss`` (the steps' values averaged by batch size),
+    ``epoch_accuracy`` (over all the epoch's examples) and ``epoch_end_step``
+    (how many updates were made when it ended). ``loss_name`` and ``l2`` say
+    what the objective was (``"hinge"``, ``0.0001``), for labels.
+    ``step_loss`` and ``epoch_loss`` are the older names of the objectives.
     """
 
-    step_loss: list = field(default_factory=list)
+    loss_name: str = "loss"
+    l2: float = 0.0
+    step_objective: list = field(default_factory=list)
+    step_data_loss: list = field(default_factory=list)
     step_accuracy: list = field(default_factory=list)
     step_lr: list = field(default_factory=list)
     examples_seen: list = field(default_factory=list)
-    epoch_loss: list = field(default_factory=list)
+    epoch_objective: list = field(default_factory=list)
+    epoch_data_loss: list = field(default_factory=list)
     epoch_accuracy: list = field(default_factory=list)
+    epoch_end_step: list = field(default_factory=list)
     # running totals of the epoch in progress
-    _loss_sum: float = field(default=0.0, repr=False, compare=False)
+    _objective_sum: float = field(default=0.0, repr=False, compare=False)
+    _data_loss_sum: float = field(default=0.0, repr=False, compare=False)
     _correct: int = field(default=0, repr=False, compare=False)
     _examples: int = field(default=0, repr=False, compare=False)
 
     @property
     def steps(self) -> int:
         """How many updates were made."""
-        return len(self.step_loss)
+        return len(self.step_objective)
 
-    def record_step(self, loss: float, correct: int | None, size: int, lr) -> None:
-        """One update: its loss, how many of its ``size`` examples were right, its rate."""
-        self.step_loss.append(loss)
+    @property
+    def step_loss(self) -> list:
+        """The older name of :attr:`step_objective`."""
+        return self.step_objective
+
+    @property
+    def epoch_loss(self) -> list:
+        """The older name of :attr:`epoch_objective`."""
+        return self.epoch_objective
+
+    @property
+    def objective_name(self) -> str:
+        """What the objective is, for a label: ``"hinge + 0.0001·Σp²"``, or the loss's name."""
+        return f"{self.loss_name} + {self.l2:g}·Σp²" if self.l2 else self.loss_name
+
+    def record_step(self, objective: float, data_loss: float, correct: int | None, size: int,
+                    lr) -> None:
+        """One update: its objective and data loss, how many of its ``size``
+        examples were right, its learning rate."""
+        self.step_objective.append(objective)
+        self.step_data_loss.append(data_loss)
         self.step_accuracy.append(None if correct is None else correct / size)
         self.step_lr.append(lr)
         self.examples_seen.append(size + (self.examples_seen[-1] if self.examples_seen else 0))
-        self._loss_sum += loss * size
+        self._objective_sum += objective * size
+        self._data_loss_sum += data_loss * size
         self._correct += correct or 0
         self._examples += size
 
     def record_epoch(self, measured_accuracy: bool) -> None:
         """Close an epoch: average the steps recorded since the last one."""
-        self.epoch_loss.append(self._loss_sum / self._examples)
+        self.epoch_objective.append(self._objective_sum / self._examples)
+        self.epoch_data_loss.append(self._data_loss_sum / self._examples)
         self.epoch_accuracy.append(self._correct / self._examples if measured_accuracy else None)
-        self._loss_sum, self._correct, self._examples = 0.0, 0, 0
+        self.epoch_end_step.append(self.steps)
+        self._objective_sum, self._data_loss_sum, self._correct, self._examples = 0.0, 0.0, 0, 0
+
+    def progress(self, epoch: int, epochs: int) -> dict:
+        """The latest step as a progress bar shows it: epoch, data loss,
+        objective (when it differs: with L2) and accuracy."""
+        shown = {"epoch": f"{epoch}/{epochs}", self.loss_name: significant(self.step_data_loss[-1])}
+        if self.l2:
+            shown["objective"] = significant(self.step_objective[-1])
+        accuracy = self.step_accuracy[-1]
+        shown["accuracy"] = "-" if accuracy is None else f"{accuracy:.0%}"
+        return shown
+
+
+def significant(x: float, digits: int = 4) -> str:
+    """``x`` to ``digits`` significant digits: 0.0002193, 1.235e+04, 3e-12 (never 0.0000)."""
+    return f"{x:.{digits}g}"
 
 
 @contextmanager
@@ -164,9 +220,10 @@ def fit(model, X, y, loss, optimizer, epochs: int, batch_size: int | None = None
     faster than eager, with the same loss curve to rounding and the same
     accuracy; its docstring says what a trace can and cannot follow.
 
-    ``progress`` shows a tqdm bar (epoch, loss, accuracy) when tqdm is
-    installed. Training records its graph even inside ``no_grad()``.
-    Returns a :class:`History`.
+    ``progress`` shows a tqdm bar when tqdm is installed: epoch, the last
+    batch's data loss (named after the loss, ``hinge=``), its objective with
+    the L2 penalty (``objective=``, when ``l2 > 0``) and its accuracy.
+    Training records its graph even inside ``no_grad()``. Returns a :class:`History`.
     """
     checked_int("epochs", epochs)
     l2 = checked_number("l2", l2)
@@ -184,7 +241,7 @@ def fit(model, X, y, loss, optimizer, epochs: int, batch_size: int | None = None
     else:
         backpropagate = functools.partial(loss_and_gradients, model, loss=loss, l2=l2)
     parameters = model.parameters()
-    history = History()
+    history = History(loss_name=_name_of(loss), l2=l2)
     bar = _progress_bar(epochs * len(epoch_batches), progress)
     try:
         for epoch in range(1, epochs + 1):
@@ -194,22 +251,29 @@ def fit(model, X, y, loss, optimizer, epochs: int, batch_size: int | None = None
                 if lr_schedule is not None:
                     optimizer.lr = lr_schedule(history.steps)
                 where = f"epoch {epoch}, step {history.steps + 1}"
-                loss_value, predictions = _step(backpropagate, parameters, inputs, targets,
-                                                optimizer, where)
+                # NOTE: the penalty of the parameters the step starts from:
+                # the objective's own, so objective - penalty is the data
+                # loss (to the rounding of one subtraction; exact without L2).
+                penalty = l2_penalty([p.data for p in parameters], l2) if l2 else 0.0
+                objective, predictions = _step(backpropagate, parameters, inputs, targets,
+                                               optimizer, where)
                 correct = _count_correct(predict, predictions, targets) if predict else None
-                history.record_step(loss_value, correct, len(targets),
+                history.record_step(objective, objective - penalty, correct, len(targets),
                                     getattr(optimizer, "lr", None))
                 if bar is not None:
-                    accuracy = history.step_accuracy[-1]
-                    bar.set_postfix({"epoch": f"{epoch}/{epochs}", "loss": f"{loss_value:.4f}",
-                                     "accuracy": "-" if accuracy is None else f"{accuracy:.0%}"},
-                                    refresh=False)
+                    bar.set_postfix(history.progress(epoch, epochs), refresh=False)
                     bar.update()
             history.record_epoch(measured_accuracy=predict is not None)
     finally:
         if bar is not None:
             bar.close()
     return history
+
+
+def _name_of(loss):
+    """The loss's name for labels: ``hinge``; ``loss`` for a lambda."""
+    name = getattr(loss, "__name__", "")
+    return name if name.isidentifier() else "loss"
 
 
 def _step(backpropagate, parameters, inputs, targets, optimizer, where):

@@ -6,12 +6,13 @@ import sys
 import pytest
 
 from autograd.drawing import render
+from autograd.extras import install_hint
 
 
 @pytest.fixture
 def wasm_only(monkeypatch, tmp_path):
     """No `dot` on PATH, whatever this machine has: the WebAssembly backend."""
-    pytest.importorskip("graphviz", reason='needs the draw extra: pip install "chainrule[draw]"')
+    pytest.importorskip("graphviz", reason=install_hint("draw"))
     monkeypatch.setenv("PATH", os.fspath(tmp_path / "empty"))
     assert render.backend_name() == "wasm"
 

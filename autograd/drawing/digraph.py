@@ -28,7 +28,7 @@ from .render import DRAW_EXTRA, backend_name, render_dot
 try:
     import graphviz
 except ImportError as error:
-    raise ImportError(f"drawing needs the graphviz package: {DRAW_EXTRA}") from error
+    raise ImportError(f"drawing needs the graphviz package ({DRAW_EXTRA})") from error
 
 
 class FallbackDigraph(graphviz.Digraph):

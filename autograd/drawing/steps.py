@@ -23,15 +23,29 @@ slider and a few lines of plain JavaScript) that opens in any browser.
 from __future__ import annotations
 
 import html
+import inspect
 import os
 import string
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 
+from ..compiler.source import Source, as_source, fill
 from ..files import write_atomic
 from ..value import Value, as_float, reverse_sweep, topological_order
-from .dot import draw, format_number
+from .dot import (
+    CONSTANT_COLOUR,
+    CURRENT_COLOUR,
+    INPUT_COLOUR,
+    PARAMETER_COLOUR,
+    TINT_RGB,
+    draw,
+    format_number,
+)
+
+# An unlabelled node is named by its formula (``w*x + b``) up to this length,
+# and by what made it ("tanh node") beyond.
+LONGEST_FORMULA_NAME = 32
 
 
 @dataclass(frozen=True, eq=False)
@@ -51,18 +65,93 @@ class BackwardStep:
     def __str__(self):
         gradient = self.gradients[self.node]
         updates = "; ".join(
-            f"{_name(parent)}.grad += {format_number(partial)} × {format_number(gradient)}"
+            f"{_grad_of(parent)} += {format_number(partial)} × {format_number(gradient)}"
             for parent, partial in zip(self.node.parents, self.partials))
         return f"{_name(self.node)}, grad {format_number(gradient)}: {updates}"
 
+    def formulas(self) -> list:
+        """Each local partial as the op table computes it, in symbols, then in
+        numbers: ``∂out/∂x = 1.0 - out * out = 1.0 - 0.9051 * 0.9051 = 0.1807``.
+
+        The text is the row's own ``partials`` evaluated on symbolic values
+        (:class:`autograd.compiler.source.Source`, as the compiler prints
+        them), once on the names of the row's arguments and once on the
+        numbers; so it is never a second, hand-kept table. A row whose
+        partial needs an input's value to decide (none today) gives only the
+        number.
+        """
+        row = self.node.primitive
+        names = list(inspect.signature(row.partials).parameters)  # out, then the inputs
+        nodes = (self.node, *self.node.parents)
+        # NOTE: a constant input (pow's exponent) keeps its number, which its
+        # partial may read with float().
+        symbols = [Source(name, number=node.data if node.is_constant else None)
+                   for name, node in zip(names, nodes)]
+        numbers = [_number_source(node) for node in nodes]
+        try:
+            in_symbols = row.partials(*symbols)
+            in_numbers = row.partials(*numbers)
+        except TypeError:
+            in_symbols = in_numbers = None
+        lines = []
+        for position, partial in enumerate(self.partials):
+            head = f"∂{names[0]}/∂{names[position + 1]}"
+            if in_symbols is None or not isinstance(in_symbols[position], Source):
+                lines.append(f"{head} = {format_number(partial)}")
+                continue
+            steps = [as_source(in_symbols[position]).text, as_source(in_numbers[position]).text,
+                     format_number(partial)]
+            shown = [text for index, text in enumerate(steps) if text not in steps[:index]]
+            lines.append(" = ".join([head, *shown]))
+        where = ", ".join(f"{name} = {_name(node)}" for name, node in zip(names, nodes))
+        return [*lines, f"where {where}"]
+
+
+def _number_source(node):
+    """A Value's data as the Source of its four-decimal text (a constant
+    keeps its exact number, for partials that read it: pow's exponent)."""
+    # NOTE: a negative number gets the loosest precedence, 0, so it is
+    # parenthesised wherever it is an operand: 1.0 - (-0.4621) * (-0.4621).
+    precedence = 0 if node.data < 0 else as_source(node.data).precedence
+    return Source(format_number(node.data), precedence, node.data)
+
+
+def _grad_of(node):
+    """``x.grad``, ``(w * x).grad``: a formula's name is parenthesised."""
+    name = _name(node)
+    if node.label or not node.parents or _formula(node, LONGEST_FORMULA_NAME).is_atom:
+        return f"{name}.grad"
+    return f"({name}).grad"
+
 
 def _name(node):
-    """The node's label, or what made it: "tanh node", "constant 3.0000"."""
+    """The node's label; or its formula, ``w*x + b``, when short; or what
+    made it: "tanh node", "constant 3.0000"."""
     if node.label:
         return node.label
     if node.parents:
-        return f"{node.primitive.label} node"
+        formula = _formula(node, LONGEST_FORMULA_NAME).text
+        return formula if len(formula) <= LONGEST_FORMULA_NAME else (
+            f"{node.primitive.label} node")
     return f"{'constant' if node.is_constant else 'input'} {format_number(node.data)}"
+
+
+def _formula(node, limit):
+    """The Source of the expression that computed ``node`` from labelled
+    nodes and numbers, with operators as written (``w*x + b``, ``tanh(w*x)``)."""
+    if node.label or not node.parents:
+        return as_source(node.data) if not node.label else Source(node.label)
+    row = node.primitive
+    operands = [_formula(parent, limit) for parent in node.parents]
+    if any(len(operand.text) > limit for operand in operands):
+        return Source("…" * (limit + 1))  # too long to be a name: stop early
+    if row.syntax is None:
+        template = f"{row.name}(" + ", ".join(f"{{{i}}}" for i in range(row.arity)) + ")"
+    elif row.arity == 1:
+        template = f"{row.syntax}{{0}}"
+    else:
+        template = f"{{0}} {row.syntax} {{1}}"
+    return fill(template, operands)
 
 
 def backward_steps(root: Value, gradient=1.0, **draw_options) -> BackwardSteps:
@@ -84,16 +173,31 @@ def backward_steps(root: Value, gradient=1.0, **draw_options) -> BackwardSteps:
     gradients = {root: as_float(gradient, "backward_steps() gradient")}
     for node, partials in reverse_sweep(root, gradients):
         steps.append(BackwardStep(len(steps), node, partials, MappingProxyType(dict(gradients))))
-    return BackwardSteps(root, steps, draw_options)
+    return BackwardSteps(root, steps, draw_options, gradients[root])
+
+
+@dataclass(frozen=True)
+class _Seed:
+    """Frame 0 of a page: the forward pass done, only the seed gradient known."""
+
+    gradients: Mapping
+    node: None = None
+    partials: tuple = ()
 
 
 class BackwardSteps(Sequence):
-    """The steps of one backward pass, with their drawings."""
+    """The steps of one backward pass, with their drawings.
 
-    def __init__(self, root, steps, draw_options):
+    Its pages and slider show one *frame* more than there are steps: frame
+    0 is the graph after the forward pass, every value computed and only the
+    seed gradient known (``root.grad = 1``); frame k is step k - 1.
+    """
+
+    def __init__(self, root, steps, draw_options, seed=1.0):
         self.root = root
         self._steps = tuple(steps)
         self._draw_options = draw_options
+        self._seed = _Seed(MappingProxyType({root: seed}))
         self._svgs = {}
 
     def __getitem__(self, index):
@@ -118,16 +222,34 @@ class BackwardSteps(Sequence):
     def caption(self, index: int) -> str:
         return f"step {index + 1} of {len(self)}: {self._steps[index]}"
 
-    def _figure(self, index):
-        svg = self.svg(index)
-        return (f'<figure class="frame" data-step="{index}">'
-                f"<figcaption>{html.escape(self.caption(index))}</figcaption>"
-                f"{svg[svg.index('<svg'):]}</figure>")
+    def seed_caption(self) -> str:
+        return (f"step 0 of {len(self)}: the forward pass has computed every value; "
+                f"backward starts from the seed {_grad_of(self.root)} = "
+                f"{format_number(self._seed.gradients[self.root])}")
+
+    def seed_svg(self) -> str:
+        """Frame 0's drawing: every value, only the root's gradient (the seed)."""
+        if "seed" not in self._svgs:
+            drawing = draw(self.root, step=self._seed, **self._draw_options)
+            self._svgs["seed"] = drawing.pipe(format="svg", encoding="utf-8")
+        return self._svgs["seed"]
+
+    def _figure(self, frame):
+        """Frame 0 (the seed) or step ``frame - 1``, captioned, as HTML."""
+        if frame == 0:
+            svg, caption, formulas = self.seed_svg(), self.seed_caption(), []
+        else:
+            step = self._steps[frame - 1]
+            svg, caption, formulas = self.svg(frame - 1), self.caption(frame - 1), step.formulas()
+        lines = "".join(f'<span class="formula">{html.escape(line)}</span>' for line in formulas)
+        return (f'<figure class="frame" data-step="{frame}">'
+                f"<figcaption>{html.escape(caption)}{lines}</figcaption>"
+                f'<div class="drawing">{svg[svg.index("<svg"):]}</div></figure>')
 
     def _figures(self):
         if not self._steps:
             return f"<p>{html.escape(_name(self.root))} is a leaf: there is nothing to step.</p>"
-        return "\n".join(self._figure(index) for index in range(len(self)))
+        return "\n".join(self._figure(frame) for frame in range(len(self) + 1))
 
     def _repr_html_(self):
         """Every step's drawing, one under another."""
@@ -145,7 +267,7 @@ class BackwardSteps(Sequence):
         """An ipywidgets slider above the drawing of the step it selects."""
         import ipywidgets
 
-        slider = ipywidgets.IntSlider(value=0, min=0, max=max(len(self) - 1, 0),
+        slider = ipywidgets.IntSlider(value=0, min=0, max=len(self) if self._steps else 0,
                                       description="step", continuous_update=True)
         picture = ipywidgets.HTML(self._figure(0) if self._steps else self._figures())
 
@@ -158,7 +280,8 @@ class BackwardSteps(Sequence):
     def to_html(self) -> str:
         """A self-contained page: every drawing, a slider and buttons to step."""
         title = html.escape(f"Backward pass from {_name(self.root)}, step by step")
-        return _PAGE.substitute(title=title, last=max(len(self) - 1, 0), figures=self._figures())
+        return _PAGE.substitute(title=title, last=len(self) if self._steps else 0,
+                                figures=self._figures(), legend=_LEGEND)
 
     def save_html(self, path) -> str:
         """Write :meth:`to_html` to ``path`` (atomically); returns the path."""
@@ -176,7 +299,13 @@ body { font-family: system-ui, sans-serif; margin: 1.5rem; }
 .controls { display: flex; gap: 0.5rem; align-items: center; }
 #step { width: 24rem; }
 figcaption { font-family: ui-monospace, monospace; margin: 0.5rem 0; }
-svg { max-width: 100%; height: auto; }
+.formula { display: block; color: #444; }
+.legend { display: flex; flex-wrap: wrap; gap: 0.4rem 1.2rem; margin: 0.8rem 0;
+          font-size: 0.9rem; list-style: none; padding: 0; }
+.legend li { display: flex; align-items: center; gap: 0.4rem; }
+.swatch { display: inline-block; width: 1.6rem; height: 1rem; border: 2px solid black; }
+.drawing { overflow: auto; max-height: 80vh; border: 1px solid #ddd; }
+.drawing svg { display: block; }
 </style>
 </head>
 <body>
@@ -185,7 +314,12 @@ svg { max-width: 100%; height: auto; }
 <button id="previous" type="button" aria-label="previous step">&#9664;</button>
 <input id="step" type="range" min="0" max="$last" value="0" aria-label="step" autofocus>
 <button id="next" type="button" aria-label="next step">&#9654;</button>
+<span>zoom</span>
+<button id="zoom-out" type="button" aria-label="zoom out">&minus;</button>
+<button id="zoom-reset" type="button" aria-label="actual size">1:1</button>
+<button id="zoom-in" type="button" aria-label="zoom in">+</button>
 </div>
+$legend
 $figures
 <script>
 "use strict";
@@ -198,6 +332,24 @@ function show(index) {
   frames.forEach((frame, position) => { frame.hidden = position !== step; });
 }
 
+// NOTE: drawings start at their natural size (labels at Graphviz's 11 pt),
+// scrolled inside their box, rather than shrunk to the window's width.
+let zoom = 1;
+function scale(factor) {
+  zoom = factor === 0 ? 1 : Math.min(Math.max(zoom * factor, 0.1), 8);
+  document.querySelectorAll(".drawing svg").forEach(svg => {
+    if (!svg.dataset.width) {
+      svg.dataset.width = svg.width.baseVal.value;
+      svg.dataset.height = svg.height.baseVal.value;
+    }
+    svg.setAttribute("width", svg.dataset.width * zoom);
+    svg.setAttribute("height", svg.dataset.height * zoom);
+  });
+}
+document.getElementById("zoom-in").addEventListener("click", () => scale(1.25));
+document.getElementById("zoom-out").addEventListener("click", () => scale(0.8));
+document.getElementById("zoom-reset").addEventListener("click", () => scale(0));
+
 slider.addEventListener("input", () => show(slider.valueAsNumber));
 document.getElementById("previous").addEventListener("click", () => show(slider.valueAsNumber - 1));
 document.getElementById("next").addEventListener("click", () => show(slider.valueAsNumber + 1));
@@ -206,3 +358,23 @@ show(0);
 </body>
 </html>
 """)
+
+
+def _swatch(border, style="solid", fill="white"):
+    return (f'<span class="swatch" style="border: 2px {style} {border}; '
+            f'background: {fill}"></span>')
+
+
+_ORANGE = "#{:02x}{:02x}{:02x}".format(*TINT_RGB)
+# The colours of autograd.drawing.dot, explained on the page.
+_LEGEND = "<ul class=\"legend\" aria-label=\"legend\">" + "".join(
+    f"<li>{swatch} {html.escape(meaning)}</li>" for swatch, meaning in [
+        (_swatch(PARAMETER_COLOUR), "parameter"),
+        (_swatch(INPUT_COLOUR), "input"),
+        (_swatch(CONSTANT_COLOUR, "dashed"), "constant"),
+        (_swatch("black"), "computed value"),
+        (_swatch(CURRENT_COLOUR), "this step's node, its op and partials (∂ on the edges)"),
+        (_swatch("black", fill=f"linear-gradient(to right, white, {_ORANGE})"),
+         "fill: |grad|, from 0 to the largest"),
+        (_swatch("black"), "“grad” with no number: not reached yet"),
+    ]) + "</ul>"

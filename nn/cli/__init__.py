@@ -5,7 +5,8 @@
                                  differentiate a formula, print its gradients,
                                  draw its graph
 
-``chainrule`` alone prints this help. Each subcommand is a module of this
+``chainrule`` alone prints this help; ``chainrule --version`` the installed
+version. Each subcommand is a module of this
 package with ``add_subcommand(subcommands)``, which declares its options and
 sets ``run`` to the function that does the work (it returns the exit
 status). To add a subcommand, write its module and list it in ``COMMANDS``.
@@ -14,6 +15,7 @@ status). To add a subcommand, write its module and list it in ``COMMANDS``.
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 
 from . import graph, train
 
@@ -25,10 +27,18 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="chainrule",
         description="chainrule: backpropagation and gradient descent, one scalar at a time.")
+    parser.add_argument("--version", action="version", version=f"chainrule {_version()}")
     subcommands = parser.add_subparsers(title="commands", metavar="COMMAND")
     for command in COMMANDS:
         command.add_subcommand(subcommands)
     return parser
+
+
+def _version():
+    try:
+        return importlib.metadata.version("chainrule")
+    except importlib.metadata.PackageNotFoundError:  # run from a clone, not installed
+        return "(not installed: .venv/bin/pip install -e . in the repository)"
 
 
 def main(argv=None) -> int:

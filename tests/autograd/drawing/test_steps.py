@@ -1,5 +1,6 @@
 """autograd.drawing.steps: the backward pass one node at a time, and its drawings."""
 
+import html
 import html.parser
 import math
 
@@ -7,6 +8,7 @@ import pytest
 from hypothesis import assume, given, settings
 
 from autograd import BackwardSteps, Value, backward_steps, topological_order
+from autograd.extras import install_hint
 from autograd.value import local_partials
 from tests.autograd.drawing.svg import svg_texts
 from tests.autograd.test_graphs import evaluable, points, programs, run
@@ -99,7 +101,7 @@ class FramesParser(html.parser.HTMLParser):
     def handle_starttag(self, tag, attributes):
         attributes = dict(attributes)
         if tag == "figure" and attributes.get("class") == "frame":
-            self.frames.append({"caption": "", "current": [], "svg": 0})
+            self.frames.append({"caption": "", "current": [], "svg": 0, "formulas": []})
         elif tag == "input" and attributes.get("type") == "range":
             self.slider = attributes
         elif tag == "svg":
@@ -108,12 +110,17 @@ class FramesParser(html.parser.HTMLParser):
             self.inside = "current"
         elif tag == "figcaption":
             self.inside = "caption"
+        elif tag == "span" and attributes.get("class") == "formula":
+            self.frames[-1]["formulas"].append("")
+            self.inside = "formula"
         elif tag == "title" and self.inside == "current":
             self.inside = "current title"
 
     def handle_data(self, data):
         if self.inside == "caption":
             self.frames[-1]["caption"] += data
+        elif self.inside == "formula":
+            self.frames[-1]["formulas"][-1] += data
         elif self.inside == "current title":
             self.frames[-1]["current"].append(data)
             self.inside = None
@@ -121,6 +128,8 @@ class FramesParser(html.parser.HTMLParser):
     def handle_endtag(self, tag):
         if tag == "figcaption":
             self.inside = None
+        elif tag == "span" and self.inside == "formula":
+            self.inside = "caption"
 
 
 def test_the_html_page_holds_one_frame_per_step(wasm_only, tmp_path):
@@ -129,16 +138,21 @@ def test_the_html_page_holds_one_frame_per_step(wasm_only, tmp_path):
     path = steps.save_html(tmp_path / "steps.html")
     page = FramesParser()
     page.feed(open(path, encoding="utf-8").read())
-    assert len(page.frames) == len(steps) == 4
-    assert page.slider["min"] == "0" and page.slider["max"] == str(len(steps) - 1)
-    for index, frame in enumerate(page.frames):
+    assert len(page.frames) == len(steps) + 1 == 5  # step 0, the seed, then each step
+    assert page.slider["min"] == "0" and page.slider["max"] == str(len(steps))
+    seed, *frames = page.frames
+    assert seed["caption"] == ("step 0 of 4: the forward pass has computed every value; "
+                               "backward starts from the seed out.grad = 1.0000")
+    assert seed["current"] == [] and seed["formulas"] == []
+    for index, frame in enumerate(frames):
         assert frame["svg"] == 1
         assert frame["caption"] == steps.caption(index)
+        assert frame["formulas"] == steps[index].formulas()
         value_ids = [i for i in frame["current"] if not i.endswith("_op")]
         assert len(value_ids) == 1  # exactly one node is highlighted
     order = topological_order(out)
     assert [f"v{order.index(step.node)}" in frame["current"]
-            for step, frame in zip(steps, page.frames)] == [True] * len(steps)
+            for step, frame in zip(steps, frames)] == [True] * len(steps)
     assert "http" not in open(path, encoding="utf-8").read().replace(
         "http://www.w3.org/", "")  # self-contained: no external URL
 
@@ -161,18 +175,18 @@ def test_repr_html_is_the_list_of_frames(wasm_only):
     steps = backward_steps(out)
     page = FramesParser()
     page.feed(steps._repr_html_())
-    assert len(page.frames) == len(steps)
+    assert len(page.frames) == len(steps) + 1
     assert "4 steps back from out" in repr(steps)
 
 
 def test_notebook_widget_is_a_slider_over_the_frames(wasm_only):
-    pytest.importorskip("ipywidgets", reason='needs pip install "chainrule[notebooks]"')
+    pytest.importorskip("ipywidgets", reason=install_hint("notebooks"))
     out, _ = neuron()
     steps = backward_steps(out)
     slider, picture = steps.widget().children
-    assert (slider.min, slider.max, slider.value) == (0, len(steps) - 1, 0)
-    assert steps.caption(0) in picture.value
-    slider.value = 2
+    assert (slider.min, slider.max, slider.value) == (0, len(steps), 0)
+    assert html.escape(steps.seed_caption()) in picture.value
+    slider.value = 3
     assert steps.caption(2) in picture.value and steps.caption(0) not in picture.value
     assert "application/vnd.jupyter.widget-view+json" in steps._repr_mimebundle_()
 
@@ -185,3 +199,32 @@ def test_draw_options_reach_every_frame(wasm_only):
     assert "rankdir=TB" in source and "fillcolor" not in source
     t = math.tanh(-2.0 * 1.0 + 0.5)
     assert math.isclose(steps[-1].gradients[x], t + 1.0 * (1 - t * t) * -2.0)  # by hand
+
+
+def test_each_caption_shows_the_local_derivative_from_the_op_table():
+    x, w, b = Value(1.5, label="x"), Value(-0.8, label="w"), Value(0.3, label="b")
+    out = (w * x + b).tanh()
+    t = math.tanh(-0.8 * 1.5 + 0.3)  # -0.7163 by hand
+    tanh_step, add_step, mul_step = backward_steps(out)
+    assert tanh_step.formulas() == [
+        f"∂out/∂x = 1.0 - out * out = 1.0 - ({t:.4f}) * ({t:.4f}) = {1 - t * t:.4f}",
+        "where out = tanh(w * x + b), x = w * x + b"]
+    assert mul_step.formulas() == ["∂out/∂a = b = 1.5000", "∂out/∂b = a = -0.8000",
+                                   "where out = w * x, a = w, b = x"]
+    assert add_step.formulas()[:2] == ["∂out/∂a = 1.0000", "∂out/∂b = 1.0000"]
+    # a constant exponent: the row reads its number, the formula shows it
+    (square,) = backward_steps(x ** 3)
+    assert square.formulas()[0] == "∂out/∂base = 3.0 * base ** 2.0 = 3.0 * 1.5000 ** 2.0 = 6.7500"
+
+
+def test_unlabelled_nodes_are_named_by_their_formula():
+    x, w, b = Value(1.5, label="x"), Value(-0.8, label="w"), Value(0.3, label="b")
+    steps = backward_steps((w * x + b).tanh() * 2)
+    assert str(steps[0]).startswith(
+        "tanh(w * x + b) * 2.0, grad 1.0000: tanh(w * x + b).grad += 2.0000 × 1.0000")
+    assert str(steps[2]).startswith("w * x + b, grad")
+    assert "(w * x).grad += 1.0000" in str(steps[2])  # a sum's part in parentheses
+    deep = x
+    for _ in range(12):
+        deep = deep.sin()
+    assert str(backward_steps(deep)[0]).startswith("sin node, grad")  # too long to be a name

@@ -43,7 +43,7 @@ def test_writes_the_step_by_step_html(wasm_only, tmp_path):
     target = tmp_path / "steps.html"
     assert main([*NEURON, "--out", str(target)]) == 0
     page = target.read_text(encoding="utf-8")
-    assert page.count('<figure class="frame"') == 3  # tanh, +, *
+    assert page.count('<figure class="frame"') == 4  # the seed (step 0), tanh, +, *
     assert 'type="range"' in page
 
 
@@ -95,7 +95,7 @@ def test_max_nodes_refuses_large_drawings(wasm_only, tmp_path, capsys):
 
 def test_without_any_graphviz_it_says_which_extra(no_backend, tmp_path, capsys):
     assert main([*NEURON, "--out", str(tmp_path / "graph.svg")]) == 1
-    assert 'pip install "chainrule[draw]"' in capsys.readouterr().err
+    assert 'install the draw extra: .venv/bin/pip install -e ".[draw]"' in capsys.readouterr().err
 
 
 def test_add_subcommand_registers_graph_on_another_parser(capsys):

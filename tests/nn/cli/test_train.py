@@ -2,6 +2,8 @@
 bad options are argparse errors, and subcommands are easy to add."""
 
 import importlib.util
+import pathlib
+import re
 import subprocess
 import sys
 import types
@@ -9,8 +11,13 @@ import types
 import pytest
 
 import nn
-from nn import MLP, cli, evaluate
+from nn import MLP, cli, evaluate, losses
 from nn.cli import train as train_command
+
+try:
+    import tomllib
+except ImportError:  # Python 3.10
+    tomllib = pytest.importorskip("tomli")
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -21,13 +28,26 @@ def test_default_recipe_reaches_100_percent_and_writes_plots_and_model(tmp_path,
     assert cli.main(["train", "--out", str(tmp_path), "--save", str(model_path)]) == 0
     printed = capsys.readouterr()
     assert "moons: 100 examples" in printed.out and "100 updates; eager engine" in printed.out
+    assert "sgd lr 1 -> 0.1; 100 examples per update" in printed.out
     assert "accuracy 100.0%" in printed.out
-    assert "epoch=100/100" in printed.err  # the progress bar
+    # the progress bar: the last batch's data loss and objective, both named
+    last_bar = printed.err.split("\r")[-1]
+    assert re.search(r"epoch=100/100, hinge=[\d.e-]+, objective=[\d.e-]+, accuracy=100%",
+                     last_bar)
     for name in ("moons_loss.png", "moons_decision_boundary.png"):
         assert (tmp_path / name).read_bytes().startswith(PNG_SIGNATURE)
-    # the saved model really classifies the default data perfectly
+    # the saved model really classifies the default data perfectly, and the
+    # printed numbers are its loss and objective, to four significant digits
     X, y = train_command.TASKS["moons"].load(train_command.DEFAULT_SEED)
-    assert evaluate(nn.load(model_path), X, y, train_command.TASKS["moons"].loss)[1] == 1.0
+    model = nn.load(model_path)
+    loss, accuracy = evaluate(model, X, y, losses.hinge)
+    penalty = 1e-4 * sum(p.data ** 2 for p in model.parameters())
+    assert accuracy == 1.0 and 1e-5 < loss < 1e-3 and penalty > 10 * loss
+    assert (f"after training: hinge loss {loss:.4g}, accuracy 100.0% on the 100 training "
+            f"examples") in printed.out
+    assert (f"objective minimised (hinge + 0.0001·Σp²): {loss + penalty:.4g} = hinge "
+            f"{loss:.4g} + L2 {penalty:.4g}") in printed.out
+    assert "0.0000" not in printed.out
 
 
 def test_compile_trains_the_same_model_with_the_compiled_engine(tmp_path, capsys):
@@ -38,7 +58,8 @@ def test_compile_trains_the_same_model_with_the_compiled_engine(tmp_path, capsys
     assert "; eager engine" in capsys.readouterr().out
     assert cli.main([*common, "--compile", "--save", str(paths["compiled"])]) == 0
     printed = capsys.readouterr().out
-    assert "15 updates; compiled engine" in printed and "final loss" in printed
+    assert "15 updates; compiled engine" in printed
+    assert "after training: cross_entropy loss" in printed
     eager, compiled = (nn.load(path).state_dict() for path in paths.values())
     assert compiled == pytest.approx(eager, abs=1e-12)
     assert compiled != MLP(4, [4, 3], seed=train_command.DEFAULT_SEED).state_dict()  # it trained
@@ -51,8 +72,9 @@ def test_other_dataset_optimizer_and_batch_size(tmp_path, capsys):
     assert code == 0
     out = capsys.readouterr().out
     assert "iris: 150 examples; MLP(4 → 4 tanh → 3 linear, 35 parameters)" in out
-    assert "adam lr 0.05" in out and "50 examples per update, 9 updates" in out
-    assert "final loss" in out
+    # the default rate scales with the square root of the batch: 0.05 * sqrt(50 / 150)
+    assert "adam lr 0.0289 -> 0.00289" in out and "50 examples per update, 9 updates" in out
+    assert "after training: cross_entropy loss" in out
     # four features: a loss curve but no decision boundary
     assert [p.name for p in (tmp_path / "plots").iterdir()] == ["iris_loss.png"]
 
@@ -63,13 +85,78 @@ def test_without_matplotlib_it_says_so_in_one_line(tmp_path, capsys, monkeypatch
                         lambda name, *a: None if name == "matplotlib" else find_spec(name, *a))
     assert cli.main(["train", "--epochs", "1", "--hidden", "", "--out", str(tmp_path)]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[-1] == 'matplotlib is not installed: no plots (pip install "chainrule[demo]")'
+    assert lines[-1] == ('matplotlib is not installed: no plots (install the demo extra: '
+                         '.venv/bin/pip install -e ".[demo]")')
     assert list(tmp_path.iterdir()) == []
 
 
 def test_divergence_is_reported_with_exit_status_1(tmp_path, capsys):
     assert cli.main(["train", "--lr", "1e300", "--hidden", "2", "--out", str(tmp_path)]) == 1
     assert "training stopped at epoch" in capsys.readouterr().err
+
+
+def test_a_finite_but_exploding_objective_is_divergence_too(tmp_path, capsys):
+    # lr 10: the weights blow up (the L2 term reaches 1e7) while no loss overflows
+    code = cli.main(["train", "--lr", "10", "--compile", "--out", str(tmp_path)])
+    printed = capsys.readouterr()
+    assert code == 1
+    objective = float(re.search(r"objective minimised \(.*?\): (\S+) =", printed.out)[1])
+    assert objective > 1e6
+    assert (f"chainrule train: error: training diverged: the objective grew from 0.9129 before "
+            f"training to {objective:.4g} after it; the learning rate is too large: "
+            f"try --lr 1") in printed.err
+    assert not (tmp_path / "moons_loss.png").exists()
+
+
+def test_a_dead_network_gets_a_warning_that_says_why_and_what_to_try(tmp_path, capsys):
+    # the issue's trap: stochastic descent at the full batch's rate kills every ReLU
+    code = cli.main(["train", "--batch-size", "1", "--lr", "1", "--compile",
+                     "--out", str(tmp_path)])
+    printed = capsys.readouterr()
+    assert code == 0 and "accuracy 50.0%" in printed.out
+    assert "1 example per update, 10000 updates" in printed.out  # one example, not "examples"
+    warning = printed.err.splitlines()[-1]
+    assert warning.startswith("chainrule train: warning: the network gives the same output")
+    assert "for all 100 examples" in warning and "dead ReLUs" in warning
+    assert warning.endswith("try --lr 0.1, or a larger --batch-size")
+
+
+@pytest.mark.parametrize("batch_size, rate", [(1, "0.1"), (10, "0.316")])
+def test_stochastic_and_mini_batch_descent_learn_with_the_default_rate(batch_size, rate,
+                                                                       tmp_path, capsys):
+    code = cli.main(["train", "--batch-size", str(batch_size), "--compile",
+                     "--out", str(tmp_path)])
+    printed = capsys.readouterr()
+    assert code == 0 and "warning" not in printed.err
+    assert f"sgd lr {rate} -> " in printed.out
+    accuracy = float(re.search(r"accuracy ([\d.]+)%", printed.out)[1])
+    assert accuracy >= 99.0
+
+
+def test_default_learning_rate_scales_with_the_square_root_of_the_batch():
+    rate = train_command.default_learning_rate
+    assert rate(1.0, 100, 100) == 1.0 and rate(1.0, 1, 100) == pytest.approx(0.1)
+    assert rate(0.05, 25, 100) == pytest.approx(0.025)
+
+
+def test_plots_go_to_a_folder_git_ignores_by_default(tmp_path, monkeypatch, capsys):
+    pytest.importorskip("matplotlib")
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["train", "--epochs", "1", "--hidden", "2"]) == 0
+    assert "wrote plots/moons_loss.png, plots/moons_decision_boundary.png" in (
+        capsys.readouterr().out)
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["plots"]
+    ignored = (pathlib.Path(__file__).parents[3] / ".gitignore").read_text().splitlines()
+    assert f"{train_command.PLOTS_FOLDER}/" in ignored
+
+
+def test_version_is_the_package_version(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["--version"])
+    assert exit_.value.code == 0
+    project = tomllib.loads(
+        (pathlib.Path(__file__).parents[3] / "pyproject.toml").read_text())["project"]
+    assert capsys.readouterr().out == f"chainrule {project['version']}\n"
 
 
 def test_an_unwritable_save_path_is_reported_with_exit_status_1(tmp_path, capsys):
