@@ -42,16 +42,22 @@ class CompiledLossAndGradients:
     replayed loss equals eager's up to rounding while the logits stay
     within a few hundred of the traced example's; beyond that exp()
     overflows, or (only binary_cross_entropy) the clamp no longer applies.
+
+    ``backend`` is :func:`autograd.compile`'s: ``"python"``, or ``"c"``
+    for native code (same losses and gradients; Python where no C compiler
+    is found, with a warning).
     """
 
-    def __init__(self, model, loss, l2: float = 0.0):
+    def __init__(self, model, loss, l2: float = 0.0, backend: str = "python"):
+        self.backend = backend
         self.model = model
         self.loss = loss
         self.parameters = model.parameters()
         self.target_is_input = isinstance(loss, Loss) and not loss.target_is_label
         self.traces = {}  # the label, or None for a real target -> its compiled loss
         parameters = self.parameters
-        self.penalty = compile(lambda: l2_penalty(parameters, l2), parameters) if l2 else None
+        self.penalty = (compile(lambda: l2_penalty(parameters, l2), parameters, backend=backend)
+                        if l2 else None)
 
     def __call__(self, inputs, targets):
         # Each trace replays its examples in one map() call; the losses and
@@ -85,5 +91,6 @@ class CompiledLossAndGradients:
                 def example_loss(*inputs):
                     prediction = model(inputs)
                     return loss(prediction, label), prediction
-            self.traces[label] = compile(example_loss, self.parameters, has_aux=True)
+            self.traces[label] = compile(example_loss, self.parameters, has_aux=True,
+                                         backend=self.backend)
         return self.traces[label]

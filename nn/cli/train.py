@@ -130,12 +130,17 @@ def add_subcommand(subcommands) -> argparse.ArgumentParser:
                         help="folder for the PNG plots, which need matplotlib (default: .)")
     parser.add_argument("--save", type=Path, default=None, metavar="MODEL.json",
                         help="write the trained model to this JSON file")
-    parser.add_argument("--compile", action="store_true",
+    parser.add_argument("--compile", nargs="?", const="python", choices=("python", "c"),
+                        default=None,
                         help="trace each example's loss once with autograd.compile and "
-                             "replay it as straight-line Python: the same training, "
-                             "tens of times faster (default: the eager engine)")
+                             "replay it as straight-line Python (--compile), or as native "
+                             "code built by the C compiler (--compile c): the same training, "
+                             "tens or thousands of times faster (default: the eager engine)")
     parser.set_defaults(run=run)
     return parser
+
+
+ENGINES = {None: "eager", "python": "compiled", "c": "native compiled"}
 
 
 def run(args: argparse.Namespace) -> int:
@@ -152,11 +157,11 @@ def run(args: argparse.Namespace) -> int:
     print(f"{args.dataset}: {len(X)} examples; {model}; {task.loss.__name__} loss + "
           f"{L2_STRENGTH:g} L2; {args.optimizer} lr {lr:g} -> {lr / 10:g}; "
           f"{batch_size} examples per update, {total_steps} updates; "
-          f"{'compiled' if args.compile else 'eager'} engine")
+          f"{ENGINES[args.compile]} engine")
     try:
         history = fit(model, X, y, task.loss, optimizer, args.epochs, args.batch_size,
                       lr_schedule=LinearDecay(lr, lr / 10, total_steps), seed=args.seed,
-                      l2=L2_STRENGTH, compile=args.compile)
+                      l2=L2_STRENGTH, compile={None: False, "python": True, "c": "c"}[args.compile])
     except FloatingPointError as error:
         print(f"chainrule train: error: {error}", file=sys.stderr)
         return 1
