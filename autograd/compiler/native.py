@@ -347,13 +347,13 @@ def find_compiler() -> list:
 def optimisation_level(statements: int) -> str:
     """``-O2`` for small functions, lower as they grow: a compiler's time
     grows faster than the size of one straight-line function."""
-    # NOTE: measured with gcc 12 on 2-hidden-hidden-1 MLP steps, see
-    # README "Benchmarks": -O2 compiles 2-16-16-1 (~3,000 statements) in
-    # about a second, but 2-64-64-1 (~40,000) takes minutes; -O1 minutes
-    # too; -O0 scales linearly.
-    if statements <= 6_000:
+    # NOTE: measured with gcc 12 on the per-example step of MLPs
+    # 2-w-w-1 (README "Benchmarks"): w=16, 2,676 statements, -O2 1.3 s;
+    # w=32, 9,428: -O1 6.4 s, -O2 8.5 s; w=64, 35,220: -O0 2.2 s (and
+    # minutes at -O1 or -O2). -O0 grows linearly.
+    if statements <= 4_000:
         return "-O2"
-    return "-O0" if statements > 20_000 else "-O1"
+    return "-O1" if statements <= 12_000 else "-O0"
 
 
 def cache_folder() -> str:
