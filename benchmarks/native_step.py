@@ -3,10 +3,14 @@ micrograd and chainrule eager, side by side in one process.
 
 The recipe, weights and steps are those of :mod:`_demo`. Engines:
 
-* ``native``: the step ``nn.fit(..., compile="c")`` takes: the per-example
-  loss traced once per label, printed as C, compiled by ``cc`` and replayed
-  for the batch by one ctypes call per label (plus the L2 term); the SGD
-  update stays nn.optim's;
+* ``native``: the step ``nn.fit(..., compile="c")`` takes with plain SGD
+  (``nn.compiled.NativeSGDStep``): the per-example loss traced once per
+  label, printed as C, compiled by ``cc``; one ctypes call per label runs
+  the batch, one the L2 term and one the update, on a flat buffer of
+  parameters;
+* ``native, per step``: the same C functions called per step through
+  Values (parameters copied in and out, nn.optim's update in Python), as
+  ``fit(compile="c")`` runs any other optimizer;
 * ``torch, 1 thread`` / ``torch``: PyTorch CPU on batched float64 tensors
   (``torch.set_num_threads(1)``, then its default), the same step;
 * ``numpy``: the step written by hand on batched float64 arrays;
@@ -29,6 +33,7 @@ from _demo import L2, SCHEDULE, chainrule_step, eager, micrograd_copy, micrograd
 
 from autograd import compile
 from nn import losses, training
+from nn.compiled import NativeSGDStep
 
 
 def weights_and_biases(network):
@@ -45,6 +50,20 @@ class Chainrule:
 
     def step(self, k):
         return chainrule_step(self.backpropagate, self.optimizer, self.X, self.y, k)
+
+
+class NativeWholeStep(Chainrule):
+    """fit(compile="c")'s step with plain SGD: forward, backward and update
+    natively on a flat buffer of parameters (nn.compiled.NativeSGDStep)."""
+
+    def __init__(self, hidden, X, y):
+        super().__init__("native", hidden, X, y, lambda network: training.CompiledLossAndGradients(
+            network, losses.hinge, L2, backend="c"))
+        self.native = NativeSGDStep(self.backpropagate, self.optimizer)
+
+    def step(self, k):
+        self.optimizer.lr = SCHEDULE(k)
+        return self.native(self.X, self.y, f"step {k}")[0]
 
 
 class Micrograd:
@@ -124,9 +143,10 @@ class Numpy:
 
 
 def engines_for(hidden, X, y, full):
-    native = lambda network: training.CompiledLossAndGradients(  # noqa: E731
+    per_step = lambda network: training.CompiledLossAndGradients(  # noqa: E731
         network, losses.hinge, L2, backend="c")
-    engines = [Chainrule("native", hidden, X, y, native), Torch(hidden, X, y, 1),
+    engines = [NativeWholeStep(hidden, X, y), Chainrule("native, per step", hidden, X, y, per_step),
+               Torch(hidden, X, y, 1),
                Torch(hidden, X, y, None)]
     if full:
         engines += [Numpy(hidden, X, y), Chainrule("eager", hidden, X, y, eager),
@@ -137,7 +157,7 @@ def engines_for(hidden, X, y, full):
 def run(hidden, steps, full=True):
     X, y = moons()
     engines = engines_for(hidden, X, y, full)
-    default_threads = engines[1].torch.get_num_threads()
+    default_threads = engines[2].torch.get_num_threads()
     print(f"MLP 2-{'-'.join(map(str, hidden))}-1, {len(X)} points; median step time")
     print(f"{'engine':<16} {'steps/s':>10} {'x torch 1t':>11} {'x micrograd':>12} "
           f"{'first loss':>20}")

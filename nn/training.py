@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from autograd import enable_grad, no_grad
 
 from ._arguments import checked_int, checked_number, generator
-from .compiled import CompiledLossAndGradients
+from .compiled import CompiledLossAndGradients, NativeSGDStep
 from .data import batches
 from .losses import l2_penalty, mean_loss
 
@@ -184,6 +184,10 @@ def fit(model, X, y, loss, optimizer, epochs: int, batch_size: int | None = None
                                                  "c" if compile == "c" else "python")
     else:
         backpropagate = functools.partial(loss_and_gradients, model, loss=loss, l2=l2)
+    # NOTE: with plain SGD the C backend takes the whole step natively, the
+    # parameters in a flat buffer until training ends.
+    native_step = (NativeSGDStep(backpropagate, optimizer)
+                   if compile == "c" and NativeSGDStep.handles(optimizer) else None)
     parameters = model.parameters()
     history = History()
     bar = _progress_bar(epochs * len(epoch_batches), progress)
@@ -195,8 +199,12 @@ def fit(model, X, y, loss, optimizer, epochs: int, batch_size: int | None = None
                 if lr_schedule is not None:
                     optimizer.lr = lr_schedule(history.steps)
                 where = f"epoch {epoch}, step {history.steps + 1}"
-                loss_value, predictions = _step(backpropagate, parameters, inputs, targets,
-                                                optimizer, where)
+                if native_step is None:
+                    loss_value, predictions = _step(backpropagate, parameters, inputs, targets,
+                                                    optimizer, where)
+                else:
+                    with enable_grad():
+                        loss_value, predictions = native_step(inputs, targets, where)
                 correct = _count_correct(predict, predictions, targets) if predict else None
                 history.record_step(loss_value, correct, len(targets),
                                     getattr(optimizer, "lr", None))
@@ -208,6 +216,8 @@ def fit(model, X, y, loss, optimizer, epochs: int, batch_size: int | None = None
                     bar.update()
             history.record_epoch(measured_accuracy=predict is not None)
     finally:
+        if native_step is not None:
+            native_step.store()
         if bar is not None:
             bar.close()
     return history

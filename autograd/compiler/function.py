@@ -160,6 +160,19 @@ class CompiledFunction:
             self.trace(*rows[0])
         return self._replays[count](rows, as_float(gradient, "gradient"))
 
+    def native(self, *inputs):
+        """The C replay of the trace for ``len(inputs)`` inputs (tracing at
+        ``inputs`` if there is none yet), or None if that trace runs on Python.
+
+        For callers that keep parameters in flat buffers and call its C
+        function directly (``fit(compile="c")`` with SGD): see
+        :class:`autograd.compiler.native.NativeReplay`.
+        """
+        if len(inputs) not in self._replays:
+            self.trace(*inputs)
+        replay = self._replays[len(inputs)]
+        return replay if isinstance(replay, native.NativeReplay) else None
+
     def trace(self, *inputs) -> str:
         """Trace ``f`` at ``inputs`` now and return the emitted source.
 
