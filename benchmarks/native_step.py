@@ -29,7 +29,8 @@ import sys
 import tempfile
 import time
 
-from _demo import L2, SCHEDULE, chainrule_step, eager, micrograd_copy, micrograd_step, model, moons
+from _demo import L2, SCHEDULE, chainrule_step, eager, model, moons
+from compiled_step import Micrograd
 
 from autograd import compile
 from nn import losses, training
@@ -64,16 +65,6 @@ class NativeWholeStep(Chainrule):
     def step(self, k):
         self.optimizer.lr = SCHEDULE(k)
         return self.native(self.X, self.y, f"step {k}")[0]
-
-
-class Micrograd:
-    name = "micrograd"
-
-    def __init__(self, hidden, X, y):
-        self.twin, self.X, self.y = micrograd_copy(model(hidden)[0]), X, y
-
-    def step(self, k):
-        return micrograd_step(self.twin, self.X, self.y, k)
 
 
 class Torch:

@@ -111,6 +111,19 @@ def _with_aux(loss_order: list, aux: list) -> list:
     return order
 
 
+def _graph(output: Value, aux, params: tuple) -> tuple:
+    """What an emitter prints: ``(loss order, aux values as a list, order of
+    every node printed, each parameter's number)``; a parameter listed twice
+    keeps its first number."""
+    loss_order = topological_order(output)
+    aux_values = [] if aux is None else aux if isinstance(aux, list) else [aux]
+    order = _with_aux(loss_order, aux_values)
+    param_number = {}
+    for number, param in enumerate(params):
+        param_number.setdefault(param, number)
+    return loss_order, aux_values, order, param_number
+
+
 def emit(name: str, output: Value, aux, inputs: list, params: tuple) -> tuple:
     """The Python function replaying ``output``'s graph for each row of
     inputs, as source text, and the globals it reads.
@@ -121,12 +134,7 @@ def emit(name: str, output: Value, aux, inputs: list, params: tuple) -> tuple:
     ``aux`` (None: none; a Value or number; or a list of them) the pair
     ``(loss, aux)``, aux's Values as floats.
     """
-    loss_order = topological_order(output)
-    aux_values = [] if aux is None else aux if isinstance(aux, list) else [aux]
-    order = _with_aux(loss_order, aux_values)
-    param_number = {}
-    for number, param in enumerate(params):
-        param_number.setdefault(param, number)
+    loss_order, aux_values, order, param_number = _graph(output, aux, params)
     value_of = _names(order, param_number, inputs)
     forward = [f"{value_of[node].text} = "
                f"{fill(node.primitive.code, [value_of[parent] for parent in node.parents]).text}"

@@ -69,8 +69,8 @@ import sys
 import tempfile
 
 from .. import ops
-from ..value import Value, topological_order
-from .emit import _backward, _names, _with_aux
+from ..value import Value
+from .emit import _backward, _graph, _names
 from .source import Source
 
 # C99's <math.h> functions of doubles returning a double, by name: a row of
@@ -262,12 +262,7 @@ def emit_c(c_name: str, output: Value, aux, inputs: list, params: tuple) -> tupl
     the loss in each row of ``out``, and the parameter positions whose
     gradient it stores. Raises NativeUnavailable for a row with no C form.
     """
-    loss_order = topological_order(output)
-    aux_values = [] if aux is None else aux if isinstance(aux, list) else [aux]
-    order = _with_aux(loss_order, aux_values)
-    param_number = {}
-    for number, param in enumerate(params):
-        param_number.setdefault(param, number)
+    loss_order, aux_values, order, param_number = _graph(output, aux, params)
     value_of = {node: _as_c(text) for node, text in
                 _names(order, param_number, inputs, source=CSource).items()}
     forward = []

@@ -195,3 +195,15 @@ def test_a_second_compile_of_the_same_graph_comes_from_the_cache(monkeypatch, tm
     second(1.0)
     assert second.backend_note.endswith("from the cache")
     assert len(os.listdir(tmp_path / "chainrule" / "native")) == 1
+
+
+def test_without_a_system_compiler_the_ziglang_extra_compiles(monkeypatch, tmp_path):
+    pytest.importorskip("ziglang", reason='needs the native extra: pip install "chainrule[native]"')
+    monkeypatch.delenv("CC", raising=False)
+    monkeypatch.setenv("PATH", os.fspath(tmp_path / "empty"))  # no cc, gcc or clang
+    assert native.find_compiler()[1:] == ["-m", "ziglang", "cc"]
+    w = Value(0.5)
+    f = lambda x: (w * x).tanh()  # noqa: E731
+    step = native_step(f, [w])
+    assert compiled(step, [w], [2.0]) == eager(f, [w], [2.0])
+    assert step.backend == "c"
