@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import ctypes
+import itertools
 import math
 
 from autograd import compile
@@ -174,13 +175,14 @@ class NativeSGDStep:
         ctypes.memset(self.grad, 0, ctypes.sizeof(self.grad))
         losses, predictions = [0.0] * count, [None] * count
         for label, positions in positions_of.items():
-            rows = [[*inputs[i], targets[i]] if label is None else list(inputs[i])
-                    for i in positions]
+            rows = ([[*inputs[i], targets[i]] for i in positions] if label is None
+                    else [inputs[i] for i in positions])
             replay = compiled._trace_for(label).native(*rows[0])
             out = replay and self._run(replay, rows, 1.0 / count)
             if out is None:
                 return self._python_step(inputs, targets, where)
             width, several = 1 + replay.aux_count, isinstance(replay.aux_shape, list)
+            out = out[:]
             for slot, position in enumerate(positions):
                 losses[position] = out[width * slot]
                 predictions[position] = (out[width * slot + 1:width * (slot + 1)] if several
@@ -204,7 +206,7 @@ class NativeSGDStep:
     def _run(self, replay, rows, gradient):
         """The trace's C function on ``rows``: its out buffer, or None if it asked for Python."""
         out = (ctypes.c_double * (len(rows) * (1 + replay.aux_count)))()
-        flat = native.doubles(x for row in rows for x in row)
+        flat = native.doubles(itertools.chain.from_iterable(rows))
         if replay.function(len(rows), flat, gradient, self.data, self.grad, out):
             return None
         return out

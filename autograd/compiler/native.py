@@ -56,10 +56,12 @@ for many small calls, while one call here runs a whole batch.
 
 from __future__ import annotations
 
+import array
 import ast
 import ctypes
 import functools
 import hashlib
+import itertools
 import math
 import os
 import shlex
@@ -416,9 +418,11 @@ def load(path: str, names) -> dict:
 
 
 def doubles(values) -> ctypes.Array:
-    """A C array of doubles holding ``values``."""
-    values = list(values)
-    return (ctypes.c_double * max(len(values), 1))(*values)
+    """A C array of doubles holding ``values`` (an iterable of numbers)."""
+    # NOTE: through array.array, which converts in C: several times faster
+    # than ctypes' own constructor. The C array keeps the array alive.
+    buffer = array.array("d", values) or array.array("d", [0.0])
+    return (ctypes.c_double * len(buffer)).from_buffer(buffer)
 
 
 class NativeReplay:
@@ -444,7 +448,7 @@ class NativeReplay:
 
     def __call__(self, rows, gradient):
         params, count, width = self.params, len(rows), 1 + self.aux_count
-        flat = doubles(x for row in rows for x in row)
+        flat = doubles(itertools.chain.from_iterable(rows))
         grads = doubles(p.grad for p in params)
         out = (ctypes.c_double * (count * width))()
         if self.function(count, flat, gradient, doubles(p.data for p in params), grads, out):
