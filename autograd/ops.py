@@ -56,6 +56,7 @@ import operator
 from collections.abc import Callable
 from dataclasses import dataclass
 
+# NOTE: the table and Value import each other (see the NOTE in value.py).
 from . import value
 
 
