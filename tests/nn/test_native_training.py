@@ -2,6 +2,7 @@
 trains as the Python-compiled step does, bit for bit, and as eager to 1e-12.
 They need a C compiler (cc or $CC): without one they fail, not skip."""
 
+
 import pytest
 
 import nn
@@ -43,3 +44,31 @@ def test_train_compile_c_trains_the_same_model(tmp_path, capsys):
     python, native = (nn.load(path).state_dict() for path in paths.values())
     assert native == python
     assert native != MLP(4, [4, 3], seed=train_command.DEFAULT_SEED).state_dict()
+
+
+def test_divergence_stops_natively_at_the_step_and_with_the_model_eager_stops_with():
+    X, y = [[1.0], [2.0]], [1.0, -1.0]
+    outcomes = []
+    for compile in (False, "c"):
+        model = MLP(1, [1], seed=0)
+        with pytest.raises(FloatingPointError, match=r"step \d+") as raised:
+            fit(model, X, y, nn.losses.mse, nn.optim.SGD(model.parameters(), lr=1e3),
+                epochs=500, progress=False, seed=0, compile=compile)
+        outcomes.append((str(raised.value), model.state_dict()))
+    assert outcomes[1] == outcomes[0] and "step 1:" not in outcomes[1][0]
+
+
+def test_a_domain_error_in_a_native_step_raises_as_eager_and_keeps_the_same_model():
+    log_loss = lambda prediction, target: (prediction * target).log()  # noqa: E731
+    X, y = [[1.0], [2.0]], [1.0, 1.0]
+    outcomes = []
+    for compile in (False, "c"):
+        model = MLP(1, [1], seed=0)
+        model.parameters()[0].data, model.parameters()[1].data = 1.0, 0.0  # fine at the start
+        # lr 10: the first update pushes a prediction below 0, so step 2's log() fails
+        with pytest.raises(ValueError, match=r"log\(\) needs a positive input") as raised:
+            fit(model, X, y, log_loss, nn.optim.SGD(model.parameters(), lr=10.0), epochs=2,
+                progress=False, compile=compile)
+        outcomes.append((str(raised.value), model.state_dict(), model.parameters()[0].data))
+    assert outcomes[1] == outcomes[0]
+    assert outcomes[1][2] != 1.0  # step 1's update was kept, step 2's never made
