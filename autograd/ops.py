@@ -32,6 +32,14 @@ Each row is a :class:`Primitive` and must provide
     The Python operator that applies the row (``"+"`` for add); rows
     without one are *functions*, called by name.
 
+``c_code`` (optional)
+    The same expression in C99 over ``{0}``, ``{1}``, for
+    ``compile(..., backend="c")``. Without one the C form is derived from
+    ``code`` (operators as they are, ``**`` as ``pow``, a called name as
+    the C99 libm function of that name: ``tanh``, ``atan2``, ``log1p``);
+    a row whose ``code`` calls anything else needs a ``c_code``. Domain
+    errors need no C: the backend replays a failing call in Python.
+
 Every feature reads this table and nothing else: the eager backward pass
 (``gradᵢ += partialᵢ · grad_out``), forward mode (``tangent_out = Σ partialᵢ ·
 tangentᵢ``), higher order, compilation, drawing, and the generic tests. A function row,
@@ -64,6 +72,7 @@ class Primitive:
     code: str
     constant_inputs: tuple = ()
     syntax: str | None = None
+    c_code: str | None = None
 
     def __call__(self, *operands):
         """Apply to numbers (gives a float) or to Values (records a node)."""
@@ -197,7 +206,8 @@ mul = Primitive("mul", "*", 2, operator.mul,
 # Python's / and **, so compiled code raises the same named errors as eager
 # code (and a negative base to a fractional power raises, not turns complex).
 div = Primitive("div", "/", 2, _divide,
-                lambda out, a, b: (1.0 / b, -out / b), "div({0}, {1})", syntax="/")
+                lambda out, a, b: (1.0 / b, -out / b), "div({0}, {1})", syntax="/",
+                c_code="{0} / {1}")
 # NOTE: `x ** 2` and `x ** y` are two rows. With a number exponent (pow) the
 # exponent is a constant and any base is allowed; with a Value exponent
 # (power) both are differentiated, and d/dy needs log(base), so base > 0.
@@ -205,7 +215,8 @@ pow = Primitive("pow", "**", 2, _pow_constant, _pow_constant_partials,
                 "pow({0}, {1})", constant_inputs=(1,), syntax="**")
 power = Primitive("power", "**", 2, _pow_variable,
                   lambda out, a, b: (b * a ** (b - 1.0), out * log(a)),
-                  "power({0}, {1})", syntax="**")
+                  "power({0}, {1})", syntax="**",
+                  c_code="({0} > 0.0 ? pow({0}, {1}) : NAN)")
 neg = Primitive("neg", "-", 1, operator.neg,
                 lambda out, a: (-1.0,), "-{0}", syntax="-")
 
@@ -218,9 +229,11 @@ sqrt = Primitive("sqrt", "sqrt", 1, _sqrt,
 tanh = Primitive("tanh", "tanh", 1, math.tanh,
                  lambda out, x: (1.0 - out * out,), "tanh({0})")
 sigmoid = Primitive("sigmoid", "sigmoid", 1, _sigmoid,
-                    lambda out, x: (out * (1.0 - out),), "sigmoid({0})")
+                    lambda out, x: (out * (1.0 - out),), "sigmoid({0})",
+                    c_code="({0} >= 0.0 ? 1.0 / (1.0 + exp(-{0})) : exp({0}) / (1.0 + exp({0})))")
 softplus = Primitive("softplus", "softplus", 1, _softplus,
-                     lambda out, x: (sigmoid(x),), "softplus({0})")
+                     lambda out, x: (sigmoid(x),), "softplus({0})",
+                     c_code="(0.0 > {0} ? 0.0 : {0}) + log1p(exp(-fabs({0})))")
 sin = Primitive("sin", "sin", 1, _periodic("sin", math.sin),
                 lambda out, x: (cos(x),), "sin({0})")
 cos = Primitive("cos", "cos", 1, _periodic("cos", math.cos),
@@ -228,11 +241,14 @@ cos = Primitive("cos", "cos", 1, _periodic("cos", math.cos),
 # NOTE: at 0, relu and abs take the subgradient 0 (as PyTorch and JAX do):
 # step(0) = 0 and sign(0) = 0.
 relu = Primitive("relu", "relu", 1, _relu,
-                 lambda out, x: (step(x),), "relu({0})")
+                 lambda out, x: (step(x),), "relu({0})",
+                 c_code="({0} <= 0.0 ? 0.0 : {0})")
 abs = Primitive("abs", "abs", 1, math.fabs,
-                lambda out, x: (sign(x),), "abs({0})")
-sign = Primitive("sign", "sign", 1, _sign, _zero, "sign({0})")
-step = Primitive("step", "step", 1, _step, _zero, "step({0})")
+                lambda out, x: (sign(x),), "abs({0})", c_code="fabs({0})")
+sign = Primitive("sign", "sign", 1, _sign, _zero, "sign({0})",
+                 c_code="({0} > 0.0 ? 1.0 : {0} < 0.0 ? -1.0 : {0})")
+step = Primitive("step", "step", 1, _step, _zero, "step({0})",
+                 c_code="({0} > 0.0 ? 1.0 : {0} <= 0.0 ? 0.0 : {0})")
 
 PRIMITIVES = (add, sub, mul, div, pow, power, neg,
               exp, log, sqrt, tanh, sigmoid, softplus, sin, cos, relu, abs, sign, step)

@@ -35,27 +35,28 @@ def _contribution(partial, gradient: Source) -> Source:
     return partial * gradient
 
 
-def _names(order: list, param_number: dict, inputs: list) -> dict:
-    """Each node's value as an Source: ``x{i}`` for the inputs, ``p{i}``
-    for ``params[i]``, a number for a constant, ``v0, v1, ...`` otherwise."""
+def _names(order: list, param_number: dict, inputs: list, source=Source) -> dict:
+    """Each node's value as a ``source`` (:class:`Source`, or the C
+    backend's): ``x{i}`` for the inputs, ``p{i}`` for ``params[i]``, a
+    number for a constant, ``v0, v1, ...`` otherwise."""
     input_number = {node: number for number, node in enumerate(inputs)}
     interior = itertools.count()
     value_of = {}
     for node in order:
         if node in param_number:
-            value_of[node] = Source(f"p{param_number[node]}")
+            value_of[node] = source(f"p{param_number[node]}")
         elif node in input_number:
-            value_of[node] = Source(f"x{input_number[node]}")
+            value_of[node] = source(f"x{input_number[node]}")
         elif not node.parents:
-            value_of[node] = as_source(node.data)
+            value_of[node] = source.constant(node.data)
         else:
-            value_of[node] = Source(f"v{next(interior)}")
+            value_of[node] = source(f"v{next(interior)}")
     return value_of
 
 
-def _backward(order: list, value_of: dict, params: set) -> tuple:
+def _backward(order: list, value_of: dict, params: set, source=Source) -> tuple:
     """The backward pass over ``order``, the topological order of the loss
-    (its last node).
+    (its last node), in the language of ``source``.
 
     Returns its lines and, for each parameter reached, the terms of its
     gradient: ``partial · gradient`` of each node that uses it, in the order
@@ -76,7 +77,7 @@ def _backward(order: list, value_of: dict, params: set) -> tuple:
                 reaches_a_param.add(node)
     output = order[-1]
     # A node's list of terms is complete when reverse topological order reaches it.
-    terms = {output: [Source("gradient")]} if output in reaches_a_param else {}
+    terms = {output: [source("gradient")]} if output in reaches_a_param else {}
     lines = []
     for node in reversed(order):
         if not node.parents or node not in terms:
@@ -89,7 +90,7 @@ def _backward(order: list, value_of: dict, params: set) -> tuple:
         else:
             # NOTE: eager starts at 0.0 and adds the first term: the same
             # but for the sign of a zero.
-            gradient = Source(f"d{value_of[node].text}")
+            gradient = source(f"d{value_of[node].text}")
             lines.append(f"{gradient.text} = {first.text}")
             lines += [f"{gradient.text} += {term.text}" for term in rest]
         for parent, partial in zip(node.parents, partials_of[node]):
@@ -110,6 +111,19 @@ def _with_aux(loss_order: list, aux: list) -> list:
     return order
 
 
+def _graph(output: Value, aux, params: tuple) -> tuple:
+    """What an emitter prints: ``(loss order, aux values as a list, order of
+    every node printed, each parameter's number)``; a parameter listed twice
+    keeps its first number."""
+    loss_order = topological_order(output)
+    aux_values = [] if aux is None else aux if isinstance(aux, list) else [aux]
+    order = _with_aux(loss_order, aux_values)
+    param_number = {}
+    for number, param in enumerate(params):
+        param_number.setdefault(param, number)
+    return loss_order, aux_values, order, param_number
+
+
 def emit(name: str, output: Value, aux, inputs: list, params: tuple) -> tuple:
     """The Python function replaying ``output``'s graph for each row of
     inputs, as source text, and the globals it reads.
@@ -120,12 +134,7 @@ def emit(name: str, output: Value, aux, inputs: list, params: tuple) -> tuple:
     ``aux`` (None: none; a Value or number; or a list of them) the pair
     ``(loss, aux)``, aux's Values as floats.
     """
-    loss_order = topological_order(output)
-    aux_values = [] if aux is None else aux if isinstance(aux, list) else [aux]
-    order = _with_aux(loss_order, aux_values)
-    param_number = {}
-    for number, param in enumerate(params):
-        param_number.setdefault(param, number)
+    loss_order, aux_values, order, param_number = _graph(output, aux, params)
     value_of = _names(order, param_number, inputs)
     forward = [f"{value_of[node].text} = "
                f"{fill(node.primitive.code, [value_of[parent] for parent in node.parents]).text}"

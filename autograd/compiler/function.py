@@ -74,11 +74,15 @@ import builtins
 import itertools
 import keyword
 import linecache
+import warnings
 import weakref
 from collections.abc import Callable, Iterable
 
 from ..value import Value, _tracing, as_float, as_values, constant, graph_lock, is_grad_enabled
+from . import native
 from .emit import emit
+
+BACKENDS = ("python", "c", "auto")
 
 _serial_numbers = itertools.count(1)
 
@@ -110,18 +114,29 @@ class CompiledFunction:
 
     ``source`` is the Python the latest trace emitted (None before the
     first); tracebacks show its lines under the file name
-    ``<chainrule-compiled NAME #N>``.
+    ``<chainrule-compiled NAME #N>``. With ``backend="c"`` or ``"auto"``,
+    ``backend`` says which backend runs the latest trace (``"c"`` or
+    ``"python"``), ``backend_note`` how it was built or why the C backend
+    could not run it, and ``c_source`` is its C (None on Python).
     """
 
-    def __init__(self, f: Callable, params: tuple, has_aux: bool = False):
+    def __init__(self, f: Callable, params: tuple, has_aux: bool = False,
+                 backend: str = "python"):
         self.f = f
         self.params = params
         self.has_aux = has_aux
+        self.requested_backend = backend
+        self.backend = "python" if backend == "python" else None
+        self.backend_note = ""
         self.source = None
+        self.c_source = None
         self._replays = {}  # number of inputs -> the emitted function
 
     def __repr__(self):
-        return f"<compiled {getattr(self.f, '__qualname__', self.f)!r}, {len(self.params)} params>"
+        running = self.backend or "not traced yet"
+        note = f" ({self.backend_note})" if self.backend_note else ""
+        return (f"<compiled {getattr(self.f, '__qualname__', self.f)!r}, "
+                f"{len(self.params)} params, backend {running}{note}>")
 
     def __call__(self, *inputs, gradient=1.0):
         """``loss = f(*inputs); loss.backward(gradient)``; returns ``loss.data``
@@ -152,6 +167,19 @@ class CompiledFunction:
             if count not in self._replays:
                 self.trace(*rows[0])
             return self._replays[count](rows, gradient)
+
+    def native(self, *inputs):
+        """The C replay of the trace for ``len(inputs)`` inputs (tracing at
+        ``inputs`` if there is none yet), or None if that trace runs on Python.
+
+        For callers that keep parameters in flat buffers and call its C
+        function directly (``fit(compile="c")`` with SGD): see
+        :class:`autograd.compiler.native.NativeReplay`.
+        """
+        if len(inputs) not in self._replays:
+            self.trace(*inputs)
+        replay = self._replays[len(inputs)]
+        return replay if isinstance(replay, native.NativeReplay) else None
 
     def trace(self, *inputs) -> str:
         """Trace ``f`` at ``inputs`` now and return the emitted source.
@@ -185,12 +213,31 @@ class CompiledFunction:
         # until the function is gone.
         linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
         weakref.finalize(replay, linecache.cache.pop, filename, None)
-        self._replays[len(inputs)] = replay
         self.source = source
+        self._replays[len(inputs)] = replay if self.requested_backend == "python" else \
+            self._native(output, aux, nodes, replay)
         return source
 
+    def _native(self, output, aux, nodes, python_replay):
+        """The trace compiled to C, or ``python_replay`` and the reason in ``backend_note``."""
+        try:
+            replay = native.NativeReplay(output, aux, nodes, self.params, python_replay)
+        except native.NativeUnavailable as reason:
+            self.backend, self.c_source = "python", None
+            self.backend_note = f"C backend unavailable: {reason}"
+            if self.requested_backend == "c":
+                warnings.warn(f"compile(backend='c') runs on Python: {reason}", RuntimeWarning,
+                              stacklevel=4)
+            return python_replay
+        compiled = (f"compiled in {replay.compile_seconds:.2f} s" if replay.compile_seconds
+                    else "from the cache")
+        self.backend, self.c_source = "c", replay.source
+        self.backend_note = f"{replay.level}, {replay.statements} statements, {compiled}"
+        return replay
 
-def compile(f: Callable, params: Iterable[Value], has_aux: bool = False) -> CompiledFunction:
+
+def compile(f: Callable, params: Iterable[Value], has_aux: bool = False,
+            backend: str = "python") -> CompiledFunction:
     """Compile ``f``, a scalar function of scalar inputs built from ``params``.
 
     The result, called with numbers as ``step(*inputs, gradient=1.0)``,
@@ -215,12 +262,22 @@ def compile(f: Callable, params: Iterable[Value], has_aux: bool = False) -> Comp
     gradient — a model's output, say, to measure accuracy. Each call then
     returns ``(loss, aux)`` with aux's Values as floats.
 
+    ``backend="c"`` runs each trace as C, compiled by the system's C
+    compiler (:mod:`autograd.compiler.native`): the same losses and
+    gradients, bit for bit, many times faster. Where it cannot (no
+    compiler, a row with no C form) the trace runs on Python, with a
+    ``RuntimeWarning`` and the reason in ``repr``; ``backend="auto"``
+    does the same silently.
+
     See the module docstring for what a trace can and cannot capture.
     """
+    if backend not in BACKENDS:
+        raise ValueError(f"compile() backend must be one of {', '.join(map(repr, BACKENDS))}, "
+                         f"got {backend!r}")
     params = tuple(as_values(params, "compile() params"))
     for position, param in enumerate(params):
         if param.parents:
             raise ValueError(
                 f"compile() params must be leaves (Values no op made), but the "
                 f"one at position {position} was made by {param.op}()")
-    return CompiledFunction(f, params, has_aux)
+    return CompiledFunction(f, params, has_aux, backend)

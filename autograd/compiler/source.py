@@ -63,11 +63,7 @@ def fill(template: str, operands) -> Source:
 
 def as_source(x) -> Source:
     """``x`` itself, or the Source of a number (its ``repr``)."""
-    if isinstance(x, Source):
-        return x
-    number = float(x)
-    text = repr(number)  # "inf" and "nan" are names in the emitted code's globals
-    return Source(text, _UNARY if text.startswith("-") else _ATOM, number)
+    return x if isinstance(x, Source) else Source.constant(x)
 
 
 def _operator(template, reflected=False):
@@ -95,6 +91,13 @@ class Source:
 
     def __repr__(self):
         return f"Source({self.text!r})"
+
+    @classmethod
+    def constant(cls, x) -> Source:
+        """The Source of a number: its ``repr``."""
+        number = float(x)
+        text = repr(number)  # "inf" and "nan" are names in the emitted code's globals
+        return cls(text, _UNARY if text.startswith("-") else _ATOM, number)
 
     @property
     def is_atom(self) -> bool:

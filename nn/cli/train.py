@@ -167,12 +167,17 @@ def add_subcommand(subcommands) -> argparse.ArgumentParser:
                              f"missing (default: {PLOTS_FOLDER}/ in the current folder)")
     parser.add_argument("--save", type=Path, default=None, metavar="MODEL.json",
                         help="write the trained model to this JSON file")
-    parser.add_argument("--compile", action="store_true",
+    parser.add_argument("--compile", nargs="?", const="python", choices=("python", "c"),
+                        default=None,
                         help="trace each example's loss once with autograd.compile and "
-                             "replay it as straight-line Python: the same training, "
-                             "tens of times faster (default: the eager engine)")
+                             "replay it as straight-line Python (--compile), or as native "
+                             "code built by the C compiler (--compile c): the same training, "
+                             "tens or thousands of times faster (default: the eager engine)")
     parser.set_defaults(run=run)
     return parser
+
+
+ENGINES = {None: "eager", "python": "compiled", "c": "native compiled"}
 
 
 def run(args: argparse.Namespace) -> int:
@@ -190,12 +195,12 @@ def run(args: argparse.Namespace) -> int:
     print(f"{args.dataset}: {len(X)} examples; {model}; {task.loss.__name__} loss + "
           f"{L2_STRENGTH:g} L2; {args.optimizer} lr {lr:.3g} -> {lr / 10:.3g}; "
           f"{_plural(batch_size, 'example')} per update, {_plural(total_steps, 'update')}; "
-          f"{'compiled' if args.compile else 'eager'} engine")
+          f"{ENGINES[args.compile]} engine")
     objective_before = evaluate(model, X, y, task.loss)[0] + _penalty(model)
     try:
         history = fit(model, X, y, task.loss, optimizer, args.epochs, args.batch_size,
                       lr_schedule=LinearDecay(lr, lr / 10, total_steps), seed=args.seed,
-                      l2=L2_STRENGTH, compile=args.compile)
+                      l2=L2_STRENGTH, compile={None: False, "python": True, "c": "c"}[args.compile])
     except FloatingPointError as error:
         print(f"chainrule train: error: {error}", file=sys.stderr)
         return 1

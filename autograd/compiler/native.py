@@ -1,0 +1,464 @@
+"""The C backend: a traced graph printed as C, compiled once, called by ctypes.
+
+``compile(f, params, backend="c")`` replays a trace as native code instead
+of Python. The C comes from the same places as the Python: the forward
+line of a node from its row, the backward lines from its row's ``partials``
+evaluated on :class:`CSource` (a float known only as C text). Nothing here
+knows an op.
+
+How a row prints in C (:func:`c_template`):
+
+* its ``c_code`` template, if it has one (``"({0} <= 0.0 ? 0.0 : {0})"`` for
+  relu); otherwise
+* its Python ``code`` template translated: ``+ - * /`` and unary minus stay,
+  ``**`` becomes ``pow``, and a name called in it must be a row with a C
+  form of its own or a C99 ``libm`` function of the same name (``tanh``,
+  ``atan2``, ``log1p``...), which is then called. A row that fits neither
+  has no C form: its graph runs on the Python backend, and
+  ``CompiledFunction.backend_note`` says why.
+
+Contract of the compiled function (:func:`emit_c`), in C::
+
+    int NAME(int64_t count, const double *rows, double gradient,
+             const double *param, double *grad, double *out);
+
+For each of ``count`` rows of inputs it runs the forward pass and adds
+``gradient · ∂loss/∂param[i]`` to ``grad[i]``, in exactly the Python
+backend's order of float operations (so the sums are its sums, bit for
+bit), and writes the loss, then any aux values, to ``out``. It returns 0, or
+1 when a value that Python would have refused may have been met.
+
+Domain errors. Python's ``math`` functions and the table's guarded rows
+raise (``log() needs a positive input``); C's return NaN or ±inf. So every
+node whose Python ``code`` calls a function is checked (``v - v`` is 0
+exactly when ``v`` is finite), and so is every final gradient (a division
+by zero in a partial shows up there as inf or NaN). When a check fails
+the call stores nothing and is replayed on the Python backend, which
+raises the table's own named error at the node that failed, or — for an
+infinity that Python also computes without an error — returns exactly
+what eager code returns.
+
+The toolchain (:func:`find_compiler`): ``$CC`` if set (split like a shell
+command), else ``cc``, ``gcc`` or ``clang`` on ``PATH``, else the C
+compiler of the ``ziglang`` package (the ``native`` extra). Flags:
+``-shared -fPIC -ffp-contract=off`` and no ``-march``, so no fused
+multiply-add changes a rounding, and the optimisation level by the size of
+the code (:func:`optimisation_level`). Libraries are cached by a hash of
+their source, flags and compiler in ``$XDG_CACHE_HOME/chainrule/native``
+(``~/.cache/...`` by default; ``CHAINRULE_NATIVE_CACHE`` overrides the
+folder), so a second run pays no compile.
+
+FFI: :mod:`ctypes`, from the standard library. The runtime depends on
+nothing outside it, the interface is six pointers and numbers per call, and
+cffi's advantage (parsing C declarations, faster calls) would matter only
+for many small calls, while one call here runs a whole batch.
+"""
+
+from __future__ import annotations
+
+import array
+import ast
+import ctypes
+import functools
+import hashlib
+import itertools
+import math
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+import tempfile
+
+from .. import ops
+from ..value import Value
+from .emit import _backward, _graph, _names
+from .source import Source
+
+# C99's <math.h> functions of doubles returning a double, by name: a row of
+# the same name without a C form of its own is assumed to compute what its
+# libm namesake does (Python's math module calls the same functions).
+LIBM = frozenset("""
+    acos asin atan atan2 cos sin tan acosh asinh atanh cosh sinh tanh
+    exp exp2 expm1 log log10 log1p log2 logb cbrt fabs hypot pow sqrt
+    erf erfc lgamma tgamma ceil floor nearbyint rint round trunc
+    fmod remainder copysign nextafter fdim fmax fmin
+""".split())
+
+FLAGS = ("-shared", "-fPIC", "-ffp-contract=off", "-fno-math-errno")
+
+
+class NativeUnavailable(Exception):
+    """The graph cannot run natively; the message says why (shown in repr)."""
+
+
+# --- C text -------------------------------------------------------------------
+
+
+def _c_number(x: float) -> str:
+    if math.isnan(x):
+        return "NAN"
+    if math.isinf(x):
+        return "INFINITY" if x > 0 else "(-INFINITY)"
+    # NOTE: repr is the shortest decimal that reads back as x, and C compilers
+    # read decimal literals correctly rounded: the same double.
+    text = repr(float(x))
+    return f"({text})" if text.startswith("-") else text
+
+
+class CSource(Source):
+    """A float known only as C text: arithmetic and rows on it print C.
+
+    Every compound result is parenthesised, so no C precedence rule is
+    needed; names and numbers stay bare.
+    """
+
+    __slots__ = ()
+
+    @classmethod
+    def constant(cls, number: float) -> CSource:
+        text = _c_number(number)
+        return cls(text, number=float(number))
+
+    def apply_primitive(self, row, *operands):
+        return _fill_c(c_template(row), operands)
+
+    def __add__(self, other):
+        return _binary("+", self, other)
+
+    def __radd__(self, other):
+        return _binary("+", other, self)
+
+    def __sub__(self, other):
+        return _binary("-", self, other)
+
+    def __rsub__(self, other):
+        return _binary("-", other, self)
+
+    def __mul__(self, other):
+        return _binary("*", self, other)
+
+    def __rmul__(self, other):
+        return _binary("*", other, self)
+
+    def __truediv__(self, other):
+        return _binary("/", self, other)
+
+    def __rtruediv__(self, other):
+        return _binary("/", other, self)
+
+    def __pow__(self, other):
+        return _fill_c("pow({0}, {1})", (self, other))
+
+    def __rpow__(self, other):
+        return _fill_c("pow({0}, {1})", (other, self))
+
+    def __neg__(self):
+        return _fill_c("-{0}", (self,))
+
+
+_COMPOUND = 0  # the precedence of any parenthesised C text: a Source's _LOWEST
+
+
+def _as_c(x) -> CSource:
+    if isinstance(x, CSource):
+        return x
+    if isinstance(x, Source):  # a name made by the shared emitter
+        return CSource(x.text, number=x.number) if x.is_atom else CSource(f"({x.text})")
+    return CSource.constant(float(x))
+
+
+def _binary(operator: str, left, right) -> CSource:
+    return _fill_c(f"{{0}} {operator} {{1}}", (left, right))
+
+
+def _fill_c(template: str, operands) -> CSource:
+    """``template`` filled with operands' C texts, each compound one in parentheses."""
+    texts = [source.text if source.is_atom else f"({source.text})"
+             for source in map(_as_c, operands)]
+    text = template.format(*texts)
+    atomic = _is_call(text) or (text.startswith("(") and _closing(text) == len(text) - 1)
+    return CSource(text) if atomic else CSource(text, _COMPOUND)
+
+
+def _is_call(text: str) -> bool:
+    name, _, rest = text.partition("(")
+    return name.isidentifier() and rest != "" and _closing(text, len(name)) == len(text) - 1
+
+
+def _closing(text: str, start: int = 0) -> int:
+    """The position of the parenthesis closing the one at ``start``."""
+    depth = 0
+    for position in range(start, len(text)):
+        depth += {"(": 1, ")": -1}.get(text[position], 0)
+        if depth == 0:
+            return position
+    return -1
+
+
+# --- a row's C form -------------------------------------------------------------
+
+
+def c_template(row) -> str:
+    """The C template of ``row`` (``{0}``, ``{1}`` its inputs), or NativeUnavailable."""
+    explicit = getattr(row, "c_code", None)
+    return explicit if explicit is not None else _derived_template(row.code, row.arity)
+
+
+@functools.cache
+def _derived_template(code: str, arity: int) -> str:
+    slots = [f"_{position}" for position in range(arity)]
+    rows = {row.name: row for row in ops.PRIMITIVES}
+
+    def translate(node) -> CSource:
+        if isinstance(node, ast.Name) and node.id in slots:
+            return CSource("{" + str(slots.index(node.id)) + "}")
+        if isinstance(node, ast.Name) and node.id in ("inf", "nan"):
+            return CSource.constant(float(node.id))
+        if isinstance(node, ast.Constant) and type(node.value) in (int, float):
+            return CSource.constant(float(node.value))
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+            return -translate(node.operand)
+        if isinstance(node, ast.BinOp) and type(node.op) in _OPERATORS:
+            return _OPERATORS[type(node.op)](translate(node.left), translate(node.right))
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and not node.keywords:
+            arguments = [translate(argument) for argument in node.args]
+            name = node.func.id
+            row = rows.get(name)
+            if row is not None and getattr(row, "c_code", None) is not None:
+                return _fill_c(row.c_code, arguments)
+            if name in LIBM:
+                slots_of_call = ", ".join(f"{{{i}}}" for i in range(len(arguments)))
+                return _fill_c(f"{name}({slots_of_call})", arguments)
+            raise NativeUnavailable(
+                f"the code {code!r} calls {name}(), which is neither a row with a C form "
+                f"nor a C99 libm function: give that row a c_code template")
+        raise NativeUnavailable(f"the code {code!r} has no C translation "
+                                f"(only + - * / **, unary -, numbers and calls are translated)")
+
+    template = translate(ast.parse(code.format(*slots), mode="eval").body)
+    # NOTE: slots were written as {0}, {1} inside the texts; they stay as such.
+    return template.text
+
+
+_OPERATORS = {ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b,
+              ast.Mult: lambda a, b: a * b, ast.Div: lambda a, b: a / b,
+              ast.Pow: lambda a, b: a ** b}
+
+
+def _checked(row) -> bool:
+    """Whether the row's Python forward is a function that may raise: its
+    code calls one (``div(a, b)``, ``log(x)``), unlike ``a + b``."""
+    return any(isinstance(node, ast.Call) for node in
+               ast.walk(ast.parse(row.code.format(*["_"] * row.arity), mode="eval")))
+
+
+# --- emitting a function --------------------------------------------------------
+
+
+def emit_c(c_name: str, output: Value, aux, inputs: list, params: tuple) -> tuple:
+    """The C function replaying ``output``'s graph for rows of inputs.
+
+    Returns ``(source, aux_count, stored)``: the C text of the function
+    (the contract is in the module docstring), how many aux values follow
+    the loss in each row of ``out``, and the parameter positions whose
+    gradient it stores. Raises NativeUnavailable for a row with no C form.
+    """
+    loss_order, aux_values, order, param_number = _graph(output, aux, params)
+    value_of = {node: _as_c(text) for node, text in
+                _names(order, param_number, inputs, source=CSource).items()}
+    forward = []
+    for node in order:
+        if node.parents:
+            name = value_of[node].text
+            expression = _fill_c(c_template(node.primitive), [value_of[p] for p in node.parents])
+            forward.append(f"const double {name} = {expression.text};")
+            if _checked(node.primitive):
+                forward.append(f"check += {name} - {name};")
+    backward_lines, terms = _backward(loss_order, value_of, set(param_number), source=CSource)
+    backward = []
+    for line in backward_lines:
+        target, operator, expression = line.split(" ", 2)
+        declaration = "double " if operator == "=" else ""
+        backward.append(f"{declaration}{target} {operator} {expression};")
+    stored = [number for param, number in param_number.items() if param in terms]
+    backward += [f"dp{number} += {term.text};"
+                 for param, number in param_number.items() for term in terms.get(param, ())]
+    results = [value_of[output]] + [value_of[v] if isinstance(v, Value) else _as_c(v)
+                                    for v in aux_values]
+    width = len(results)
+    read = sorted({param_number[node] for node in order if node in param_number})
+    lines = [
+        f"int {c_name}(int64_t count, const double *rows, double gradient,",
+        "        const double *param, double *grad, double *out)",
+        "{",
+        *(f"    const double p{number} = param[{number}];" for number in read),
+        *(f"    double dp{number} = grad[{number}];" for number in stored),
+        "    double check = 0.0;",
+        "    for (int64_t row = 0; row < count; ++row) {",
+        *(f"        const double x{i} = rows[{len(inputs)} * row + {i}];"
+          for i in range(len(inputs))),
+        "        /* forward */",
+        *(f"        {line}" for line in forward),
+        "        /* backward */",
+        *(f"        {line}" for line in backward),
+        *(f"        out[{width} * row + {i}] = {result.text};" for i, result in enumerate(results)),
+        "    }",
+        *(f"    check += dp{number} - dp{number};" for number in stored),
+        *(f"    grad[{number}] = dp{number};" for number in stored),
+        "    return check == 0.0 ? 0 : 1;",
+        "}",
+    ]
+    return "\n".join(lines), width - 1, stored
+
+
+PRELUDE = "#include <math.h>\n#include <stdint.h>\n"
+
+
+# --- the toolchain ----------------------------------------------------------------
+
+
+def find_compiler() -> list:
+    """The C compiler command, as a list; NativeUnavailable naming what was tried."""
+    configured = os.environ.get("CC")
+    if configured:
+        command = shlex.split(configured)
+        if not command or shutil.which(command[0]) is None:
+            raise NativeUnavailable(
+                f"CC={configured!r} names no program on PATH: set CC to a C compiler, "
+                f"or unset it to use cc")
+        return command
+    for name in ("cc", "gcc", "clang"):
+        path = shutil.which(name)
+        if path:
+            return [path]
+    try:
+        import ziglang  # noqa: F401  (the `native` extra)
+    except ImportError:
+        raise NativeUnavailable(
+            "no C compiler found (tried $CC, cc, gcc, clang and the ziglang package): "
+            "install one, or pip install 'chainrule[native]'") from None
+    return [sys.executable, "-m", "ziglang", "cc"]
+
+
+def optimisation_level(statements: int) -> str:
+    """``-O2`` for small functions, lower as they grow: a compiler's time
+    grows faster than the size of one straight-line function."""
+    # NOTE: measured with gcc 12 on the per-example step of MLPs
+    # 2-w-w-1 (README "Benchmarks"): w=16, 2,676 statements, -O2 1.3 s;
+    # w=32, 9,428: -O1 6.4 s, -O2 8.5 s; w=64, 35,220: -O0 2.2 s (and
+    # minutes at -O1 or -O2). -O0 grows linearly.
+    if statements <= 4_000:
+        return "-O2"
+    return "-O1" if statements <= 12_000 else "-O0"
+
+
+def cache_folder() -> str:
+    override = os.environ.get("CHAINRULE_NATIVE_CACHE")
+    if override:
+        return override
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "chainrule", "native")
+
+
+@functools.cache
+def _compiler_identity(command: tuple) -> str:
+    """The compiler's ``--version`` text, so a new compiler misses the cache."""
+    try:
+        result = subprocess.run([*command, "--version"], capture_output=True, text=True,
+                                timeout=60)
+    except OSError as error:
+        raise NativeUnavailable(f"the C compiler {command[0]!r} does not run: {error}") from None
+    return result.stdout
+
+
+def build(source: str, level: str) -> tuple:
+    """The shared library of ``source``: ``(path, seconds compiling)``, 0.0 from the cache."""
+    command = find_compiler()
+    flags = (*FLAGS, level)
+    identity = _compiler_identity(tuple(command))
+    key = hashlib.sha256("\0".join([source, *flags, *command, identity]).encode()).hexdigest()
+    folder = cache_folder()
+    suffix = ".dll" if sys.platform == "win32" else ".so"
+    path = os.path.join(folder, f"{key[:32]}{suffix}")
+    if os.path.exists(path):
+        return path, 0.0
+    os.makedirs(folder, exist_ok=True)
+    import time
+
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(dir=folder) as scratch:
+        c_file = os.path.join(scratch, "step.c")
+        with open(c_file, "w") as file:
+            file.write(source)
+        built = os.path.join(scratch, f"step{suffix}")
+        result = subprocess.run([*command, *flags, c_file, "-o", built, "-lm"],
+                                capture_output=True, text=True)
+        if result.returncode != 0:
+            raise NativeUnavailable(
+                f"the C compiler {' '.join(command)} failed: {result.stderr.strip()[:2000]}")
+        # NOTE: replaced atomically, so a process never loads a half-written library.
+        os.replace(built, path)
+    return path, time.perf_counter() - started
+
+
+_DOUBLE_P = ctypes.POINTER(ctypes.c_double)
+SIGNATURE = [ctypes.c_int64, _DOUBLE_P, ctypes.c_double, _DOUBLE_P, _DOUBLE_P, _DOUBLE_P]
+
+
+def load(path: str, names) -> dict:
+    """The functions ``names`` of the library at ``path``, ready to call."""
+    library = ctypes.CDLL(path)
+    functions = {}
+    for name in names:
+        function = getattr(library, name)
+        function.argtypes, function.restype = SIGNATURE, ctypes.c_int
+        functions[name] = function
+    return functions
+
+
+def doubles(values) -> ctypes.Array:
+    """A C array of doubles holding ``values`` (an iterable of numbers)."""
+    # NOTE: through array.array, which converts in C: several times faster
+    # than ctypes' own constructor. The C array keeps the array alive.
+    buffer = array.array("d", values) or array.array("d", [0.0])
+    return (ctypes.c_double * len(buffer)).from_buffer(buffer)
+
+
+class NativeReplay:
+    """One trace compiled to C: called like the Python replay, ``(rows, gradient)``.
+
+    ``python_replay`` runs instead whenever the native call reports a value
+    Python would have refused (see the module docstring), so errors are the
+    table's own.
+    """
+
+    def __init__(self, output, aux, inputs, params, python_replay):
+        self.c_source, self.aux_count, self.stored = emit_c(
+            "chainrule_map", output, aux, inputs, params)
+        self.source = PRELUDE + self.c_source + "\n"
+        self.statements = self.c_source.count(";")
+        self.level = optimisation_level(self.statements)
+        path, self.compile_seconds = build(self.source, self.level)
+        self.function = load(path, ["chainrule_map"])["chainrule_map"]
+        self.params = params
+        self.aux_shape = aux  # None, a list, or one value
+        self.input_count = len(inputs)
+        self.python_replay = python_replay
+
+    def __call__(self, rows, gradient):
+        params, count, width = self.params, len(rows), 1 + self.aux_count
+        flat = doubles(itertools.chain.from_iterable(rows))
+        grads = doubles(p.grad for p in params)
+        out = (ctypes.c_double * (count * width))()
+        if self.function(count, flat, gradient, doubles(p.data for p in params), grads, out):
+            return self.python_replay(rows, gradient)
+        for number in self.stored:
+            params[number].grad = grads[number]
+        results = out[:]
+        if self.aux_shape is None:
+            return results
+        rows_out = [results[width * i:width * (i + 1)] for i in range(count)]
+        if isinstance(self.aux_shape, list):
+            return [(row[0], row[1:]) for row in rows_out]
+        return [(row[0], row[1]) for row in rows_out]

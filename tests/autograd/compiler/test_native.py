@@ -1,0 +1,209 @@
+"""compile(backend="c"): native losses and gradients are the eager ones.
+
+These tests need a C compiler (``cc``, or ``$CC``): without one they fail
+rather than skip, as CI must have one.
+"""
+
+import functools
+import math
+import os
+import re
+import warnings
+
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from autograd import Value, compile, ops
+from autograd.compiler import native
+from autograd.ops import Primitive
+
+from .test_compile import compiled, eager, graphs, operands, row_loss
+
+
+@pytest.fixture(autouse=True, scope="module")
+def private_cache(tmp_path_factory):
+    """Each test run compiles into a fresh cache (a session's traces share it)."""
+    folder = tmp_path_factory.mktemp("native-cache")
+    saved = os.environ.get("CHAINRULE_NATIVE_CACHE")
+    os.environ["CHAINRULE_NATIVE_CACHE"] = os.fspath(folder)
+    yield folder
+    if saved is None:
+        del os.environ["CHAINRULE_NATIVE_CACHE"]
+    else:
+        os.environ["CHAINRULE_NATIVE_CACHE"] = saved
+
+
+def native_step(f, params, **options):
+    step = compile(f, params, backend="c", **options)
+    return step
+
+
+def close(native_result, eager_result):
+    """Equal to eager's, to the last bits a libm function may differ by."""
+    (loss, grads), (expected_loss, expected_grads) = native_result, eager_result
+    return all(math.isclose(a, b, rel_tol=1e-13, abs_tol=1e-300) or a == b
+               for a, b in zip([loss, *grads], [expected_loss, *expected_grads]))
+
+
+@pytest.mark.parametrize("row", ops.PRIMITIVES, ids=lambda row: row.name)
+@settings(max_examples=10, deadline=None)
+@given(data=st.data())
+def test_every_row_runs_natively_and_matches_eager(row, data):
+    traced_at = data.draw(operands(row))
+    replayed_at = data.draw(operands(row, exponent=traced_at[-1]))
+    x = data.draw(st.sampled_from([1.0, -1.0, 0.5]))
+    params = [Value(a / x) for a in traced_at]
+    f = row_loss(row, params, traced_at[-1])
+    step = native_step(f, params)
+    assert close(compiled(step, params, [x]), eager(f, params, [x]))
+    assert step.backend == "c", step.backend_note
+    for p, a in zip(params, replayed_at):
+        p.data = a / x
+    assert close(compiled(step, params, [x]), eager(f, params, [x]))
+
+
+@settings(max_examples=40, deadline=None)
+@given(graph=graphs(), gradient=st.sampled_from([1.0, 0.25, -3.0]))
+def test_random_graphs_match_the_python_backend_bit_for_bit(graph, gradient):
+    f, params, (traced_at, replayed_at) = graph
+    expected = eager(f, params, traced_at, gradient)
+    assume(all(math.isfinite(x) for x in [expected[0], *expected[1]]))
+    python, c = compile(f, params), native_step(f, params)
+    for inputs in (traced_at, replayed_at):
+        expected = compiled(python, params, inputs, gradient)
+        assume(all(math.isfinite(x) for x in [expected[0], *expected[1]]))
+        assert compiled(c, params, inputs, gradient) == expected
+        assert close(expected, eager(f, params, inputs, gradient))
+    assert c.backend == "c"
+
+
+def test_map_accumulates_and_returns_aux_as_python_does():
+    w, b = Value(0.3), Value(-0.2)
+    f = lambda x, y: ((w * x + b).tanh() - y, [w * x, 2.0])  # noqa: E731
+    rows = [(0.5, 1.0), (-1.5, 0.25), (2.0, -1.0)]
+    results = {}
+    for backend in ("python", "c"):
+        w.grad, b.grad = 1.0, -1.0  # accumulated onto, as backward() does
+        step = compile(f, [w, b], has_aux=True, backend=backend)
+        results[backend] = step.map(rows, gradient=0.5), w.grad, b.grad
+    assert results["c"] == results["python"]
+    assert results["c"][0][1][1] == [0.3 * -1.5, 2.0]  # aux: w·x of row 2, and 2.0
+
+
+# --- domain errors: the table's own, named ------------------------------------
+
+
+@pytest.mark.parametrize("f, good, bad, error, message", [
+    (lambda p, x: (p * x - 1.0).log(), 3.0, 0.5, ValueError,
+     "log() needs a positive input, got -0.5"),
+    (lambda p, x: p / (x - 2.0), 3.0, 2.0, ZeroDivisionError, "div() by zero: 1.0 / 0.0"),
+    (lambda p, x: (p * x * 1000.0).exp(), 0.5, 1.0, OverflowError,
+     "exp() overflows for input 1000.0"),
+    (lambda p, x: (p * x - 2.0).sqrt(), 3.0, 2.0, ZeroDivisionError, "float division by zero"),
+    (lambda p, x: (p * x - 2.0) ** p, 3.0, 2.0, ValueError,
+     "pow() with a Value exponent needs a positive base, got 0.0"),
+], ids=["log", "div", "exp", "sqrt-backward", "power"])
+def test_domain_errors_raise_as_eager_and_store_nothing(f, good, bad, error, message):
+    p = Value(1.0)
+    loss = functools.partial(f, p)
+    step = native_step(loss, [p])
+    assert close(compiled(step, [p], [good]), eager(loss, [p], [good]))
+    assert step.backend == "c"
+    p.grad = 0.25
+    with pytest.raises(error, match=re.escape(message)):
+        step.map([(good,), (bad,), (good,)])
+    assert p.grad == 0.25
+    with pytest.raises(error, match=re.escape(message)):
+        f(p, Value(bad)).backward()
+
+
+def test_infinities_python_computes_come_back_as_python_computes_them():
+    p = Value(1e300)
+    f = lambda x: abs(p * x)  # noqa: E731  (inf, with no error, in Python too)
+    assert compiled(native_step(f, [p]), [p], [1e10]) == eager(f, [p], [1e10]) \
+        == (math.inf, [1e10])
+
+
+# --- when C cannot run it ---------------------------------------------------------
+
+
+def test_no_compiler_falls_back_to_python_with_the_reason(monkeypatch, tmp_path):
+    monkeypatch.setenv("CC", os.fspath(tmp_path / "no-such-compiler"))
+    w = Value(0.5)
+    f = lambda x: (w * x).tanh()  # noqa: E731
+    with pytest.warns(RuntimeWarning, match="no-such-compiler"):
+        step = native_step(f, [w])
+        loss = step(2.0)
+    assert (loss, [w.grad]) == eager(f, [w], [2.0])
+    assert step.backend == "python"
+    assert "CC=" in repr(step) and "names no program" in repr(step)
+    w.grad = 0.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        auto = compile(f, [w], backend="auto")
+        assert auto(2.0) == loss
+    assert auto.backend == "python"
+
+
+def test_a_row_without_a_c_form_runs_on_python_and_says_which():
+    cube = Primitive("cube", "³", 1, lambda x: x * x * x,
+                     lambda out, x: (3.0 * x * x,), "cube({0})")
+    p = Value(0.5)
+    step = compile(lambda x: cube(p * x), [p], backend="auto")
+    assert compiled(step, [p], [2.0]) == (1.0, [6.0])
+    assert step.backend == "python"
+    assert "cube()" in repr(step) and "c_code" in repr(step)
+
+
+def test_a_row_of_libm_names_gets_its_c_form_from_its_code():
+    hypot = Primitive("hypot", "hypot", 2, math.hypot,
+                      lambda out, a, b: (a / out, b / out), "hypot({0}, {1})")
+    p, q = Value(3.0), Value(-4.0)
+    f = lambda x: hypot(p * x, q) * x  # noqa: E731
+    step = native_step(f, [p, q])
+    assert close(compiled(step, [p, q], [2.0]), eager(f, [p, q], [2.0]))
+    assert step.backend == "c" and "hypot(v0, p1)" in step.c_source
+
+
+@pytest.mark.parametrize("code, c", [
+    ("{0} ** 2.0 - -{1}", "pow({0}, 2.0) - (-{1})"),
+    ("atan2({1}, {0})", "atan2({1}, {0})"),
+    ("relu({0}) * 0.5", "({0} <= 0.0 ? 0.0 : {0}) * 0.5"),
+    ("div({0}, {1} + inf)", "{0} / ({1} + INFINITY)"),
+])
+def test_code_templates_translate_to_c(code, c):
+    assert native.c_template(Primitive("t", "t", 2, None, None, code)) == c
+
+
+def test_unknown_backend_is_refused():
+    with pytest.raises(ValueError, match="'python', 'c', 'auto'"):
+        compile(lambda: Value(1.0), [], backend="fortran")
+
+
+# --- the cache --------------------------------------------------------------------
+
+
+def test_a_second_compile_of_the_same_graph_comes_from_the_cache(monkeypatch, tmp_path):
+    monkeypatch.delenv("CHAINRULE_NATIVE_CACHE")
+    monkeypatch.setenv("XDG_CACHE_HOME", os.fspath(tmp_path))
+    w = Value(0.25)
+    first = native_step(lambda x: (w * x).sin(), [w])
+    first(1.0)
+    assert "compiled in" in first.backend_note
+    second = native_step(lambda x: (w * x).sin(), [w])
+    second(1.0)
+    assert second.backend_note.endswith("from the cache")
+    assert len(os.listdir(tmp_path / "chainrule" / "native")) == 1
+
+
+def test_without_a_system_compiler_the_ziglang_extra_compiles(monkeypatch, tmp_path):
+    pytest.importorskip("ziglang", reason='needs the native extra: pip install "chainrule[native]"')
+    monkeypatch.delenv("CC", raising=False)
+    monkeypatch.setenv("PATH", os.fspath(tmp_path / "empty"))  # no cc, gcc or clang
+    assert native.find_compiler()[1:] == ["-m", "ziglang", "cc"]
+    w = Value(0.5)
+    f = lambda x: (w * x).tanh()  # noqa: E731
+    step = native_step(f, [w])
+    assert compiled(step, [w], [2.0]) == eager(f, [w], [2.0])
+    assert step.backend == "c"

@@ -1,0 +1,77 @@
+"""fit(..., compile="c") and chainrule train --compile c: the native step
+trains as the Python-compiled step does, bit for bit, and as eager to 1e-12.
+They need a C compiler (cc or $CC): without one they fail, not skip."""
+
+
+import pytest
+
+import nn
+from nn import MLP, cli, fit
+from nn.cli import train as train_command
+
+from .test_compiled import demo
+
+
+@pytest.fixture(autouse=True)
+def private_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("CHAINRULE_NATIVE_CACHE", str(tmp_path / "cache"))
+
+
+def test_demo_recipe_native_follows_the_compiled_and_eager_curves():
+    (eager, eager_model), (python, _), (native, native_model) = (
+        demo(compile, epochs=20) for compile in (False, True, "c"))
+    assert native.step_loss == python.step_loss  # the same float operations
+    # the data loss comes from the buffer's parameters, not the stale Values
+    assert native.step_data_loss == python.step_data_loss
+    assert native.step_data_loss[-1] < native.step_data_loss[0] - 0.1
+    assert native.step_loss == pytest.approx(eager.step_loss, rel=1e-12, abs=0)
+    assert native.step_loss[0] == eager.step_loss[0] == 0.9128546778968707
+    assert native.step_accuracy == eager.step_accuracy
+    assert native_model.state_dict() == pytest.approx(eager_model.state_dict(), abs=1e-12)
+
+
+def test_fit_refuses_an_unknown_compile_choice():
+    model = MLP(1, [1], seed=0)
+    with pytest.raises(ValueError, match="compile must be False, True or 'c'"):
+        fit(model, [[1.0]], [1.0], nn.losses.mse, nn.optim.SGD(model.parameters(), lr=0.1),
+            epochs=1, progress=False, compile="fortran")
+
+
+def test_train_compile_c_trains_the_same_model(tmp_path, capsys):
+    paths = {engine: tmp_path / f"{engine}.json" for engine in ("python", "c")}
+    common = ["train", "--dataset", "iris", "--hidden", "4", "--epochs", "3",
+              "--batch-size", "30", "--out", str(tmp_path)]
+    for engine, path in paths.items():
+        assert cli.main([*common, "--compile", engine, "--save", str(path)]) == 0
+    assert "native compiled engine" in capsys.readouterr().out
+    python, native = (nn.load(path).state_dict() for path in paths.values())
+    assert native == python
+    assert native != MLP(4, [4, 3], seed=train_command.DEFAULT_SEED).state_dict()
+
+
+def test_divergence_stops_natively_at_the_step_and_with_the_model_eager_stops_with():
+    X, y = [[1.0], [2.0]], [1.0, -1.0]
+    outcomes = []
+    for compile in (False, "c"):
+        model = MLP(1, [1], seed=0)
+        with pytest.raises(FloatingPointError, match=r"step \d+") as raised:
+            fit(model, X, y, nn.losses.mse, nn.optim.SGD(model.parameters(), lr=1e3),
+                epochs=500, progress=False, seed=0, compile=compile)
+        outcomes.append((str(raised.value), model.state_dict()))
+    assert outcomes[1] == outcomes[0] and "step 1:" not in outcomes[1][0]
+
+
+def test_a_domain_error_in_a_native_step_raises_as_eager_and_keeps_the_same_model():
+    log_loss = lambda prediction, target: (prediction * target).log()  # noqa: E731
+    X, y = [[1.0], [2.0]], [1.0, 1.0]
+    outcomes = []
+    for compile in (False, "c"):
+        model = MLP(1, [1], seed=0)
+        model.parameters()[0].data, model.parameters()[1].data = 1.0, 0.0  # fine at the start
+        # lr 10: the first update pushes a prediction below 0, so step 2's log() fails
+        with pytest.raises(ValueError, match=r"log\(\) needs a positive input") as raised:
+            fit(model, X, y, log_loss, nn.optim.SGD(model.parameters(), lr=10.0), epochs=2,
+                progress=False, seed=0, compile=compile)
+        outcomes.append((str(raised.value), model.state_dict(), model.parameters()[0].data))
+    assert outcomes[1] == outcomes[0]
+    assert outcomes[1][2] != 1.0  # step 1's update was kept, step 2's never made
