@@ -107,7 +107,7 @@ class Session:
         self.running = False
         self.error = None
         self.curves = []
-        self._step_times = collections.deque()
+        self._progress = collections.deque()  # (time, steps) while playing
         self._graphs.clear()
         self.bounds = _bounds(problem.train_inputs + problem.test_inputs)
         self._measure()
@@ -116,8 +116,9 @@ class Session:
 
     def play(self):
         with self._changed:
-            if self.error is None:
+            if self.error is None and not self.running:
                 self.running = True
+                self._progress = collections.deque([(time.monotonic(), self.steps)])
             self._changed.notify_all()
 
     def pause(self):
@@ -187,7 +188,6 @@ class Session:
         self.steps += 1
         self.examples_seen += len(targets)
         self.last_batch_objective = objective
-        self._step_times.append(time.monotonic())
 
     def _play_loop(self):
         while True:
@@ -254,14 +254,17 @@ class Session:
             self.curves = self.curves[:-1:2] + self.curves[-1:]
 
     def _rate(self):
-        """Updates per second over the last few seconds (0 when paused)."""
+        """Updates per second over the last few seconds of play, frames included
+        (0 when paused): what the page really gets."""
         now = time.monotonic()
-        times = self._step_times
-        while times and now - times[0] > RATE_WINDOW_SECONDS:
-            times.popleft()
-        if not self.running or len(times) < 2:
+        progress = self._progress
+        progress.append((now, self.steps))
+        while len(progress) > 2 and now - progress[1][0] > RATE_WINDOW_SECONDS:
+            progress.popleft()
+        (start, first), (end, last) = progress[0], progress[-1]
+        if not self.running or end <= start:
             return 0.0
-        return (len(times) - 1) / max(times[-1] - times[0], 1e-9)
+        return (last - first) / (end - start)
 
     def _boundary(self):
         """The model's output on a GRID x GRID grid over the data, row by row from the top:
