@@ -4,6 +4,8 @@
     chainrule graph FORMULA NAME=NUMBER... [--out FILE]
                                  differentiate a formula, print its gradients,
                                  draw its graph
+    chainrule playground [--port N] [--no-browser]
+                                 train a network live in the browser
 
 ``chainrule`` alone prints this help; ``chainrule --version`` the installed
 version. Each subcommand is a module of this
@@ -17,9 +19,9 @@ from __future__ import annotations
 import argparse
 import importlib.metadata
 
-from . import graph, train
+from . import graph, playground, train
 
-COMMANDS = [train, graph]
+COMMANDS = [train, graph, playground]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,398 @@
+"""One playground run: a model training step by step, and what the page shows of it.
+
+A :class:`Session` is one browser tab's run. It holds the data, the model,
+the optimizer and the order of the batches, all made from the
+:class:`~nn.playground.settings.Settings` and their seed, so a reset (or
+the same settings in another tab) replays the run exactly. It takes the
+steps ``nn.fit`` takes, in ``fit``'s order:
+
+* the batches of each epoch are drawn from one generator seeded by the
+  seed, as ``fit`` draws them;
+* each update is ``nn.training``'s step (zero_grad, the loss and its
+  gradients, ``optimizer.step()``); a loss or an update that is not finite
+  stops the run with ``fit``'s message and keeps the last finite model;
+* the learning rate is the schedule's (``chainrule train``'s decay) until
+  the page sets it by hand.
+
+So with settings ``chainrule train`` can express, the model after E epochs
+is the one ``chainrule train ... --epochs E --compile`` trains.
+
+A background thread per session takes the steps while the session plays,
+at most ``steps_per_second``, and publishes a :meth:`frame` about five
+times a second (and after each single step): the decision boundary on a
+grid, the loss curves, every parameter with its gradient and optimizer
+state. A page's event stream waits on :meth:`wait_for_frame`.
+
+The engine. Steps run on ``ENGINE``: the compiled step of ``nn.compiled``
+(code traced once by ``autograd.compile``), and the boundary grid on the
+model's forward pass compiled the same way. ``COMPILE_OPTIONS`` is passed
+to both, so the native backend is one line away:
+``COMPILE_OPTIONS = {"backend": "c"}``.
+"""
+
+from __future__ import annotations
+
+import collections
+import itertools
+import math
+import random
+import threading
+import time
+from dataclasses import replace
+
+from autograd import Value, backward_steps, compile, topological_order
+
+from ..compiled import CompiledLossAndGradients
+from ..data import batches
+from ..losses import softmax
+from ..modules import MLP
+from ..schedules import LinearDecay
+from ..training import _step
+from .settings import Settings, build_problem, make_optimizer, train_command
+
+ENGINE = CompiledLossAndGradients
+COMPILE_OPTIONS: dict = {}
+
+FRAME_SECONDS = 0.2       # a frame at most this often while playing
+GRID = 40                 # the decision boundary is sampled on GRID x GRID points
+MAX_CURVE_POINTS = 400    # curves are thinned to at most this many points
+MAX_DRAWN_VALUES = 400    # a point's graph is drawn up to this many values
+RATE_WINDOW_SECONDS = 2.0
+
+
+class Session:
+    """One tab's run; every public method is safe to call from any thread."""
+
+    def __init__(self, settings: Settings):
+        self._lock = threading.RLock()
+        self._changed = threading.Condition(self._lock)
+        self._frame_number = 0
+        self._frame = None
+        self._graphs = {}
+        self._graph_ids = itertools.count(1)
+        self.closed = False
+        self.last_seen = time.monotonic()
+        self._configure(settings)
+        self._thread = threading.Thread(target=self._play_loop, daemon=True,
+                                        name="chainrule playground session")
+        self._thread.start()
+
+    # --- building a run -------------------------------------------------------------
+
+    def _configure(self, settings: Settings):
+        """(Re)start the run from ``settings``: step 0, fresh weights from the seed."""
+        self.settings = settings
+        self.problem = problem = build_problem(settings)
+        self.model = MLP(2, [*settings.hidden, problem.outputs], activation=settings.activation,
+                         seed=settings.seed)
+        self.parameters = self.model.parameters()
+        self.names = [name for name, _ in self.model.named_parameters()]
+        self.optimizer = make_optimizer(settings, self.parameters)
+        self.backpropagate = ENGINE(self.model, problem.loss, settings.l2, **COMPILE_OPTIONS)
+        model = self.model
+        self.forward = compile(lambda x0, x1: (0.0, model([x0, x1])), self.parameters,
+                               has_aux=True, **COMPILE_OPTIONS)
+        steps_per_epoch = math.ceil(len(problem.train_inputs)
+                                    / (settings.batch_size or len(problem.train_inputs)))
+        self.schedule = (LinearDecay(settings.lr, settings.lr / 10,
+                                     settings.epochs * steps_per_epoch)
+                         if settings.lr_schedule == "decay" else None)
+        self._shuffler = random.Random(settings.seed)
+        self._epoch_batches = collections.deque()
+        self.epoch = 0
+        self.steps = 0
+        self.examples_seen = 0
+        self.last_batch_objective = None
+        self.lr_changed_at = None
+        self.running = False
+        self.error = None
+        self.curves = []
+        self._progress = collections.deque()  # (time, steps) while playing
+        self._graphs.clear()
+        self.bounds = _bounds(problem.train_inputs + problem.test_inputs)
+        self._measure()
+
+    # --- actions (the page's buttons) ---------------------------------------------
+
+    def play(self):
+        with self._changed:
+            if self.error is None and not self.running:
+                self.running = True
+                self._progress = collections.deque([(time.monotonic(), self.steps)])
+            self._changed.notify_all()
+
+    def pause(self):
+        with self._changed:
+            self.running = False
+            self._measure()
+            self._publish()
+
+    def step(self):
+        """One update (pausing first), then a frame."""
+        with self._changed:
+            self.running = False
+            self._take_step()
+            self._measure()
+            self._publish()
+
+    def reset(self, settings: Settings | None = None):
+        with self._changed:
+            self._configure(settings or self.settings)
+            self._publish()
+
+    def set_lr(self, lr: float):
+        """Set the learning rate by hand, from the next update on (the schedule stops)."""
+        with self._changed:
+            self.schedule = None
+            self.optimizer.lr = lr
+            self.lr_changed_at = self.steps
+            self._publish()
+
+    def set_speed(self, steps_per_second: int):
+        with self._changed:
+            self.settings = replace(self.settings, steps_per_second=steps_per_second)
+            self._changed.notify_all()
+
+    def close(self):
+        with self._changed:
+            self.closed = True
+            self.running = False
+            self._changed.notify_all()
+
+    # --- training -------------------------------------------------------------------
+
+    def _next_batch(self):
+        if not self._epoch_batches:
+            # NOTE: the same generator and calls as fit's, so the same order.
+            self._epoch_batches.extend(batches(self.problem.train_inputs,
+                                               self.problem.train_targets,
+                                               self.settings.batch_size, seed=self._shuffler))
+            self.epoch += 1
+        return self._epoch_batches.popleft()
+
+    def _take_step(self):
+        """One update, as fit takes it; a failure stops the run and is shown."""
+        if self.error is not None:
+            return
+        if self.schedule is not None:
+            self.optimizer.lr = self.schedule(self.steps)
+        inputs, targets = self._next_batch()
+        where = f"epoch {self.epoch}, step {self.steps + 1}"
+        try:
+            objective, _ = _step(self.backpropagate, self.parameters, inputs, targets,
+                                 self.optimizer, where)
+        except (FloatingPointError, ValueError) as error:
+            self.error = str(error)
+            self.running = False
+            return
+        self.steps += 1
+        self.examples_seen += len(targets)
+        self.last_batch_objective = objective
+
+    def _play_loop(self):
+        while True:
+            with self._changed:
+                while not (self.running or self.closed):
+                    self._changed.wait()
+                if self.closed:
+                    return
+                rate = self.settings.steps_per_second
+            interval = max(FRAME_SECONDS, 1.0 / rate)
+            started = time.monotonic()
+            for _ in range(max(1, round(rate * interval))):
+                with self._changed:
+                    if not self.running:
+                        break
+                    self._take_step()
+                if time.monotonic() - started > interval:
+                    break
+            with self._changed:
+                remaining = interval - (time.monotonic() - started)
+                if remaining > 0 and self.running:
+                    self._changed.wait(remaining)  # a pause or a close wakes it
+                self._measure()
+                self._publish()
+
+    # --- what the page shows ----------------------------------------------------------
+
+    def _outputs(self, inputs):
+        return [aux for _, aux in self.forward.map(inputs)] if inputs else []
+
+    def _evaluate(self, inputs, targets, labels):
+        """``(data loss, objective, accuracy)`` on a set, or Nones for an empty one.
+
+        Accuracy compares the class the boundary shows with the label, so
+        it means the same for every loss (mse too)."""
+        if not inputs:
+            return None, None, None
+        outputs = self._outputs(inputs)
+        data_loss = float(self.problem.loss(outputs, targets))
+        penalty = self.settings.l2 * sum(p.data * p.data for p in self.parameters)
+        correct = sum(_class_and_certainty(output)[0] == label
+                      for output, label in zip(outputs, labels))
+        return data_loss, data_loss + penalty, correct / len(inputs)
+
+    def _measure(self):
+        """Add a point to the curves: the losses on the whole train and test sets."""
+        problem = self.problem
+        try:
+            train, test = (self._evaluate(inputs, targets, labels) for inputs, targets, labels in (
+                (problem.train_inputs, problem.train_targets, problem.train_labels),
+                (problem.test_inputs, problem.test_targets, problem.test_labels)))
+        except ArithmeticError:  # outputs so large that the loss overflows: no point
+            return
+        point = {"steps": self.steps, "examples": self.examples_seen, "lr": self.optimizer.lr,
+                 "train_loss": train[0], "train_objective": train[1], "train_accuracy": train[2],
+                 "test_loss": test[0], "test_objective": test[1], "test_accuracy": test[2]}
+        if self.curves and self.curves[-1]["steps"] == self.steps:
+            self.curves[-1] = point
+        else:
+            self.curves.append(point)
+        if len(self.curves) > MAX_CURVE_POINTS:
+            # NOTE: every other point goes, the first and latest stay: the
+            # curve keeps its whole span at half the resolution.
+            self.curves = self.curves[:-1:2] + self.curves[-1:]
+
+    def _rate(self):
+        """Updates per second over the last few seconds of play, frames included
+        (0 when paused): what the page really gets."""
+        now = time.monotonic()
+        progress = self._progress
+        progress.append((now, self.steps))
+        while len(progress) > 2 and now - progress[1][0] > RATE_WINDOW_SECONDS:
+            progress.popleft()
+        (start, first), (end, last) = progress[0], progress[-1]
+        if not self.running or end <= start:
+            return 0.0
+        return (last - first) / (end - start)
+
+    def _boundary(self):
+        """The model's output on a GRID x GRID grid over the data, row by row from the top:
+        per point the predicted class and how sure the model is (0 to 1)."""
+        (left, right), (bottom, top) = self.bounds
+        points = [[left + (right - left) * column / (GRID - 1),
+                   top - (top - bottom) * row / (GRID - 1)]
+                  for row in range(GRID) for column in range(GRID)]
+        classes, certainty = [], []
+        for output in self._outputs(points):
+            label, sure = _class_and_certainty(output)
+            classes.append(label)
+            certainty.append(round(sure, 3))
+        return {"size": GRID, "classes": classes, "certainty": certainty}
+
+    def _publish(self):
+        """Make the frame the page sees next, and wake the event streams."""
+        problem = self.problem
+        state = self.optimizer.state
+        self._frame = {
+            "settings": self.settings.to_json(),
+            "running": self.running,
+            "error": self.error,
+            "steps": self.steps,
+            "epoch": self.epoch,
+            "examples_seen": self.examples_seen,
+            "train_size": len(problem.train_inputs),
+            "lr": self.optimizer.lr,
+            "batch_objective": self.last_batch_objective,
+            "steps_per_second": round(self._rate(), 1),
+            "engine": ENGINE.__name__,
+            "bounds": self.bounds,
+            "boundary": self._boundary(),
+            "points": {"train": _points(problem.train_inputs, problem.train_labels),
+                       "test": _points(problem.test_inputs, problem.test_labels)},
+            "curves": self.curves,
+            "parameters": [[name, p.data, p.grad, state[p]]
+                           for name, p in zip(self.names, self.parameters)],
+            "export": train_command(self.settings, self.lr_changed_at),
+        }
+        self._frame_number += 1
+        self._changed.notify_all()
+
+    def frame(self):
+        """The latest frame and its number, publishing one if none exists yet."""
+        with self._changed:
+            if self._frame is None:
+                self._publish()
+            return self._frame_number, self._frame
+
+    def wait_for_frame(self, after: int, timeout: float):
+        """A frame newer than number ``after`` (or the latest, after ``timeout``)."""
+        with self._changed:
+            self.last_seen = time.monotonic()
+            self._changed.wait_for(lambda: self._frame_number > after or self.closed, timeout)
+            return self.frame()
+
+    # --- a point's computation graph ---------------------------------------------------
+
+    def inspect(self, which: str, index: int) -> dict:
+        """The graph of one example's loss on a copy of the model as it is now, and
+        its backward pass step by step (drawn by :meth:`step_svg`)."""
+        with self._changed:
+            inputs, targets = ((self.problem.train_inputs, self.problem.train_targets)
+                               if which == "train" else
+                               (self.problem.test_inputs, self.problem.test_targets))
+            if not 0 <= index < len(inputs):
+                raise ValueError(f"there is no {which} point {index}: the {which} set has "
+                                 f"{len(inputs)} points (0 to {len(inputs) - 1})")
+            copy = MLP(**self.model.architecture())
+            copy.load_state_dict(self.model.state_dict())
+            steps_done = self.steps
+        for name, parameter in copy.named_parameters():
+            parameter.label = name
+        x = [Value(value, label=f"x{position}") for position, value in enumerate(inputs[index])]
+        prediction = copy(x)
+        loss = self.problem.loss(prediction, targets[index])
+        loss.label = f"{self.problem.loss.__name__} loss"
+        steps = backward_steps(loss, params=copy.parameters(), max_nodes=MAX_DRAWN_VALUES)
+        values = len(topological_order(loss))
+        graph_id = str(next(self._graph_ids))
+        with self._changed:
+            self._graphs = {graph_id: steps}  # only the latest graph is kept
+        return {
+            "graph": graph_id, "set": which, "index": index, "at_step": steps_done,
+            "inputs": inputs[index], "target": targets[index],
+            "prediction": _floats(prediction), "loss": loss.data,
+            "values": values, "drawable": values <= MAX_DRAWN_VALUES,
+            "captions": [steps.caption(position) for position in range(len(steps))],
+            "limit": MAX_DRAWN_VALUES,
+        }
+
+    def step_svg(self, graph_id: str, index: int) -> str:
+        """Step ``index`` of a graph from :meth:`inspect`, as SVG (the draw extra renders it)."""
+        with self._changed:
+            steps = self._graphs.get(graph_id)
+        if steps is None:
+            raise KeyError(f"graph {graph_id} is gone: click the point again")
+        if not 0 <= index < len(steps):
+            raise ValueError(f"graph {graph_id} has {len(steps)} steps (0 to {len(steps) - 1}), "
+                             f"not {index}")
+        return steps.svg(index)
+
+
+def _floats(prediction):
+    return [float(v) for v in prediction] if isinstance(prediction, list) else float(prediction)
+
+
+def _points(inputs, labels):
+    return [[round(x, 4), round(y, 4), label] for (x, y), label in zip(inputs, labels)]
+
+
+def _bounds(inputs):
+    """The box the boundary is drawn over: the data and a tenth more on each side."""
+    spans = []
+    for column in zip(*inputs):
+        low, high = min(column), max(column)
+        margin = 0.1 * (high - low or 1.0)
+        spans.append((low - margin, high + margin))
+    return spans
+
+
+def _class_and_certainty(output):
+    """One output: its sign, sure as tanh(|score|); several: softmax's choice, sure
+    from 0 (all classes equally likely) to 1."""
+    if not isinstance(output, list):
+        return (1 if output > 0 else 0), math.tanh(abs(output))
+    shares = softmax(output)
+    best = max(range(len(shares)), key=shares.__getitem__)
+    chance = 1 / len(shares)
+    return best, (shares[best] - chance) / (1 - chance)

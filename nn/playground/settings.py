@@ -1,0 +1,335 @@
+"""What a playground run is made of, checked: the settings a page sends.
+
+:func:`parse_settings` turns the JSON object a page posts into
+:class:`Settings`, refusing anything else with a ``ValueError`` that names
+the setting, the rule and what was received. Every size a page can ask for
+is bounded by ``LIMITS`` (network width and depth, data size, steps per
+second), so no request can make the server build a network or a data set
+it cannot hold. Nothing a page sends is evaluated: settings are numbers,
+booleans and names looked up in fixed tables.
+
+:func:`build_problem` makes the data of a run from its settings, and
+:func:`train_command` the ``chainrule train`` command line that repeats it,
+with the list of settings that command cannot express.
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+import random
+import shlex
+from dataclasses import asdict, dataclass, field, replace
+from numbers import Real
+
+from autograd import Value
+
+from .. import data, losses, optim
+from ..cli import train
+
+# Bounds on everything a page can ask for.
+LIMITS = {
+    "hidden_layers": 4,      # hidden layers
+    "width": 32,             # neurons per hidden layer
+    "examples": 500,         # training + test examples
+    "steps_per_second": 2000,
+    "sessions": 8,           # live sessions (browser tabs) at once
+    "body_bytes": 16_384,    # the largest request body
+    "lr": 10.0,
+    "epochs": 10_000,        # of a decaying learning-rate schedule
+}
+
+DATASETS = ("moons", "circles", "blobs", "iris")
+# What each data set's noise setting is: the generators' own argument.
+DEFAULT_NOISE = {"moons": 0.1, "circles": 0.05, "blobs": 1.0, "iris": 0.0}
+MAX_NOISE = 2.0
+BLOB_CENTERS = 3
+# Activations that suit hidden layers (rows of the op table; see nn.modules).
+HIDDEN_ACTIVATIONS = ("relu", "tanh", "sigmoid", "softplus")
+# The losses for two classes and for more: a loss names its kind of target.
+BINARY_LOSSES = {"hinge": losses.hinge, "bce_with_logits": losses.bce_with_logits,
+                 "mse": losses.mse}
+CLASS_LOSSES = {"cross_entropy": losses.cross_entropy}
+OPTIMIZERS = {cls.__name__: cls for cls in optim.OPTIMIZERS}
+LR_SCHEDULES = ("constant", "decay")
+DEFAULT_SEED = train.DEFAULT_SEED
+
+
+def optimizer_options(cls) -> dict:
+    """An optimizer's hyperparameters but the learning rate, with their
+    defaults, read from its constructor: ``{"momentum": 0.0, ...}``."""
+    signature = inspect.signature(cls)
+    return {name: signature.parameters[name].default for name in cls.hyperparameters
+            if name != "lr"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """One run: data, network, loss, optimizer, schedule and seed.
+
+    ``batch_size`` None is full batch; ``lr_schedule`` ``"decay"`` is
+    ``chainrule train``'s, linear from ``lr`` to ``lr / 10`` over ``epochs``
+    passes, then ``lr / 10``; ``"constant"`` keeps ``lr``.
+    ``optimizer_options`` holds every hyperparameter of the optimizer but
+    ``lr``.
+    """
+
+    dataset: str = "moons"
+    examples: int = 100
+    noise: float = DEFAULT_NOISE["moons"]
+    test_fraction: float = 0.2
+    iris_features: tuple = (2, 3)  # petal length and width: the separable pair
+    hidden: tuple = (8, 8)
+    activation: str = "relu"
+    loss: str = "hinge"
+    optimizer: str = "SGD"
+    optimizer_options: dict = field(default_factory=lambda: optimizer_options(optim.SGD))
+    lr: float = 0.1
+    lr_schedule: str = "constant"
+    epochs: int = 100
+    batch_size: int | None = 10
+    l2: float = train.L2_STRENGTH
+    seed: int = DEFAULT_SEED
+    steps_per_second: int = 50
+
+    @property
+    def classes(self) -> int:
+        return class_count(self.dataset)
+
+    def to_json(self) -> dict:
+        """The settings as JSON values, which :func:`parse_settings` reads back."""
+        return {**asdict(self), "iris_features": list(self.iris_features),
+                "hidden": list(self.hidden),
+                "optimizer_options": {key: list(value) if isinstance(value, tuple) else value
+                                      for key, value in self.optimizer_options.items()}}
+
+
+def class_count(dataset: str) -> int:
+    return {"blobs": BLOB_CENTERS, "iris": len(data.IRIS_CLASSES)}.get(dataset, 2)
+
+
+def loss_choices(dataset: str) -> dict:
+    """The losses offered for a data set: binary ones for two classes."""
+    return BINARY_LOSSES if class_count(dataset) == 2 else CLASS_LOSSES
+
+
+# --- checking what a page sent ------------------------------------------------------
+
+
+def _number(name, value, low, high, integer=False):
+    if isinstance(value, bool) or not isinstance(value, Real) or (
+            integer and not float(value).is_integer()):
+        kind = "a whole number" if integer else "a number"
+        raise ValueError(f"{name} must be {kind} from {low} to {high}, got {value!r}")
+    if not (math.isfinite(value) and low <= value <= high):
+        raise ValueError(f"{name} must be from {low} to {high}, got {value!r}")
+    return int(value) if integer else float(value)
+
+
+def _choice(name, value, choices):
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {', '.join(map(str, choices))}; got {value!r}")
+    return value
+
+
+def _options(name, given, defaults):
+    """An optimizer's options: the known names only, each of its default's type."""
+    if not isinstance(given, dict):
+        raise ValueError(f"optimizer_options must be an object, got {given!r}")
+    unknown = sorted(set(given) - set(defaults))
+    if unknown:
+        raise ValueError(f"{name} has no option {', '.join(unknown)}; "
+                         f"its options are {', '.join(defaults)}")
+    options = dict(defaults)
+    for key, value in given.items():
+        default = defaults[key]
+        if isinstance(default, bool):
+            if not isinstance(value, bool):
+                raise ValueError(f"{name} option {key} must be true or false, got {value!r}")
+        elif isinstance(default, tuple):
+            if not isinstance(value, list) or len(value) != len(default):
+                raise ValueError(
+                    f"{name} option {key} must be a list of {len(default)} numbers, got {value!r}")
+            value = tuple(_number(f"{name} option {key}", item, 0.0, 1.0) for item in value)
+        else:
+            value = _number(f"{name} option {key}", value, 0.0, 1e6)
+        options[key] = value
+    return options
+
+
+def parse_settings(given) -> Settings:
+    """``Settings`` from a page's JSON object; unknown or bad entries raise ``ValueError``.
+
+    Entries left out keep their defaults (a data set's own noise, the
+    optimizer's own options). The optimizer's options are checked by
+    building the optimizer once, so its own rules (Nesterov needs momentum)
+    apply.
+    """
+    if not isinstance(given, dict):
+        raise ValueError(f"settings must be a JSON object, got {type(given).__name__}")
+    known = {name for name in Settings.__dataclass_fields__}
+    unknown = sorted(set(given) - known)
+    if unknown:
+        raise ValueError(f"unknown setting {', '.join(unknown)}; the settings are "
+                         f"{', '.join(sorted(known))}")
+    dataset = _choice("dataset", given.get("dataset", "moons"), DATASETS)
+    hidden = given.get("hidden", list(Settings.hidden))
+    if not isinstance(hidden, list) or len(hidden) > LIMITS["hidden_layers"]:
+        raise ValueError(f"hidden must be a list of at most {LIMITS['hidden_layers']} layer "
+                         f"sizes, got {hidden!r}")
+    hidden = tuple(_number("each hidden layer size", size, 1, LIMITS["width"], integer=True)
+                   for size in hidden)
+    features = given.get("iris_features", list(Settings.iris_features))
+    if (not isinstance(features, list) or len(features) != 2
+            or not all(feature in range(len(data.IRIS_FEATURES)) for feature in features)
+            or features[0] == features[1]):
+        raise ValueError(f"iris_features must be two different feature numbers from 0 to "
+                         f"{len(data.IRIS_FEATURES) - 1}, got {features!r}")
+    optimizer = _choice("optimizer", given.get("optimizer", "SGD"), list(OPTIMIZERS))
+    options = _options(optimizer, given.get("optimizer_options", {}),
+                       optimizer_options(OPTIMIZERS[optimizer]))
+    batch_size = given.get("batch_size", Settings.batch_size)
+    if batch_size is not None:
+        batch_size = _number("batch_size", batch_size, 1, LIMITS["examples"], integer=True)
+    settings = Settings(
+        dataset=dataset,
+        examples=_number("examples", given.get("examples", 100), 10, LIMITS["examples"],
+                         integer=True),
+        noise=_number("noise", given.get("noise", DEFAULT_NOISE[dataset]), 0.0, MAX_NOISE),
+        test_fraction=_number("test_fraction", given.get("test_fraction", 0.2), 0.0, 0.5),
+        iris_features=tuple(features),
+        hidden=hidden,
+        activation=_choice("activation", given.get("activation", "relu"), HIDDEN_ACTIVATIONS),
+        loss="",
+        optimizer=optimizer,
+        optimizer_options=options,
+        lr=_number("lr", given.get("lr", Settings.lr), 1e-6, LIMITS["lr"]),
+        lr_schedule=_choice("lr_schedule", given.get("lr_schedule", "constant"), LR_SCHEDULES),
+        epochs=_number("epochs", given.get("epochs", 100), 1, LIMITS["epochs"], integer=True),
+        batch_size=batch_size,
+        l2=_number("l2", given.get("l2", Settings.l2), 0.0, 1.0),
+        seed=_number("seed", given.get("seed", DEFAULT_SEED), 0, 2**31 - 1, integer=True),
+        steps_per_second=_number("steps_per_second", given.get("steps_per_second", 50), 1,
+                                 LIMITS["steps_per_second"], integer=True),
+    )
+    choices = loss_choices(dataset)
+    settings = replace(settings, loss=_choice(
+        f"loss for {settings.classes} classes", given.get("loss", next(iter(choices))),
+        list(choices)))
+    make_optimizer(settings, [Value(0.0)])  # its own checks, e.g. Nesterov's
+    return settings
+
+
+def make_optimizer(settings: Settings, parameters):
+    return OPTIMIZERS[settings.optimizer](parameters, lr=settings.lr,
+                                          **settings.optimizer_options)
+
+
+# --- the data of a run --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A run's data, split, with targets in the form its loss takes."""
+
+    train_inputs: list
+    train_targets: list
+    test_inputs: list
+    test_targets: list
+    train_labels: list  # class indices, for colouring points
+    test_labels: list
+    loss: losses.Loss
+    outputs: int
+
+
+def _raw_data(settings):
+    """``(X, labels)``: every example of the data set, labels 0 … k-1, shuffled."""
+    n, noise, seed = settings.examples, settings.noise, settings.seed
+    if settings.dataset == "moons":
+        return data.make_moons(n, noise=noise, seed=seed)
+    if settings.dataset == "circles":
+        return data.make_circles(n, noise=noise, seed=seed)
+    if settings.dataset == "blobs":
+        X, y = data.make_blobs(n, centers=BLOB_CENTERS, seed=seed, std=noise)
+        return data.standardize(X), y
+    X, y = data.load_iris()
+    first, second = settings.iris_features
+    X = data.standardize([[row[first], row[second]] for row in X])
+    order = list(range(len(X)))
+    random.Random(seed).shuffle(order)  # the file is sorted by species
+    return [X[i] for i in order], [y[i] for i in order]
+
+
+def target_of(loss: losses.Loss, label: int):
+    """A class index as the loss's target: ±1 for hinge and mse, 0/1 for bce."""
+    return 2 * label - 1 if loss.target in ("sign", "real") else label
+
+
+def build_problem(settings: Settings) -> Problem:
+    """The data of a run: the data set made from the seed, then split.
+
+    The generators shuffle their rows, so the first ``1 - test_fraction``
+    of them train and the rest test. With ``test_fraction`` 0 and 100
+    examples, the training set is exactly ``chainrule train``'s.
+    """
+    X, labels = _raw_data(settings)
+    split = len(X) - round(len(X) * settings.test_fraction)
+    loss = loss_choices(settings.dataset)[settings.loss]
+    targets = [target_of(loss, label) for label in labels]
+    return Problem(X[:split], targets[:split], X[split:], targets[split:], labels[:split],
+                   labels[split:], loss, 1 if settings.classes == 2 else settings.classes)
+
+
+# --- the chainrule train command that repeats a run -----------------------------------
+
+
+def _train_optimizer(settings):
+    """``chainrule train``'s --optimizer for these settings, or None."""
+    presets = {"sgd": ("SGD", {}), "momentum": ("SGD", {"momentum": 0.9}),
+               "rmsprop": ("RMSprop", {}), "adam": ("Adam", {})}
+    for name, (cls, changes) in presets.items():
+        if (settings.optimizer == cls and settings.optimizer_options
+                == {**optimizer_options(OPTIMIZERS[cls]), **changes}):
+            return name
+    return None
+
+
+def train_command(settings: Settings, lr_changed_at: int | None = None) -> dict:
+    """``{"command": ..., "missing": [...]}``: the ``chainrule train`` command
+    line nearest to this run, and each thing of the run it cannot express
+    (an empty list: the command repeats the run exactly, compiled engine
+    and all, over ``settings.epochs`` epochs)."""
+    missing = []
+    arguments = ["chainrule", "train", "--dataset", settings.dataset]
+    task = train.TASKS[settings.dataset]
+    if settings.dataset == "iris":
+        missing.append("Iris projected to two features: chainrule train uses all four")
+    elif settings.examples != 100:
+        missing.append(f"{settings.examples} examples: chainrule train makes 100")
+    if settings.dataset != "iris" and settings.noise != DEFAULT_NOISE[settings.dataset]:
+        missing.append(f"noise {settings.noise:g}: chainrule train uses "
+                       f"{DEFAULT_NOISE[settings.dataset]:g}")
+    if settings.test_fraction:
+        missing.append("the test split: chainrule train trains on every example")
+    if loss_choices(settings.dataset)[settings.loss] is not task.loss:
+        missing.append(f"the {settings.loss} loss: chainrule train uses "
+                       f"{task.loss.__name__} on {settings.dataset}")
+    arguments += ["--hidden", ",".join(map(str, settings.hidden)),
+                  "--activation", settings.activation]
+    optimizer = _train_optimizer(settings)
+    if optimizer is None:
+        missing.append(f"{settings.optimizer} with these options: chainrule train offers "
+                       f"sgd, momentum (SGD, 0.9), rmsprop and adam with their defaults")
+        optimizer = "sgd"
+    arguments += ["--optimizer", optimizer, "--lr", f"{settings.lr!r}"]
+    if settings.lr_schedule == "constant":
+        missing.append("a constant learning rate: chainrule train decays it from --lr to "
+                       "--lr/10 over --epochs")
+    if lr_changed_at is not None:
+        missing.append(f"the learning rate changed by hand at step {lr_changed_at}")
+    if settings.l2 != train.L2_STRENGTH:
+        missing.append(f"L2 {settings.l2:g}: chainrule train uses {train.L2_STRENGTH:g}")
+    if settings.batch_size is not None:
+        arguments += ["--batch-size", str(settings.batch_size)]
+    arguments += ["--epochs", str(settings.epochs), "--seed", str(settings.seed), "--compile"]
+    return {"command": shlex.join(arguments), "missing": missing}

@@ -1,0 +1,375 @@
+// The playground page: settings in, frames out. The server trains; this draws.
+// One session per tab: created on load, closed when the tab goes. Frames arrive
+// as server-sent events; buttons POST actions. No library, no network beyond
+// the server that served the page.
+"use strict";
+
+const CLASS_COLOURS = [[43, 108, 176], [221, 107, 32], [47, 133, 90]];
+const TRAIN_COLOUR = "#2b6cb0";
+const TEST_COLOUR = "#c05621";
+const $ = (id) => document.getElementById(id);
+
+const page = { choices: null, session: null, events: null, frame: null, graph: null };
+
+async function post(path, body) {
+  const response = await fetch(path, {
+    method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body),
+  });
+  const answer = await response.json();
+  if (!response.ok) throw new Error(answer.error || `${response.status} ${response.statusText}`);
+  return answer;
+}
+
+function act(action, extra = {}) {
+  return post(`/api/sessions/${page.session}`, { action, ...extra });
+}
+
+function showError(element, error) { $(element).textContent = error ? String(error.message || error) : ""; }
+
+// --- the settings form ----------------------------------------------------------
+
+function fillSelect(select, values, labels = values) {
+  select.replaceChildren(...values.map((value, index) => new Option(labels[index], value)));
+}
+
+function optimizerFields(options) {
+  const box = $("optimizer-options");
+  box.replaceChildren();
+  for (const [key, value] of Object.entries(options)) {
+    (Array.isArray(value) ? value : [value]).forEach((item, position) => {
+      const label = document.createElement("label");
+      const input = document.createElement("input");
+      input.dataset.option = key;
+      input.dataset.position = Array.isArray(value) ? position : "";
+      if (typeof item === "boolean") { input.type = "checkbox"; input.checked = item; }
+      else { input.type = "number"; input.step = "any"; input.min = "0"; input.value = item; }
+      label.append(`${key}${Array.isArray(value) ? `[${position}]` : ""} `, input);
+      box.append(label);
+    });
+  }
+}
+
+function readOptimizerFields() {
+  const options = {};
+  for (const input of $("optimizer-options").querySelectorAll("input")) {
+    const value = input.type === "checkbox" ? input.checked : Number(input.value);
+    if (input.dataset.position === "") options[input.dataset.option] = value;
+    else (options[input.dataset.option] ||= [])[Number(input.dataset.position)] = value;
+  }
+  return options;
+}
+
+function datasetChanged() {
+  const dataset = page.choices.datasets[$("dataset").value];
+  fillSelect($("loss"), dataset.losses);
+  $("noise").value = dataset.noise;
+  $("noise-field").hidden = $("dataset").value === "iris";
+  $("iris-fields").hidden = $("dataset").value !== "iris";
+}
+
+function batchKindChanged() { $("batch-size-field").hidden = $("batch_kind").value !== "mini"; }
+
+function showSettings(settings) {
+  for (const key of ["dataset", "examples", "noise", "test_fraction", "activation", "optimizer",
+    "lr", "lr_schedule", "epochs", "l2", "seed"]) $(key).value = settings[key];
+  datasetChanged();
+  $("noise").value = settings.noise;
+  $("loss").value = settings.loss;
+  $("hidden").value = settings.hidden.join(",");
+  [$("iris_x").value, $("iris_y").value] = settings.iris_features;
+  optimizerFields(settings.optimizer_options);
+  const size = settings.batch_size;
+  $("batch_kind").value = size === null ? "full" : size === 1 ? "1" : "mini";
+  $("batch_size").value = size === null || size === 1 ? 10 : size;
+  batchKindChanged();
+  $("speed").value = settings.steps_per_second;
+  $("live-lr").value = settings.lr;
+}
+
+function readSettings() {
+  const text = $("hidden").value.trim();
+  const hidden = text === "" ? [] : text.split(",").map((part) => Number(part.trim()));
+  const kind = $("batch_kind").value;
+  return {
+    dataset: $("dataset").value, examples: Number($("examples").value),
+    noise: Number($("noise").value), test_fraction: Number($("test_fraction").value),
+    iris_features: [Number($("iris_x").value), Number($("iris_y").value)],
+    hidden, activation: $("activation").value, loss: $("loss").value,
+    optimizer: $("optimizer").value, optimizer_options: readOptimizerFields(),
+    lr: Number($("lr").value), lr_schedule: $("lr_schedule").value,
+    epochs: Number($("epochs").value),
+    batch_size: kind === "full" ? null : kind === "1" ? 1 : Number($("batch_size").value),
+    l2: Number($("l2").value), seed: Number($("seed").value),
+    steps_per_second: Number($("speed").value),
+  };
+}
+
+function buildForm(choices) {
+  fillSelect($("dataset"), Object.keys(choices.datasets));
+  fillSelect($("activation"), choices.activations);
+  fillSelect($("optimizer"), Object.keys(choices.optimizers));
+  const features = ["sepal length", "sepal width", "petal length", "petal width"];
+  for (const id of ["iris_x", "iris_y"]) fillSelect($(id), features.map((_, i) => i), features);
+  $("examples").max = choices.limits.examples;
+  $("speed").max = choices.limits.steps_per_second;
+  $("dataset").addEventListener("change", datasetChanged);
+  $("batch_kind").addEventListener("change", batchKindChanged);
+  $("optimizer").addEventListener("change", () =>
+    optimizerFields(choices.optimizers[$("optimizer").value]));
+}
+
+// --- drawing a frame -------------------------------------------------------------
+
+function toCanvas(frame, canvas, [x, y]) {
+  const [[left, right], [bottom, top]] = frame.bounds;
+  return [(x - left) / (right - left) * canvas.width, (top - y) / (top - bottom) * canvas.height];
+}
+
+function drawBoundary(frame) {
+  const canvas = $("boundary");
+  const context = canvas.getContext("2d");
+  const { size, classes, certainty } = frame.boundary;
+  const grid = new ImageData(size, size);
+  classes.forEach((label, cell) => {
+    const shade = 0.15 + 0.55 * certainty[cell];
+    CLASS_COLOURS[label].forEach((channel, c) => {
+      grid.data[4 * cell + c] = Math.round(255 - (255 - channel) * shade);
+    });
+    grid.data[4 * cell + 3] = 255;
+  });
+  const small = new OffscreenCanvas(size, size);
+  small.getContext("2d").putImageData(grid, 0, 0);
+  context.imageSmoothingEnabled = true;
+  // NOTE: the grid's points are cell centres at the box's edges, so each cell
+  // spans half a cell beyond them; the picture is shifted by half a cell.
+  const cell = canvas.width / (size - 1);
+  context.drawImage(small, -cell / 2, -cell / 2, canvas.width + cell, canvas.height + cell);
+  for (const which of ["train", "test"]) {
+    for (const point of frame.points[which]) {
+      const [x, y] = toCanvas(frame, canvas, point);
+      context.beginPath();
+      context.arc(x, y, which === "train" ? 4.5 : 5, 0, 2 * Math.PI);
+      const colour = `rgb(${CLASS_COLOURS[point[2]].join(",")})`;
+      if (which === "train") {
+        context.fillStyle = colour; context.fill();
+        context.strokeStyle = "white"; context.lineWidth = 1.2; context.stroke();
+      } else {
+        context.strokeStyle = colour; context.lineWidth = 2.2; context.stroke();
+      }
+    }
+  }
+  if (page.graph) {
+    const point = frame.points[page.graph.set][page.graph.index];
+    if (point) {
+      const [x, y] = toCanvas(frame, canvas, point);
+      context.beginPath(); context.arc(x, y, 9, 0, 2 * Math.PI);
+      context.strokeStyle = "#d62828"; context.lineWidth = 2.5; context.stroke();
+    }
+  }
+}
+
+function plot(canvas, curves, series, { floor = 0 } = {}) {
+  const context = canvas.getContext("2d");
+  const { width, height } = canvas;
+  const pad = { left: 48, right: 10, top: 8, bottom: 20 };
+  context.clearRect(0, 0, width, height);
+  const xs = curves.map((point) => point.examples);
+  const values = series.flatMap(({ key }) => curves.map((point) => point[key]))
+    .filter((v) => typeof v === "number");
+  if (!values.length) return;
+  const xMax = Math.max(1, ...xs);
+  const yMax = Math.max(...values) * 1.05 || 1;
+  const X = (x) => pad.left + x / xMax * (width - pad.left - pad.right);
+  const Y = (y) => height - pad.bottom - (y - floor) / (yMax - floor) * (height - pad.top - pad.bottom);
+  context.strokeStyle = "#a0aec0"; context.lineWidth = 1; context.setLineDash([]);
+  context.strokeRect(pad.left, pad.top, width - pad.left - pad.right, height - pad.top - pad.bottom);
+  context.fillStyle = "#2d3748"; context.font = "11px system-ui, sans-serif";
+  context.fillText(yMax.toPrecision(3), 2, pad.top + 10);
+  context.fillText(String(floor), 2, height - pad.bottom);
+  context.fillText(`${xMax} examples seen`, width - pad.right - 110, height - 5);
+  for (const { key, colour, dashed } of series) {
+    context.beginPath(); context.strokeStyle = colour; context.lineWidth = 1.8;
+    context.setLineDash(dashed ? [5, 4] : []);
+    let started = false;
+    for (const point of curves) {
+      if (typeof point[key] !== "number") continue;
+      const [x, y] = [X(point.examples), Y(point[key])];
+      if (started) context.lineTo(x, y); else { context.moveTo(x, y); started = true; }
+    }
+    context.stroke();
+  }
+  context.setLineDash([]);
+}
+
+function number(value) {
+  return typeof value === "number" ? value.toPrecision(5) : String(value);
+}
+
+function drawParameters(frame) {
+  const body = document.querySelector("#parameters tbody");
+  if (body.rows.length !== frame.parameters.length) {
+    body.replaceChildren(...frame.parameters.map(() => {
+      const row = document.createElement("tr");
+      row.append(document.createElement("th"), ...[1, 2, 3].map(() => document.createElement("td")));
+      row.firstChild.scope = "row";
+      return row;
+    }));
+  }
+  frame.parameters.forEach(([name, value, gradient, state], index) => {
+    const cells = body.rows[index].cells;
+    const stateText = Object.entries(state).map(([key, item]) => `${key} ${number(item)}`).join(", ");
+    [name, number(value), number(gradient), stateText || "–"].forEach((text, column) => {
+      if (cells[column].textContent !== text) cells[column].textContent = text;
+    });
+  });
+}
+
+function percent(value) { return typeof value === "number" ? `${(100 * value).toFixed(1)}%` : "–"; }
+
+function drawFrame(frame) {
+  page.frame = frame;
+  $("play").textContent = frame.running ? "Pause" : "Play";
+  $("play").setAttribute("aria-pressed", String(frame.running));
+  const rate = frame.running ? `${frame.steps_per_second} steps/s` : "paused";
+  $("status").textContent = `step ${frame.steps} · epoch ${frame.epoch} · ` +
+    `${frame.examples_seen} examples seen · learning rate ${number(frame.lr)} · ${rate} · ` +
+    `${frame.engine}`;
+  $("status").dataset.steps = frame.steps;
+  showError("run-error", frame.error);
+  drawBoundary(frame);
+  plot($("curves"), frame.curves, [
+    { key: "train_loss", colour: TRAIN_COLOUR }, { key: "train_objective", colour: TRAIN_COLOUR, dashed: true },
+    { key: "test_loss", colour: TEST_COLOUR }, { key: "test_objective", colour: TEST_COLOUR, dashed: true },
+  ]);
+  plot($("lr-curve"), frame.curves, [{ key: "lr", colour: "#553c9a" }]);
+  const last = frame.curves[frame.curves.length - 1];
+  $("latest").textContent = `now: train data loss ${number(last.train_loss)}, objective ` +
+    `${number(last.train_objective)}, accuracy ${percent(last.train_accuracy)}; test data loss ` +
+    `${number(last.test_loss)}, accuracy ${percent(last.test_accuracy)}`;
+  drawParameters(frame);
+  $("command").textContent = frame.export.command;
+  $("exact").textContent = frame.export.missing.length
+    ? "The nearest command: chainrule train cannot express"
+    : `This command repeats the run's first ${frame.settings.epochs} epochs exactly.`;
+  $("missing").replaceChildren(...frame.export.missing.map((text) => {
+    const item = document.createElement("li"); item.textContent = text; return item;
+  }));
+}
+
+// --- a point's graph ------------------------------------------------------------------
+
+async function inspect(set, index) {
+  showError("run-error", null);
+  try {
+    page.graph = await act("inspect", { set, index });
+  } catch (error) { showError("run-error", error); return; }
+  const graph = page.graph;
+  $("point-set").value = set; $("point-index").value = index;
+  const target = Array.isArray(graph.prediction) ? `class ${graph.target}` : `target ${graph.target}`;
+  $("point-summary").textContent = `${set} point ${index} at (${graph.inputs.map(number).join(", ")}), ` +
+    `${target}, after step ${graph.at_step}: prediction ${[].concat(graph.prediction).map(number).join(", ")}, ` +
+    `loss ${number(graph.loss)} (without L2). Its graph has ${graph.values} values and ` +
+    `${graph.captions.length} backward steps.` + (graph.drawable ? "" :
+    ` Drawings stop at ${graph.limit} values (a 2-8-8-1 network fits): the steps are listed as text.`);
+  $("stepper").hidden = graph.captions.length === 0;
+  $("backward-step").max = Math.max(graph.captions.length - 1, 0);
+  $("graph").replaceChildren();
+  showStep(0);
+  if (page.frame) drawBoundary(page.frame);
+}
+
+async function showStep(index) {
+  const graph = page.graph;
+  if (!graph || !graph.captions.length) return;
+  const step = Math.min(Math.max(index, 0), graph.captions.length - 1);
+  $("backward-step").value = step;
+  $("caption").textContent = graph.captions[step];
+  if (!graph.drawable) return;
+  const response = await fetch(`/api/sessions/${page.session}/graphs/${graph.graph}/${step}.svg`);
+  const text = await response.text();
+  if (page.graph !== graph || Number($("backward-step").value) !== step) return;  // moved on
+  if (!response.ok) { showError("run-error", JSON.parse(text).error); return; }
+  const svg = new DOMParser().parseFromString(text, "image/svg+xml").documentElement;
+  $("graph").replaceChildren(document.importNode(svg, true));
+  $("graph").dataset.step = step;
+}
+
+function pointAt(frame, canvasX, canvasY) {
+  let best = null;
+  for (const set of ["train", "test"]) {
+    frame.points[set].forEach((point, index) => {
+      const [x, y] = toCanvas(frame, $("boundary"), point);
+      const distance = Math.hypot(x - canvasX, y - canvasY);
+      if (distance <= 8 && (!best || distance < best.distance)) best = { set, index, distance };
+    });
+  }
+  return best;
+}
+
+// Where a point is drawn, in the page's coordinates (for the browser test).
+function pointPosition(set, index) {
+  const canvas = $("boundary");
+  const [x, y] = toCanvas(page.frame, canvas, page.frame.points[set][index]);
+  const box = canvas.getBoundingClientRect();
+  return { x: box.left + x * box.width / canvas.width, y: box.top + y * box.height / canvas.height };
+}
+
+// --- wiring -----------------------------------------------------------------------------
+
+function listen() {
+  if (page.events) page.events.close();
+  page.events = new EventSource(`/api/sessions/${page.session}/events`);
+  page.events.addEventListener("frame", (event) => drawFrame(JSON.parse(event.data)));
+  page.events.addEventListener("closed", () => {
+    page.events.close(); $("status").textContent = "the server has stopped this session: reload the page";
+  });
+}
+
+function wire() {
+  const guarded = (element, action) => (...args) => action(...args).catch((error) => showError(element, error));
+  $("settings").addEventListener("submit", guarded("settings-error", async (event) => {
+    event.preventDefault();
+    showError("settings-error", null);
+    await act("configure", { settings: readSettings() });
+    $("live-lr").value = $("lr").value;
+  }));
+  $("play").addEventListener("click", guarded("run-error", () =>
+    act(page.frame && page.frame.running ? "pause" : "play")));
+  $("step").addEventListener("click", guarded("run-error", () => act("step")));
+  $("reset").addEventListener("click", guarded("run-error", () => act("reset")));
+  $("set-lr").addEventListener("click", guarded("run-error", () => act("lr", { lr: Number($("live-lr").value) })));
+  $("speed").addEventListener("change", guarded("run-error", () =>
+    act("speed", { steps_per_second: Number($("speed").value) })));
+  $("inspect").addEventListener("click", () => inspect($("point-set").value, Number($("point-index").value)));
+  $("boundary").addEventListener("click", (event) => {
+    if (!page.frame) return;
+    const canvas = $("boundary");
+    const box = canvas.getBoundingClientRect();
+    const hit = pointAt(page.frame, (event.clientX - box.left) * canvas.width / box.width,
+      (event.clientY - box.top) * canvas.height / box.height);
+    if (hit) inspect(hit.set, hit.index);
+  });
+  $("backward-step").addEventListener("input", () => showStep($("backward-step").valueAsNumber));
+  $("previous-step").addEventListener("click", () => showStep($("backward-step").valueAsNumber - 1));
+  $("next-step").addEventListener("click", () => showStep($("backward-step").valueAsNumber + 1));
+  window.addEventListener("pagehide", () => {
+    if (page.session) {
+      navigator.sendBeacon(`/api/sessions/${page.session}`,
+        new Blob([JSON.stringify({ action: "close" })], { type: "application/json" }));
+    }
+  });
+}
+
+async function start() {
+  try {
+    page.choices = await (await fetch("/api/choices")).json();
+    buildForm(page.choices);
+    showSettings(page.choices.defaults);
+    wire();
+    page.session = (await post("/api/sessions", { settings: readSettings() })).id;
+    listen();
+  } catch (error) { showError("run-error", error); $("status").textContent = "not connected"; }
+}
+
+window.chainrulePlayground = { pointPosition, page };
+start();

@@ -1,0 +1,110 @@
+"""The playground in a real browser: headless Chromium presses its buttons.
+
+Training is the server's: the test watches frames arrive on the page, so it
+checks the whole path (settings, session, event stream, drawing). The
+browser is :mod:`tests.browser`'s; the test skips without Chromium, except
+in CI.
+"""
+
+import json
+
+import pytest
+
+from nn import MLP
+from nn.losses import hinge
+from tests.browser import Chromium, chromium_executable
+
+FRAME = "window.chainrulePlayground.page.frame"
+
+
+def frame(browser, expression):
+    """A JSON-able expression of the page's latest frame, evaluated in the page."""
+    return json.loads(browser.evaluate(f"JSON.stringify({expression})"))
+
+
+def latest(browser):
+    return frame(browser, f"{{steps: {FRAME}.steps, examples: {FRAME}.examples_seen, "
+                          f"running: {FRAME}.running, lr: {FRAME}.lr, "
+                          f"loss: {FRAME}.curves.at(-1).train_loss, "
+                          f"boundary: {FRAME}.boundary.classes, "
+                          f"parameters: {FRAME}.parameters, export: {FRAME}.export}}")
+
+
+def click_button(browser, element_id):
+    browser.evaluate(f'document.getElementById("{element_id}").click()')
+
+
+@pytest.fixture
+def browser(tmp_path):
+    executable = chromium_executable()
+    chromium = Chromium(executable, tmp_path / "profile")
+    yield chromium
+    chromium.close()
+
+
+def test_train_change_the_rate_step_once_and_open_a_points_graph(server, browser, wasm_only):
+    browser.open(server.url)
+    browser.wait_for(f"{FRAME} && {FRAME}.steps === 0", what="the first frame")
+    start = latest(browser)
+    assert start["running"] is False and start["examples"] == 0
+
+    # play: the loss falls and the boundary changes
+    click_button(browser, "play")
+    browser.wait_for(f"{FRAME}.steps >= 80", what="80 updates")
+    playing = latest(browser)
+    assert playing["running"] is True
+    assert playing["loss"] < 0.8 * start["loss"]
+    changed = sum(a != b for a, b in zip(start["boundary"], playing["boundary"]))
+    assert changed > 0.05 * len(start["boundary"])
+
+    # the learning rate changed mid-run reaches the optimizer and the curve
+    browser.evaluate('document.getElementById("live-lr").value = "0.05"')
+    click_button(browser, "set-lr")
+    browser.wait_for(f"{FRAME}.lr === 0.05 && {FRAME}.curves.at(-1).lr === 0.05",
+                     what="the new learning rate")
+    assert any("changed by hand" in reason for reason in latest(browser)["export"]["missing"])
+
+    # pause, then exactly one update: p := p - lr * grad for plain SGD
+    click_button(browser, "play")
+    browser.wait_for(f"{FRAME}.running === false", what="the pause")
+    before = latest(browser)
+    click_button(browser, "step")
+    browser.wait_for(f"{FRAME}.steps === {before['steps'] + 1}", what="one step")
+    after = latest(browser)
+    batch_size = 10  # the page's default mini-batch
+    assert after["examples"] == before["examples"] + batch_size
+    assert after["running"] is False
+    for (name, old, _, _), (_, new, gradient, _) in zip(before["parameters"],
+                                                          after["parameters"]):
+        assert new == old - 0.05 * gradient, name
+    assert any(old != new for (_, old, _, _), (_, new, _, _) in
+               zip(before["parameters"], after["parameters"]))
+    assert latest(browser)["steps"] == before["steps"] + 1  # and nothing more ran
+
+    # click a training point: its graph, drawn, steps through its backward pass
+    browser.evaluate('document.getElementById("boundary").scrollIntoView()')
+    position = frame(browser, 'window.chainrulePlayground.pointPosition("train", 3)')
+    browser.click(position["x"], position["y"])
+    browser.wait_for('!!document.querySelector("#graph svg g.node.current")', what="the graph")
+    summary = browser.evaluate('document.getElementById("point-summary").textContent')
+    assert summary.startswith("train point 3 ")
+    graph = frame(browser, "window.chainrulePlayground.page.graph")
+    point = frame(browser, f'{FRAME}.points.train[3]')
+    model = MLP(2, [8, 8, 1], seed=0)
+    model.load_state_dict({name: value for name, value, _, _ in after["parameters"]})
+    target = 2 * point[2] - 1
+    assert graph["target"] == target
+    assert graph["loss"] == pytest.approx(hinge(model(graph["inputs"]), target).data, abs=1e-12)
+    assert graph["inputs"] == pytest.approx(point[:2], abs=1e-4)
+    first = browser.evaluate('document.querySelector("#graph svg g.node.current > title")'
+                             '.textContent')
+    assert browser.evaluate('document.getElementById("caption").textContent').startswith(
+        f"step 1 of {len(graph['captions'])}: hinge loss")
+    click_button(browser, "next-step")
+    browser.wait_for('document.getElementById("graph").dataset.step === "1"',
+                     what="the second backward step")
+    second = browser.evaluate('document.querySelector("#graph svg g.node.current > title")'
+                              '.textContent')
+    assert second != first
+    assert browser.evaluate('document.getElementById("caption").textContent').startswith(
+        "step 2 of")

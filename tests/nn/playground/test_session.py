@@ -1,0 +1,110 @@
+"""A playground session trains as ``chainrule train`` does, and shows true numbers."""
+
+import shlex
+
+import pytest
+
+from nn import MLP, evaluate, load
+from nn.cli import main
+from nn.playground.session import Session
+from nn.playground.settings import parse_settings, train_command
+
+EXPRESSIBLE = [
+    {"dataset": "moons", "hidden": [4], "optimizer": "SGD", "lr": 0.5, "batch_size": 25,
+     "epochs": 3},
+    {"dataset": "circles", "hidden": [5, 3], "activation": "tanh", "optimizer": "Adam",
+     "lr": 0.05, "batch_size": None, "epochs": 4},
+    {"dataset": "blobs", "hidden": [3], "optimizer": "SGD",
+     "optimizer_options": {"momentum": 0.9}, "lr": 0.1, "batch_size": 40, "epochs": 2},
+]
+
+
+@pytest.fixture
+def session_of():
+    sessions = []
+
+    def make(given):
+        sessions.append(Session(parse_settings(given)))
+        return sessions[-1]
+
+    yield make
+    for session in sessions:
+        session.close()
+
+
+@pytest.mark.parametrize("given", EXPRESSIBLE)
+def test_the_exported_command_trains_the_same_model(given, session_of, tmp_path):
+    session = session_of({**given, "test_fraction": 0.0, "lr_schedule": "decay", "seed": 7})
+    export = train_command(session.settings)
+    assert export["missing"] == []
+    train_size = 100
+    steps_per_epoch = -(-train_size // (given["batch_size"] or train_size))
+    for _ in range(given["epochs"] * steps_per_epoch):
+        session.step()
+    saved = tmp_path / "model.json"
+    arguments = shlex.split(export["command"])
+    assert arguments[:2] == ["chainrule", "train"]
+    assert main([*arguments[1:], "--save", str(saved), "--out", str(tmp_path)]) == 0
+    assert load(saved).state_dict() == session.model.state_dict()  # bit for bit
+
+
+def test_what_chainrule_train_cannot_express_is_listed():
+    settings = parse_settings({"dataset": "iris", "test_fraction": 0.3, "l2": 0.0,
+                               "optimizer": "RMSprop", "optimizer_options": {"centered": True}})
+    missing = train_command(settings, lr_changed_at=12)["missing"]
+    assert missing == [
+        "Iris projected to two features: chainrule train uses all four",
+        "the test split: chainrule train trains on every example",
+        "RMSprop with these options: chainrule train offers sgd, momentum (SGD, 0.9), "
+        "rmsprop and adam with their defaults",
+        "a constant learning rate: chainrule train decays it from --lr to --lr/10 over "
+        "--epochs",
+        "the learning rate changed by hand at step 12",
+        "L2 0: chainrule train uses 0.0001",
+    ]
+
+
+def test_reset_replays_the_run_and_one_step_is_one_update(session_of):
+    session = session_of({"batch_size": 10, "seed": 3})
+    for _ in range(5):
+        session.step()
+    _, frame = session.frame()
+    assert (frame["steps"], frame["examples_seen"]) == (5, 50)
+    after_five = session.model.state_dict()
+    session.reset()
+    assert session.frame()[1]["steps"] == 0
+    for _ in range(5):
+        session.step()
+    assert session.model.state_dict() == after_five
+
+
+def test_the_curves_hold_the_losses_of_the_whole_sets(session_of):
+    session = session_of({"dataset": "blobs", "hidden": [6], "test_fraction": 0.25,
+                          "l2": 0.01, "seed": 5})
+    session.step()
+    point = session.frame()[1]["curves"][-1]
+    problem = session.problem
+    model = MLP(**session.model.architecture())
+    model.load_state_dict(session.model.state_dict())
+    penalty = 0.01 * sum(value * value for value in model.state_dict().values())
+    for which in ("train", "test"):
+        inputs, targets = getattr(problem, f"{which}_inputs"), getattr(problem, f"{which}_targets")
+        loss, accuracy = evaluate(model, inputs, targets, problem.loss)
+        assert point[f"{which}_loss"] == pytest.approx(loss, rel=1e-12)
+        assert point[f"{which}_objective"] == pytest.approx(loss + penalty, rel=1e-12)
+        assert point[f"{which}_accuracy"] == accuracy
+    assert (len(problem.train_inputs), len(problem.test_inputs)) == (75, 25)
+
+
+def test_a_diverging_run_stops_with_fits_message_and_keeps_a_finite_model(session_of):
+    session = session_of({"loss": "mse", "lr": 10.0, "batch_size": None, "hidden": [16, 16]})
+    session.play()
+    for _ in range(200):
+        if session.frame()[1]["error"]:
+            break
+        session.wait_for_frame(session.frame()[0], 1.0)
+    frame = session.frame()[1]
+    assert frame["error"].startswith("training stopped at epoch ")
+    assert "Try a smaller learning rate." in frame["error"]
+    assert frame["running"] is False
+    assert all(abs(value) < float("inf") for _, value, _, _ in frame["parameters"])
