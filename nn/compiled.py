@@ -13,10 +13,9 @@ import itertools
 import math
 import warnings
 
-from autograd.value import TraceWarning
-
 from autograd import compile
 from autograd.compiler import native
+from autograd.value import TraceWarning
 
 from . import optim, training
 from .losses import Loss, l2_penalty
