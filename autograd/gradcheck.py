@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 
 from .functional import hessian, jvp, value_and_grad
-from .value import Value, as_float, no_grad
+from .value import Value, as_float, is_number, no_grad
 
 
 class GradcheckError(AssertionError):
@@ -41,6 +42,11 @@ def gradcheck(f: Callable, inputs: Sequence, eps: float = 1e-6, atol: float = 1e
     """
     if order not in (1, 2):
         raise ValueError(f"gradcheck() order must be 1 or 2, got {order!r}")
+    if not (is_number(eps) and 0.0 < eps < math.inf):
+        raise ValueError(f"gradcheck() eps must be a small number > 0 (e.g. 1e-6), got {eps!r}")
+    for name, tolerance in (("atol", atol), ("rtol", rtol)):
+        if not (is_number(tolerance) and 0.0 <= tolerance < math.inf):
+            raise ValueError(f"gradcheck() {name} must be a finite number >= 0, got {tolerance!r}")
     point = [as_float(x.data if isinstance(x, Value) else x, "gradcheck() input")
              for x in inputs]
     count = len(point)

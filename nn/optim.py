@@ -40,6 +40,16 @@ def _beta(value):
     return 0.0 <= value < 1.0
 
 
+def _positive(value):
+    return value > 0.0
+
+
+# NOTE: torch.optim accepts eps=0 and then turns a zero gradient into NaN
+# (0/0); here that would be a ZeroDivisionError mid-training, so eps > 0 is
+# asked for when the optimizer is made.
+EPS_RULE = "> 0 (it keeps the update finite where a gradient is 0; the default is 1e-8)"
+
+
 def _checked_flag(name, flag):
     if not isinstance(flag, bool):
         raise ValueError(f"{name} must be True or False, got {flag!r}")
@@ -53,6 +63,11 @@ class Optimizer:
     state_keys: tuple[str, ...] = ()  # what a parameter's state may hold
 
     def __init__(self, params):
+        name = type(self).__name__
+        if hasattr(params, "parameters") or not hasattr(params, "__iter__"):
+            raise TypeError(
+                f"{name} needs the parameters to optimize, e.g. {name}(model.parameters(), "
+                f"...), got {type(params).__name__}")
         self.params = list(params)
         if not self.params:
             raise ValueError(f"{type(self).__name__} got an empty parameter list")
@@ -71,9 +86,24 @@ class Optimizer:
             parameter.grad = 0.0
 
     def step(self) -> None:
-        """One update of every parameter from its current ``grad``."""
+        """One update of every parameter from its current ``grad``, all or nothing.
+
+        Every new value and state is computed before any is stored, so an
+        exception from an update (or Ctrl-C at any moment) leaves the
+        parameters and ``state`` as they were before the step.
+        """
+        updates = []
         for parameter in self.params:
-            parameter.data = self._update(parameter.data, parameter.grad, self.state[parameter])
+            state = dict(self.state[parameter])  # floats: a copy is a snapshot
+            updates.append((parameter, self._update(parameter.data, parameter.grad, state), state))
+        before = [(parameter, parameter.data, self.state[parameter]) for parameter in self.params]
+        try:
+            for parameter, value, state in updates:
+                parameter.data, self.state[parameter] = value, state
+        except BaseException:
+            for parameter, value, state in before:
+                parameter.data, self.state[parameter] = value, state
+            raise
 
     def _update(self, value: float, grad: float, state: dict) -> float:
         raise NotImplementedError
@@ -109,8 +139,8 @@ class Optimizer:
                     f"state of parameter {index} must be a dict with keys among "
                     f"{list(self.state_keys)}, got {entry!r}")
             step = entry.get("step", 1.0)
-            if isinstance(step, bool) or not isinstance(step, (int, float)) or step < 1 \
-                    or step != int(step):
+            if isinstance(step, bool) or not isinstance(step, (int, float)) \
+                    or not math.isfinite(step) or step < 1 or step != int(step):
                 raise ValueError(
                     f"state of parameter {index}: 'step' must be a whole number >= 1, "
                     f"got {step!r}")
@@ -181,7 +211,7 @@ class RMSprop(Optimizer):
         super().__init__(params)
         self.lr = checked_number("lr", lr)
         self.alpha = checked_number("alpha", alpha, _fraction, "in [0, 1]")
-        self.eps = checked_number("eps", eps)
+        self.eps = checked_number("eps", eps, _positive, EPS_RULE)
         self.weight_decay = checked_number("weight_decay", weight_decay)
         self.momentum = checked_number("momentum", momentum)
         self.centered = _checked_flag("centered", centered)
@@ -227,7 +257,7 @@ class Adam(Optimizer):
             raise ValueError(f"betas must be a pair (beta1, beta2), got {betas!r}")
         self.betas = (checked_number("betas[0]", betas[0], _beta, "in [0, 1)"),
                       checked_number("betas[1]", betas[1], _beta, "in [0, 1)"))
-        self.eps = checked_number("eps", eps)
+        self.eps = checked_number("eps", eps, _positive, EPS_RULE)
         self.weight_decay = checked_number("weight_decay", weight_decay)
 
     def _update(self, value, grad, state):

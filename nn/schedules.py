@@ -74,7 +74,9 @@ class StepDecay:
     def __post_init__(self):
         checked_number("lr", self.lr)
         checked_int("step_size", self.step_size)
-        checked_number("gamma", self.gamma)
+        # NOTE: gamma > 1 would grow the rate without bound (and overflow):
+        # a decay's factor is at most 1.
+        checked_number("gamma", self.gamma, lambda gamma: 0.0 < gamma <= 1.0, "in (0, 1]")
 
     def __call__(self, step: int) -> float:
         return self.lr * self.gamma ** (step // self.step_size)

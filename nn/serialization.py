@@ -26,31 +26,36 @@ from pathlib import Path
 
 from autograd.files import write_atomic
 
-from ._arguments import checked_int
+from ._arguments import checked_int, checked_number
 from .modules import MLP
 
 FORMAT = "chainrule.mlp"
 VERSION = 1
 
-# Limits against hostile files: far above any network this engine can train.
-MAX_FILE_BYTES = 64 * 2**20
-MAX_LAYERS = 64
-MAX_WIDTH = 4096
+# NOTE: one limit, checked by save and load alike, so that what save writes
+# load accepts: the parameter count, which bounds the layers and widths too
+# (a hostile file cannot ask for a huge network). The file size limit is
+# above what a model at that limit takes (about 45 bytes a parameter).
 MAX_PARAMETERS = 1_000_000
+MAX_FILE_BYTES = 128 * 2**20
 
 
 def save(model: MLP, path) -> None:
-    """Write ``model`` to ``path`` as JSON, atomically (see the module docstring)."""
+    """Write ``model`` to ``path`` as JSON, atomically (see the module docstring).
+
+    Refused, before the old file is touched, is whatever :func:`load`
+    would refuse: a parameter that is not a finite number (named), or a
+    network over ``MAX_PARAMETERS``.
+    """
     if not isinstance(model, MLP):
         raise TypeError(f"save() writes an MLP, got {type(model).__name__}")
+    architecture = model.architecture()
+    _checked_architecture(architecture)
+    parameters = {name: checked_number(f"cannot save: parameter {name}", value, valid=None)
+                  for name, value in model.state_dict().items()}
     document = {"format": FORMAT, "version": VERSION,
-                "architecture": model.architecture(), "parameters": model.state_dict()}
-    try:
-        text = json.dumps(document, indent=1, allow_nan=False)
-    except ValueError:
-        raise ValueError(
-            "the model has a non-finite parameter (inf or nan) and cannot be saved") from None
-    write_atomic(path, text.encode("utf-8"))
+                "architecture": architecture, "parameters": parameters}
+    write_atomic(path, json.dumps(document, indent=1, allow_nan=False).encode("utf-8"))
 
 
 def load(path) -> MLP:
@@ -94,11 +99,12 @@ def _reject_constant(name):
 
 
 def _reject_duplicate_keys(pairs):
-    keys = [key for key, _ in pairs]
-    duplicates = sorted({key for key in keys if keys.count(key) > 1})
-    if duplicates:
-        raise ValueError(f"duplicate keys {duplicates}")
-    return dict(pairs)
+    document = dict(pairs)
+    if len(document) != len(pairs):
+        seen = set()
+        duplicates = sorted({key for key, _ in pairs if key in seen or seen.add(key)})
+        raise ValueError(f"duplicate keys {duplicates[:5]}")
+    return document
 
 
 def _checked_architecture(architecture):
@@ -107,10 +113,10 @@ def _checked_architecture(architecture):
     if not isinstance(architecture, dict) or set(architecture) != keys:
         raise ValueError(f"architecture must be an object with exactly the keys {sorted(keys)}")
     nouts = architecture["nouts"]
-    if not isinstance(nouts, list) or not 1 <= len(nouts) <= MAX_LAYERS:
-        raise ValueError(f"nouts must be a list of 1 to {MAX_LAYERS} layer sizes")
-    sizes = [checked_int("nin", architecture["nin"], maximum=MAX_WIDTH)]
-    sizes += [checked_int("each layer size", nout, maximum=MAX_WIDTH) for nout in nouts]
+    if not isinstance(nouts, list) or not 1 <= len(nouts) <= MAX_PARAMETERS:
+        raise ValueError(f"nouts must be a list of 1 to {MAX_PARAMETERS:,} layer sizes")
+    sizes = [checked_int("nin", architecture["nin"], maximum=MAX_PARAMETERS)]
+    sizes += [checked_int("each layer size", nout, maximum=MAX_PARAMETERS) for nout in nouts]
     parameter_count = sum((fan_in + 1) * fan_out for fan_in, fan_out in zip(sizes, sizes[1:]))
     if parameter_count > MAX_PARAMETERS:
         raise ValueError(

@@ -21,10 +21,13 @@ parameter's gradient terms are summed differs) from code traced once by
 :func:`autograd.compile`. Either way the step records its graph even
 inside ``no_grad()``: training is what ``fit`` is for.
 
-Guarantees: arguments are checked before the first update; a loss that is
-not finite (or an update that would make a parameter non-finite) stops
-training with ``FloatingPointError`` naming the step, and the model keeps
-the last parameters that were finite.
+Guarantees: arguments are checked before the first update (the data row
+by row: a NaN is named by its row and column); a loss that is not finite
+(or an update that would make a parameter non-finite) stops training with
+``FloatingPointError`` naming the step, and the model keeps the last
+parameters that were finite. Ctrl-C stops it with
+:class:`TrainingInterrupted` (a ``KeyboardInterrupt``), the model as of
+the last whole step: ``optimizer.step()`` is all or nothing.
 """
 
 from __future__ import annotations
@@ -35,12 +38,14 @@ import math
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from autograd import enable_grad, no_grad
+from autograd import Value, enable_grad, no_grad
+from autograd.value import is_number
 
 from ._arguments import checked_int, checked_number, generator
 from .compiled import CompiledLossAndGradients, NativeSGDStep
 from .data import batches
 from .losses import l2_penalty, mean_loss
+from .optim import Optimizer
 
 
 @dataclass
@@ -234,13 +239,13 @@ def fit(model, X, y, loss, optimizer, epochs: int, batch_size: int | None = None
     """
     checked_int("epochs", epochs)
     l2 = checked_number("l2", l2)
+    X, y = _rows("X", X), _rows("y", y)
+    _check_finite(X, y)
+    _check_training_pieces(model, loss, optimizer)
     predict = predict if predict is not None else getattr(loss, "predict", None)
     rng = generator(seed)
     epoch_batches = batches(X, y, batch_size, seed=rng)  # checks X, y and batch_size
-    try:  # a dry run: a bad row or label anywhere raises here, before any update
-        evaluate(model, X, y, loss, predict)
-    except ArithmeticError as error:
-        raise _stopped("the start", f"the loss could not be computed ({error})") from error
+    _dry_run(model, X, y, loss, predict)
     # NOTE: the parameter `compile` hides autograd's compile in this function,
     # which only passes the choice on.
     if compile not in (False, True, "c"):
@@ -263,7 +268,9 @@ def fit(model, X, y, loss, optimizer, epochs: int, batch_size: int | None = None
                 epoch_batches = batches(X, y, batch_size, seed=rng)
             for inputs, targets in epoch_batches:
                 if lr_schedule is not None:
-                    optimizer.lr = lr_schedule(history.steps)
+                    optimizer.lr = checked_number(
+                        f"lr_schedule({history.steps})",
+                        lr_schedule(history.steps))
                 where = f"epoch {epoch}, step {history.steps + 1}"
                 # NOTE: the penalty of the parameters the step starts from:
                 # the objective's own, so objective - penalty is the data
@@ -282,12 +289,87 @@ def fit(model, X, y, loss, optimizer, epochs: int, batch_size: int | None = None
                     bar.set_postfix(history.progress(epoch, epochs), refresh=False)
                     bar.update()
             history.record_epoch(measured_accuracy=predict is not None)
+    except KeyboardInterrupt as interrupt:
+        raise TrainingInterrupted(history) from interrupt
     finally:
         if native_step is not None:
             native_step.store()
         if bar is not None:
             bar.close()
     return history
+
+
+class TrainingInterrupted(KeyboardInterrupt):
+    """Ctrl-C during :func:`fit`: ``history`` holds the steps made, and the
+    model their parameters (a step cut short is undone)."""
+
+    def __init__(self, history: History):
+        super().__init__(f"training interrupted after {history.steps} whole steps; the model "
+                         f"keeps the parameters of the last one")
+        self.history = history
+
+
+def _rows(name, data):
+    """``data`` as a list (numpy arrays and tensors through ``tolist()``)."""
+    if hasattr(data, "tolist"):
+        data = data.tolist()
+    if data is None or isinstance(data, (str, bytes, dict)) or not hasattr(data, "__iter__"):
+        raise TypeError(
+            f"fit() {name} must be a list (or an array) of "
+            f"{'rows of numbers' if name == 'X' else 'labels'}, got {type(data).__name__}")
+    return list(data)
+
+
+def _check_finite(X, y):
+    """A NaN or infinity in the data, named by its row and column."""
+    for index, row in enumerate(X):
+        numbers = row if isinstance(row, (list, tuple)) else [row]
+        for column, number in enumerate(numbers):
+            if is_number(number) and not math.isfinite(number):
+                raise ValueError(
+                    f"X[{index}][{column}] is {number}: training needs finite numbers; "
+                    f"drop or fill that row")
+    for index, label in enumerate(y):
+        if is_number(label) and not math.isfinite(label):
+            raise ValueError(f"y[{index}] is {label}: labels must be finite; drop that row")
+
+
+def _check_training_pieces(model, loss, optimizer):
+    """A callable loss, and an optimizer of this model's parameters."""
+    if not callable(loss):
+        raise TypeError(
+            f"fit() loss must be a function loss(prediction, target), e.g. "
+            f"nn.losses.hinge, got {type(loss).__name__}")
+    if not isinstance(optimizer, Optimizer):
+        raise TypeError(
+            f"fit() optimizer must be an nn.optim optimizer, e.g. "
+            f"optim.SGD(model.parameters(), lr=0.1), got {type(optimizer).__name__}")
+    parameters = set(model.parameters())
+    if not any(parameter in parameters for parameter in optimizer.params):
+        raise ValueError(
+            f"the optimizer holds none of this model's parameters (built on another "
+            f"model, or before its layers were replaced?): build it with "
+            f"{type(optimizer).__name__}(model.parameters(), ...)")
+
+
+def _dry_run(model, X, y, loss, predict):
+    """Every row through the model and the loss before any update: a bad
+    row, label or loss raises here, naming it."""
+    with no_grad():
+        first = loss(model(X[0]), y[0])
+    if not isinstance(first, Value):
+        raise TypeError(
+            f"the loss returned {type(first).__name__}, not a Value: build it from the "
+            f"prediction with Value operations (not math functions, .data or float())")
+    try:
+        evaluate(model, X, y, loss)
+    except ArithmeticError as error:
+        raise FloatingPointError(
+            f"training cannot start: the loss could not be computed ({error}); check the "
+            f"data and the loss") from error
+    if predict is not None:
+        with no_grad():
+            predict(model(X[0]))
 
 
 def _name_of(loss):

@@ -30,13 +30,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from autograd.extras import install_hint
+from autograd.files import check_writable
 
 from .. import data, losses, optim
 from ..diagnosis import diagnose
 from ..modules import ACTIVATIONS, MLP
 from ..schedules import LinearDecay
 from ..serialization import save
-from ..training import evaluate, fit, significant
+from ..training import TrainingInterrupted, evaluate, fit, significant
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,12 @@ OPTIMIZER_CHOICES = {
 
 L2_STRENGTH = 1e-4
 DEFAULT_SEED = 1337  # micrograd's; with it the default recipe reaches 100% accuracy
+# NOTE: measured with benchmarks-like runs of fit on moons (2-16-16-1 to
+# 2-128-128-1: 2.5 to 3.1 µs per multiply-add and example, forward and
+# backward); runs estimated past SLOW_RUN_SECONDS get a warning, not a refusal.
+EAGER_SECONDS_PER_MULTIPLY_ADD = 2.5e-6
+SLOW_RUN_SECONDS = 600
+INTERRUPTED = 130  # the exit status of a program stopped by Ctrl-C (128 + SIGINT)
 PLOTS_FOLDER = Path("plots")  # relative to where chainrule runs; .gitignore covers it
 
 
@@ -165,7 +172,7 @@ def add_subcommand(subcommands) -> argparse.ArgumentParser:
     parser.add_argument("--out", type=Path, default=PLOTS_FOLDER, metavar="DIR",
                         help=f"folder for the PNG plots, which need matplotlib, made if "
                              f"missing (default: {PLOTS_FOLDER}/ in the current folder)")
-    parser.add_argument("--save", type=Path, default=None, metavar="MODEL.json",
+    parser.add_argument("--save", type=_file_path, default=None, metavar="MODEL.json",
                         help="write the trained model to this JSON file")
     parser.add_argument("--compile", nargs="?", const="python", choices=("python", "c"),
                         default=None,
@@ -180,8 +187,21 @@ def add_subcommand(subcommands) -> argparse.ArgumentParser:
 ENGINES = {None: "eager", "python": "compiled", "c": "native compiled"}
 
 
+def _file_path(text: str) -> Path:
+    # NOTE: Path("") is Path("."), the current folder: refused while the text is still empty.
+    if not text:
+        raise argparse.ArgumentTypeError("the path is empty; give a file name, e.g. model.json")
+    return Path(text)
+
+
 def run(args: argparse.Namespace) -> int:
     """Carry out ``chainrule train``; returns the exit status."""
+    if args.save is not None:
+        try:  # before training, so a bad path costs no training
+            check_writable(args.save)
+        except OSError as error:
+            print(f"chainrule train: error: --save: {error.strerror}", file=sys.stderr)
+            return 2
     task = TASKS[args.dataset]
     X, y = task.load(args.seed)
     model = MLP(len(X[0]), [*args.hidden, task.outputs], activation=args.activation,
@@ -196,6 +216,7 @@ def run(args: argparse.Namespace) -> int:
           f"{L2_STRENGTH:g} L2; {args.optimizer} lr {lr:.3g} -> {lr / 10:.3g}; "
           f"{_plural(batch_size, 'example')} per update, {_plural(total_steps, 'update')}; "
           f"{ENGINES[args.compile]} engine")
+    _warn_if_slow(model, len(X), total_steps, args.compile)
     objective_before = evaluate(model, X, y, task.loss)[0] + _penalty(model)
     try:
         history = fit(model, X, y, task.loss, optimizer, args.epochs, args.batch_size,
@@ -204,6 +225,11 @@ def run(args: argparse.Namespace) -> int:
     except FloatingPointError as error:
         print(f"chainrule train: error: {error}", file=sys.stderr)
         return 1
+    except TrainingInterrupted as interrupt:
+        print(f"chainrule train: {interrupt}", file=sys.stderr)
+        if args.save is not None:
+            return _save(model, args.save) or INTERRUPTED
+        return INTERRUPTED
     loss, accuracy = evaluate(model, X, y, task.loss)
     penalty = _penalty(model)
     name = task.loss.__name__
@@ -222,19 +248,45 @@ def run(args: argparse.Namespace) -> int:
         print(f"chainrule train: warning: {problem}: {advice}", file=sys.stderr)
     # NOTE: the model first: a plot that cannot be written must not cost the
     # trained model.
-    if args.save is not None:
-        try:
-            save(model, args.save)
-        except OSError as error:
-            print(f"chainrule train: error: cannot save the model: {error}", file=sys.stderr)
-            return 1
-        print(f"saved the model to {args.save}")
+    if args.save is not None and _save(model, args.save):
+        return 1
     try:
         _write_plots(args, model, X, y, task, history)
     except OSError as error:
         print(f"chainrule train: error: cannot write the plots to {args.out}: {error}",
               file=sys.stderr)
         return 1
+    return 0
+
+
+def _warn_if_slow(model, examples, total_steps, compiled):
+    """Warn before a run the eager engine would take hours over, with the estimate."""
+    sizes = [model.nin, *(len(layer.neurons) for layer in model.layers)]
+    multiply_adds = sum(fan_in * fan_out for fan_in, fan_out in zip(sizes, sizes[1:]))
+    seconds = EAGER_SECONDS_PER_MULTIPLY_ADD * multiply_adds * examples * total_steps
+    if seconds > SLOW_RUN_SECONDS and compiled is None:
+        print(f"chainrule train: warning: this network makes {multiply_adds:,} multiply-adds "
+              f"per example: {_plural(total_steps, 'update')} over {examples} examples take "
+              f"about {_duration(seconds)} on the eager engine (at the measured "
+              f"{EAGER_SECONDS_PER_MULTIPLY_ADD * 1e6:g} µs each); try smaller --hidden "
+              f"layers or --compile; Ctrl-C stops with the model so far", file=sys.stderr)
+
+
+def _duration(seconds: float) -> str:
+    for unit, size in (("days", 86400), ("hours", 3600), ("minutes", 60)):
+        if seconds >= size:
+            return f"{seconds / size:.1f} {unit}"
+    return f"{seconds:.0f} s"
+
+
+def _save(model, path) -> int:
+    """Save the model: 0, or 1 after printing why it could not be saved."""
+    try:
+        save(model, path)
+    except OSError as error:
+        print(f"chainrule train: error: cannot save the model: {error}", file=sys.stderr)
+        return 1
+    print(f"saved the model to {path}")
     return 0
 
 

@@ -159,13 +159,17 @@ def test_version_is_the_package_version(capsys):
     assert capsys.readouterr().out == f"chainrule {project['version']}\n"
 
 
-def test_an_unwritable_save_path_is_reported_with_exit_status_1(tmp_path, capsys):
-    blocker = tmp_path / "a_file"
-    blocker.write_text("")  # a file where the path needs a folder
+def test_a_save_that_fails_after_training_is_reported_with_exit_status_1(
+        tmp_path, capsys, monkeypatch):
+    # (a path that is bad from the start is refused before training: test_hostile_input)
+    def disk_full(model, path):
+        raise OSError(28, f"cannot write {path}: No space left on device")
+
+    monkeypatch.setattr(train_command, "save", disk_full)
     code = cli.main(["train", "--epochs", "1", "--hidden", "2", "--out", str(tmp_path),
-                     "--save", str(blocker / "model.json")])
+                     "--save", str(tmp_path / "model.json")])
     assert code == 1
-    assert "cannot save the model" in capsys.readouterr().err
+    assert "cannot save the model: [Errno 28] cannot write" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("options", [
