@@ -47,6 +47,7 @@ from .functional import (
     vjp,
 )
 from .gradcheck import GradcheckError, gradcheck
+from .spelling import add_misspellings
 from .value import (
     Value,
     enable_grad,
@@ -62,6 +63,8 @@ for _row in ops.FUNCTIONS:
     setattr(Value, _row.name, method_for(_row))
     globals()[_row.name] = _row
 del _row
+# x.tahn() and x.ln() say "did you mean tanh / log?", for rows added above too.
+add_misspellings(Value, [name for name in dir(Value) if not name.startswith("_")])
 
 __all__ = [
     "Value", "no_grad", "enable_grad", "is_grad_enabled", "topological_order",

@@ -28,6 +28,7 @@ from numbers import Real
 # Neither is complete without the other; each reads the other's names only
 # at call time, so the import order does not matter.
 from . import ops
+from .spelling import is_misspelling
 
 
 class _Leaf:
@@ -330,6 +331,19 @@ class Value:
             except ArithmeticError:
                 local_partials(node)  # raises the error again, naming the op
                 raise
+
+    # --- learner traps: refused, naming the fix -----------------------------
+    # NOTE: below the hot paths on purpose. Misspelled methods (x.tahn()) are
+    # class attributes that raise (autograd.spelling), not __getattr__, which
+    # would slow every attribute read; __dir__ hides them from completion.
+
+    def __xor__(self, other):
+        raise TypeError("^ is exclusive or in Python, not a power: write x ** 2 for x squared")
+
+    __rxor__ = __xor__
+
+    def __dir__(self):
+        return [name for name in object.__dir__(self) if not is_misspelling(Value, name)]
 
 
 def local_partials(node: Value, differentiable: bool = False) -> tuple:
