@@ -50,6 +50,7 @@ from .gradcheck import GradcheckError, gradcheck
 from .spelling import add_misspellings
 from .value import (
     Value,
+    data_of,
     enable_grad,
     is_grad_enabled,
     method_for,
@@ -67,7 +68,7 @@ del _row
 add_misspellings(Value, [name for name in dir(Value) if not name.startswith("_")])
 
 __all__ = [
-    "Value", "no_grad", "enable_grad", "is_grad_enabled", "topological_order",
+    "Value", "data_of", "no_grad", "enable_grad", "is_grad_enabled", "topological_order",
     "grad", "value_and_grad", "gradients", "jvp", "vjp", "jacobian", "jacfwd", "jacrev",
     "hessian",
     "gradcheck", "GradcheckError", "ops",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from .functional import hessian, jvp, value_and_grad
-from .value import Value, as_float, no_grad
+from .value import Value, as_float, data_of, no_grad
 
 
 class GradcheckError(AssertionError):
@@ -15,7 +15,7 @@ class GradcheckError(AssertionError):
 def _evaluate(f, point):
     with no_grad():
         output = f(*[Value(x) for x in point])
-    return float(output)
+    return data_of(output)
 
 
 def _central_difference(function, point, index, eps):

@@ -35,7 +35,7 @@ import math
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from autograd import enable_grad, no_grad
+from autograd import data_of, enable_grad, no_grad
 
 from ._arguments import checked_int, checked_number, generator
 from .compiled import CompiledLossAndGradients, NativeSGDStep
@@ -188,8 +188,8 @@ def loss_and_gradients(model, inputs, targets, loss, l2: float = 0.0):
 
 def _numbers(prediction):
     if isinstance(prediction, list):
-        return [float(output) for output in prediction]
-    return float(prediction)
+        return [data_of(output) for output in prediction]
+    return data_of(prediction)
 
 
 def _parameter_data(parameters, native_step):
@@ -345,5 +345,5 @@ def evaluate(model, X, y, loss, predict=None):
     predict = predict if predict is not None else getattr(loss, "predict", None)
     with no_grad():
         predictions = [model(x) for x in X]
-        mean = float(mean_loss(loss, predictions, y))
+        mean = data_of(mean_loss(loss, predictions, y))
     return mean, (_count_correct(predict, predictions, y) / len(y) if predict else None)

@@ -1,11 +1,12 @@
 """Learner traps on Value: each refused with a message naming the fix (issue 11)."""
 
+import math
 import subprocess
 import sys
 
 import pytest
 
-from autograd import Value, ops
+from autograd import Value, data_of, grad, ops
 
 
 def test_xor_says_to_use_double_star_for_powers():
@@ -61,3 +62,23 @@ def test_the_hint_shows_in_a_traceback_once():
         capture_output=True, text=True)
     last = finished.stderr.strip().splitlines()[-1]
     assert last == "AttributeError: 'Value' object has no attribute 'tahn': did you mean tanh?"
+
+
+def test_math_functions_and_float_cannot_lose_a_gradient_without_a_word():
+    """math.tanh(v) used to return a float through float(v): the gradient was lost."""
+    x = Value(0.5)
+    for lose in (float, math.tanh, math.exp, math.isfinite):
+        with pytest.raises(TypeError, match=r"would drop it from the graph and lose its "
+                                            r"gradient.*use v\.data or v\.item\(\) for the "
+                                            r"number \(0\.5\), or a Value method such as "
+                                            r"v\.tanh\(\)"):
+            lose(x)
+    assert x.item() == x.data == 0.5 and data_of(x) == 0.5 and data_of(3) == 3.0
+
+
+def test_a_constant_converts_it_has_no_gradient_to_lose():
+    """pow's partial reads its constant exponent with float(), also on Values."""
+    x = Value(2.0)
+    three = (x ** 3).parents[1]
+    assert three.is_constant and float(three) == 3.0
+    assert grad(grad(lambda t: t ** 3))(2.0) == 12.0
