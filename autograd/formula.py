@@ -6,11 +6,12 @@
 tree is walked node by node, and only these are accepted
 
 * numbers (as floats: ``9 ** 9 ** 9`` overflows at once in the ``pow`` row
-  instead of computing a 370-million-digit integer);
+  instead of computing a 370-million-digit integer), finite ones: ``1e400``
+  and a 400-digit integer are refused alike;
 * the names in ``variables`` (a mapping from name to Value);
-* ``+ - * / **`` and unary ``-``, applied with the Value operators, which
-  pick the row of :mod:`autograd.ops` (``x ** 2`` is ``pow``, ``x ** y`` is
-  ``power``);
+* the operators of the table's rows (``+ - * / **``, by their ``syntax``)
+  and unary ``-``, applied with the Value operators, which pick the row of
+  :mod:`autograd.ops` (``x ** 2`` is ``pow``, ``x ** y`` is ``power``);
 * calls, by name and with as many arguments as the row takes, of the
   table's functions (``ops.FUNCTIONS``: ``tanh(x)``, ``exp(x)``,
   ``abs(x)``, ...): a new row is a new function here with no edit.
@@ -18,7 +19,10 @@ tree is walked node by node, and only these are accepted
 Anything else (attribute access, subscripts, lambdas, keyword arguments,
 comparisons, strings, ...) is a ``ValueError`` that names the construct, and
 so is a formula longer than ``MAX_LENGTH`` characters or of more than
-``MAX_SYNTAX_NODES`` syntax nodes. Arithmetic the table refuses (``log(-1)``,
+``MAX_SYNTAX_NODES`` syntax nodes. Where a learner slipped, the message
+says so in a formula's words: ``x ^ 2`` (use ``**``), ``tahn(x)`` and
+``ln(x)`` (did you mean tanh / log?), ``2x`` and ``w x`` (a product needs
+``*``), ``e ** x`` (write ``exp(x)``). Arithmetic the table refuses (``log(-1)``,
 ``1 / 0``, an overflow) raises the table's own exception. The walk is
 iterative, so a long formula cannot exhaust Python's recursion limit.
 """
@@ -72,8 +76,9 @@ def parse_formula(source: str, variables: Mapping[str, Value]) -> Value:
     if len(source) > MAX_LENGTH:
         raise ValueError(f"the expression has {len(source)} characters; "
                          f"at most {MAX_LENGTH} are accepted")
+    source = source.strip()
     try:
-        tree = ast.parse(source.strip(), mode="eval")
+        tree = ast.parse(source, mode="eval")
     except SyntaxError as error:
         raise ValueError(f"not a valid expression: {_explain(source, error)}") from None
     except RecursionError:
@@ -109,7 +114,7 @@ def _check(node, variables, source):
     if isinstance(node, ast.Constant):
         if type(node.value) not in (int, float):
             raise ValueError(f"not allowed in an expression: {node.value!r} (only numbers are)")
-        written = ast.get_source_segment(source.strip(), node) or repr(node.value)
+        written = ast.get_source_segment(source, node) or repr(node.value)
         try:
             finite = math.isfinite(float(node.value))
         except OverflowError:
@@ -139,8 +144,8 @@ def _check(node, variables, source):
     elif isinstance(node, ast.Call):
         if isinstance(node.func, ast.Constant) or (isinstance(node.func, ast.Name)
                                                    and node.func.id in variables):
-            written = ast.get_source_segment(source.strip(), node)
-            factor = ast.get_source_segment(source.strip(), node.func)
+            written = ast.get_source_segment(source, node)
+            factor = ast.get_source_segment(source, node.func)
             raise ValueError(f"{written!r} is not a call of a function; a product needs *, "
                              f"as in {factor}*({written[len(factor):].strip()[1:-1]})")
         if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:

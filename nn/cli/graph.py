@@ -4,8 +4,10 @@
 
 parses the formula safely (:mod:`autograd.formula`: Python's ``ast``
 against the op table, never ``eval``), builds its graph with each variable a
-labelled Value, runs ``backward()``, prints the value and each variable's
-gradient, and with ``--out`` writes the drawing, chosen by extension:
+labelled Value (a finite number: ``x=1e400`` and ``x=nan`` are refused),
+runs ``backward()``, prints the value and each variable's gradient (saying
+so when the formula does not use the variable), and with ``--out`` writes
+the drawing, chosen by extension:
 
 ``.svg``  the drawing (system Graphviz, or the WebAssembly build of the ``draw`` extra)
 ``.png``  the drawing, with the system Graphviz only
