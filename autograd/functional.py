@@ -353,7 +353,8 @@ def jvp(f: Callable, primals: Sequence, tangents: Sequence, has_aux: bool = Fals
     trace = _Trace("jvp()", f, primals, {}, tuple(range(len(primals))), has_aux)
     tangent_of = {node: tangent if isinstance(tangent, Value) else as_float(tangent, "tangent")
                   for node, tangent in zip(trace.inputs, _leaves(tangents))}
-    out_tangents = _forward_sweep(trace.outputs, tangent_of, trace.nested)
+    nested = trace.nested or any(isinstance(tangent, Value) for tangent in _leaves(tangents))
+    out_tangents = _forward_sweep(trace.outputs, tangent_of, nested)
     result = (trace.value(), _rebuild(trace.output, iter(out_tangents)))
     return (*result, trace.aux) if has_aux else result
 

@@ -290,3 +290,11 @@ def test_unsupported_uses_are_clear_errors():
         autograd.jacfwd(lambda d: d["a"])({"a": 1.0})
     with pytest.raises(TypeError, match=r"f's output.*found NoneType"):
         jvp(lambda x: None, (1.0,), (1.0,))
+
+
+def test_a_value_tangent_gives_a_tangent_differentiable_in_it():
+    direction = Value(2.0)
+    value, tangent = jvp(lambda x: x * x, (3.0,), (direction,))
+    assert value == 9.0 and isinstance(tangent, Value) and tangent.data == 12.0
+    tangent.backward()
+    assert direction.grad == 6.0  # d/d direction (2x · direction) at x = 3
