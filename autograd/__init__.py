@@ -13,7 +13,8 @@ The layers, in the order a reader meets them:
   derivatives; every row called by name is also a function here
   (``autograd.exp(x)`` works on a Value or a number) and a Value method;
 * :mod:`autograd.value` — ``Value``, the graph, the chain rule;
-* :mod:`autograd.functional` — grad, value_and_grad, gradients, jvp, hessian;
+* :mod:`autograd.functional` — grad, value_and_grad, gradients, jvp, vjp,
+  jacobian (jacrev), jacfwd, hessian;
 * :mod:`autograd.gradcheck` — derivatives against finite differences;
 * :mod:`autograd.compiler` — ``compile``: a traced step replayed as code;
 * :mod:`autograd.drawing` — ``draw`` and ``backward_steps``: pictures;
@@ -34,10 +35,22 @@ import builtins
 from . import ops
 from .compiler import compile as compile
 from .drawing import BackwardStep, BackwardSteps, backward_steps, draw
-from .functional import grad, gradients, hessian, jvp, value_and_grad
+from .functional import (
+    grad,
+    gradients,
+    hessian,
+    jacfwd,
+    jacobian,
+    jacrev,
+    jvp,
+    value_and_grad,
+    vjp,
+)
 from .gradcheck import GradcheckError, gradcheck
+from .spelling import add_misspellings
 from .value import (
     Value,
+    data_of,
     enable_grad,
     is_grad_enabled,
     method_for,
@@ -51,10 +64,13 @@ for _row in ops.FUNCTIONS:
     setattr(Value, _row.name, method_for(_row))
     globals()[_row.name] = _row
 del _row
+# x.tahn() and x.ln() say "did you mean tanh / log?", for rows added above too.
+add_misspellings(Value, [name for name in dir(Value) if not name.startswith("_")])
 
 __all__ = [
-    "Value", "no_grad", "enable_grad", "is_grad_enabled", "topological_order",
-    "grad", "value_and_grad", "gradients", "jvp", "hessian",
+    "Value", "data_of", "no_grad", "enable_grad", "is_grad_enabled", "topological_order",
+    "grad", "value_and_grad", "gradients", "jvp", "vjp", "jacobian", "jacfwd", "jacrev",
+    "hessian",
     "gradcheck", "GradcheckError", "ops",
     "draw", "backward_steps", "BackwardStep", "BackwardSteps",
     # abs stays importable by name, but a star import must not hide a builtin

@@ -6,11 +6,12 @@
 tree is walked node by node, and only these are accepted
 
 * numbers (as floats: ``9 ** 9 ** 9`` overflows at once in the ``pow`` row
-  instead of computing a 370-million-digit integer);
+  instead of computing a 370-million-digit integer), finite ones: ``1e400``
+  and a 400-digit integer are refused alike;
 * the names in ``variables`` (a mapping from name to Value);
-* ``+ - * / **`` and unary ``-``, applied with the Value operators, which
-  pick the row of :mod:`autograd.ops` (``x ** 2`` is ``pow``, ``x ** y`` is
-  ``power``);
+* the operators of the table's rows (``+ - * / **``, by their ``syntax``)
+  and unary ``-``, applied with the Value operators, which pick the row of
+  :mod:`autograd.ops` (``x ** 2`` is ``pow``, ``x ** y`` is ``power``);
 * calls, by name and with as many arguments as the row takes, of the
   table's functions (``ops.FUNCTIONS``: ``tanh(x)``, ``exp(x)``,
   ``abs(x)``, ...): a new row is a new function here with no edit.
@@ -18,7 +19,10 @@ tree is walked node by node, and only these are accepted
 Anything else (attribute access, subscripts, lambdas, keyword arguments,
 comparisons, strings, ...) is a ``ValueError`` that names the construct, and
 so is a formula longer than ``MAX_LENGTH`` characters or of more than
-``MAX_SYNTAX_NODES`` syntax nodes. Arithmetic the table refuses (``log(-1)``,
+``MAX_SYNTAX_NODES`` syntax nodes. Where a learner slipped, the message
+says so in a formula's words: ``x ^ 2`` (use ``**``), ``tahn(x)`` and
+``ln(x)`` (did you mean tanh / log?), ``2x`` and ``w x`` (a product needs
+``*``), ``e ** x`` (write ``exp(x)``). Arithmetic the table refuses (``log(-1)``,
 ``1 / 0``, an overflow) raises the table's own exception. The walk is
 iterative, so a long formula cannot exhaust Python's recursion limit.
 """
@@ -26,10 +30,14 @@ iterative, so a long formula cannot exhaust Python's recursion limit.
 from __future__ import annotations
 
 import ast
+import keyword
+import math
 import operator
+import re
 from collections.abc import Mapping
 
 from . import ops
+from .spelling import did_you_mean
 from .value import Value, constant
 
 MAX_LENGTH = 10_000
@@ -38,9 +46,17 @@ MAX_SYNTAX_NODES = 5_000
 FUNCTIONS = {row.name: row for row in ops.FUNCTIONS}
 
 # NOTE: operators are Python syntax, not rows: each maps to the Value
-# operator, which applies the row (tests check every binary row is reachable).
-BINARY_OPERATORS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
-                    ast.Div: operator.truediv, ast.Pow: operator.pow}
+# operator, which applies the row. The ones allowed are those of the table's
+# rows (their ``syntax``), so a new operator row is allowed here with no edit.
+PYTHON_OPERATORS = {ast.Add: ("+", operator.add), ast.Sub: ("-", operator.sub),
+                    ast.Mult: ("*", operator.mul), ast.Div: ("/", operator.truediv),
+                    ast.Pow: ("**", operator.pow), ast.Mod: ("%", operator.mod),
+                    ast.FloorDiv: ("//", operator.floordiv), ast.MatMult: ("@", None),
+                    ast.BitXor: ("^", None), ast.BitAnd: ("&", None), ast.BitOr: ("|", None),
+                    ast.LShift: ("<<", None), ast.RShift: (">>", None)}
+_BINARY_SYNTAX = {row.syntax for row in ops.PRIMITIVES if row.arity == 2 and row.syntax}
+BINARY_OPERATORS = {node: function for node, (symbol, function) in PYTHON_OPERATORS.items()
+                    if symbol in _BINARY_SYNTAX}
 UNARY_OPERATORS = {ast.USub: operator.neg}
 
 _REFUSED = {
@@ -60,10 +76,11 @@ def parse_formula(source: str, variables: Mapping[str, Value]) -> Value:
     if len(source) > MAX_LENGTH:
         raise ValueError(f"the expression has {len(source)} characters; "
                          f"at most {MAX_LENGTH} are accepted")
+    source = source.strip()
     try:
-        tree = ast.parse(source.strip(), mode="eval")
+        tree = ast.parse(source, mode="eval")
     except SyntaxError as error:
-        raise ValueError(f"not a valid expression: {error.msg}") from None
+        raise ValueError(f"not a valid expression: {_explain(source, error)}") from None
     except RecursionError:
         raise ValueError("the expression is nested too deeply for Python's parser") from None
     syntax_nodes = list(ast.walk(tree.body))
@@ -71,39 +88,72 @@ def parse_formula(source: str, variables: Mapping[str, Value]) -> Value:
         raise ValueError(f"the expression has {len(syntax_nodes)} parts; "
                          f"at most {MAX_SYNTAX_NODES} are accepted")
     for node in syntax_nodes:
-        _check(node, variables)
+        _check(node, variables, source)
     result = _evaluate(tree.body, variables)
     return result if isinstance(result, Value) else constant(result)
 
 
-def _check(node, variables):
+def _explain(source, error):
+    """Python's complaint, in the words of a formula where we can tell."""
+    # NOTE: Python reads "2x" as a broken number and "w x" as a missing
+    # comma; in a formula both are a missing *.
+    for juxtaposed in _JUXTAPOSED.finditer(source):
+        left = juxtaposed.group(1) or juxtaposed.group(3)
+        right = juxtaposed.group(2) or juxtaposed.group(4)
+        if not keyword.iskeyword(left) and not keyword.iskeyword(right):
+            return (f"{juxtaposed.group(0)!r} puts two things side by side; a product "
+                    f"needs *, as in {left}*{right}")
+    return error.msg
+
+
+_JUXTAPOSED = re.compile(r"(?<![\w.])(\d+\.?\d*)([A-Za-z_]\w*)|([\w.]+)[ \t]+([A-Za-z_]\w*)")
+
+
+def _check(node, variables, source):
     """Refuse, naming it, anything that is not on the whitelist."""
     if isinstance(node, ast.Constant):
         if type(node.value) not in (int, float):
             raise ValueError(f"not allowed in an expression: {node.value!r} (only numbers are)")
+        written = ast.get_source_segment(source, node) or repr(node.value)
         try:
-            float(node.value)
+            finite = math.isfinite(float(node.value))
         except OverflowError:
-            raise ValueError("a number in the expression is larger than the largest "
-                             "float (about 1.8e308)") from None
+            finite = False
+        if not finite:
+            shown = written if len(written) <= 24 else f"{written[:12]}...({len(written)} digits)"
+            raise ValueError(f"the number {shown} in the expression is larger than the largest "
+                             "float (about 1.8e308)")
     elif isinstance(node, ast.Name):
         if node.id not in variables and node.id not in FUNCTIONS:
-            raise ValueError(f"unknown name {node.id!r}: give it a value, "
-                             f"as in {node.id}=1.5")
+            hint = did_you_mean(node.id, [*variables, *FUNCTIONS])
+            if node.id == "e":
+                hint = " for e ** x (Euler's number to a power) write exp(x)"
+            raise ValueError(f"unknown name {node.id!r}: give it a value, as in "
+                             f"{node.id}=1.5{';' + hint if hint else ''}")
     elif isinstance(node, ast.BinOp):
         if type(node.op) not in BINARY_OPERATORS:
-            raise ValueError(f"the operator {type(node.op).__name__} is not allowed; "
-                             "use + - * / **")
+            symbol = PYTHON_OPERATORS.get(type(node.op), (type(node.op).__name__,))[0]
+            allowed = " ".join(PYTHON_OPERATORS[operation][0] for operation in BINARY_OPERATORS)
+            power = ("; for a power use **, as in x ** 2 (^ is exclusive or in Python)"
+                     if symbol == "^" else "")
+            raise ValueError(f"the operator {symbol} is not allowed; use {allowed}{power}")
     elif isinstance(node, ast.UnaryOp):
         if type(node.op) not in UNARY_OPERATORS:
             raise ValueError(f"the unary operator {type(node.op).__name__} is not allowed; "
                              "only - is")
     elif isinstance(node, ast.Call):
+        if isinstance(node.func, ast.Constant) or (isinstance(node.func, ast.Name)
+                                                   and node.func.id in variables):
+            written = ast.get_source_segment(source, node)
+            factor = ast.get_source_segment(source, node.func)
+            raise ValueError(f"{written!r} is not a call of a function; a product needs *, "
+                             f"as in {factor}*({written[len(factor):].strip()[1:-1]})")
         if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
             called = (node.func.id if isinstance(node.func, ast.Name)
                       else _REFUSED.get(type(node.func), "an expression"))
+            hint = did_you_mean(called, FUNCTIONS) if isinstance(node.func, ast.Name) else ""
             raise ValueError(f"only the functions {', '.join(FUNCTIONS)} may be called, "
-                             f"not {called}")
+                             f"not {called}{';' if hint else ''}{hint}")
         arity = FUNCTIONS[node.func.id].arity
         if len(node.args) != arity or node.keywords:
             arguments = "one argument" if arity == 1 else f"{arity} arguments"

@@ -6,7 +6,7 @@ import math
 from collections.abc import Callable, Sequence
 
 from .functional import hessian, jvp, value_and_grad
-from .value import Value, as_float, is_number, no_grad
+from .value import Value, as_float, data_of, is_number, no_grad
 
 
 class GradcheckError(AssertionError):
@@ -16,7 +16,7 @@ class GradcheckError(AssertionError):
 def _evaluate(f, point):
     with no_grad():
         output = f(*[Value(x) for x in point])
-    return float(output)
+    return data_of(output)
 
 
 def _central_difference(function, point, index, eps):

@@ -28,6 +28,7 @@ from numbers import Real
 # Neither is complete without the other; each reads the other's names only
 # at call time, so the import order does not matter.
 from . import ops
+from .spelling import is_misspelling
 
 
 class _Leaf:
@@ -189,9 +190,6 @@ class Value:
         label = f"label={self.label!r}, " if self.label else ""
         return f"Value({label}data={self._data!r}, grad={self._grad!r})"
 
-    def __float__(self):
-        return self._data
-
     def detach(self) -> Value:
         """A new leaf with the same data, cut off from this graph."""
         return Value(self._data, self.label)
@@ -330,6 +328,42 @@ class Value:
             except ArithmeticError:
                 local_partials(node)  # raises the error again, naming the op
                 raise
+
+    # --- learner traps: refused, naming the fix -----------------------------
+    # NOTE: below the hot paths on purpose. Misspelled methods (x.tahn()) are
+    # class attributes that raise (autograd.spelling), not __getattr__, which
+    # would slow every attribute read; __dir__ hides them from completion.
+
+    def __xor__(self, other):
+        raise TypeError("^ is exclusive or in Python, not a power: write x ** 2 for x squared")
+
+    __rxor__ = __xor__
+
+    def __float__(self):
+        # NOTE: PyTorch's float(tensor) reads the number and drops the graph
+        # silently, and so does math.tanh(tensor), which calls it: the gradient
+        # is lost with no sign. Here that is refused, naming the fix; only a
+        # constant (the 3 in x * 3), which has no gradient to lose, converts.
+        if self._op is CONSTANT:
+            return self._data
+        raise TypeError(
+            f"float() of a Value would drop it from the graph and lose its gradient "
+            f"(math.tanh(v) and other math functions call float()): use v.data or "
+            f"v.item() for the number ({self._data!r}), or a Value method such as "
+            f"v.tanh() (or autograd.tanh(v)) to stay in the graph")
+
+    def item(self) -> float:
+        """The number, as PyTorch's ``tensor.item()``: ``data``, outside the graph."""
+        return self._data
+
+    def __dir__(self):
+        return [name for name in object.__dir__(self) if not is_misspelling(Value, name)]
+
+
+def data_of(x) -> float:
+    """The number ``x`` holds: a Value's ``data``, else ``float(x)``; for code
+    that reads Values and numbers alike (``float()`` of a Value is refused)."""
+    return x._data if isinstance(x, Value) else float(x)
 
 
 def local_partials(node: Value, differentiable: bool = False) -> tuple:

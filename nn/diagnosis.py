@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 
-from autograd import no_grad
+from autograd import data_of, no_grad
 
 # NOTE: a loss may rise for a few steps and still come down (the default
 # recipe's second step is 1.8 times its first), and a dead ReLU network
@@ -49,7 +49,7 @@ def diagnose(model, X, loss_before: float, loss_after: float, name: str = "loss"
 
 
 def _floats(output):
-    return [float(number) for number in output] if isinstance(output, list) else [float(output)]
+    return [data_of(number) for number in output] if isinstance(output, list) else [data_of(output)]
 
 
 def _dead_layers(model, X):
@@ -60,7 +60,7 @@ def _dead_layers(model, X):
         for x in X:
             inputs = list(x)
             for position, layer in enumerate(layers[:-1]):
-                inputs = [float(unit) for unit in layer.forward(inputs)]
+                inputs = [data_of(unit) for unit in layer.forward(inputs)]
                 if len(dead) <= position:
                     dead.append(True)
                 dead[position] = dead[position] and not any(inputs)

@@ -31,7 +31,7 @@ import math
 from collections.abc import Callable, Sequence
 from numbers import Integral, Real
 
-from autograd import Value, exp, log, relu, softplus
+from autograd import Value, data_of, exp, log, relu, softplus
 
 from ._arguments import checked_number
 
@@ -146,7 +146,7 @@ def _above_half(probability):
 
 
 def _argmax(logits):
-    return max(range(len(logits)), key=lambda index: float(logits[index]))
+    return max(range(len(logits)), key=lambda index: data_of(logits[index]))
 
 
 # --- the losses -----------------------------------------------------------------
@@ -175,7 +175,7 @@ def binary_cross_entropy(probability, label):
     for raw scores use ``bce_with_logits``."""
     if probability < 0.0 or probability > 1.0:
         raise ValueError(
-            f"binary_cross_entropy takes a probability in [0, 1], got {float(probability)!r}; "
+            f"binary_cross_entropy takes a probability in [0, 1], got {data_of(probability)!r}; "
             f"use bce_with_logits on raw scores")
     likelihood = probability if label == 1 else 1.0 - probability
     if likelihood < _SMALLEST_LIKELIHOOD:
@@ -202,7 +202,7 @@ def _shifted_exponentials(logits):
     # NOTE: softmax and log-sum-exp do not change when every logit is shifted
     # by the same number; shifting by the largest keeps exp() at most 1, so it
     # never overflows. The shift is a plain float: it passes no gradient.
-    shift = max(float(z) for z in logits)
+    shift = max(data_of(z) for z in logits)
     return shift, [exp(z - shift) for z in logits]
 
 

@@ -38,7 +38,7 @@ import math
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from autograd import Value, enable_grad, no_grad
+from autograd import Value, data_of, enable_grad, no_grad
 from autograd.value import is_number
 
 from ._arguments import checked_int, checked_number, generator
@@ -193,8 +193,8 @@ def loss_and_gradients(model, inputs, targets, loss, l2: float = 0.0):
 
 def _numbers(prediction):
     if isinstance(prediction, list):
-        return [float(output) for output in prediction]
-    return float(prediction)
+        return [data_of(output) for output in prediction]
+    return data_of(prediction)
 
 
 def _parameter_data(parameters, native_step):
@@ -427,5 +427,5 @@ def evaluate(model, X, y, loss, predict=None):
     predict = predict if predict is not None else getattr(loss, "predict", None)
     with no_grad():
         predictions = [model(x) for x in X]
-        mean = float(mean_loss(loss, predictions, y))
+        mean = data_of(mean_loss(loss, predictions, y))
     return mean, (_count_correct(predict, predictions, y) / len(y) if predict else None)

@@ -4,8 +4,10 @@
 
 parses the formula safely (:mod:`autograd.formula`: Python's ``ast``
 against the op table, never ``eval``), builds its graph with each variable a
-labelled Value, runs ``backward()``, prints the value and each variable's
-gradient, and with ``--out`` writes the drawing, chosen by extension:
+labelled Value (a finite number: ``x=1e400`` and ``x=nan`` are refused),
+runs ``backward()``, prints the value and each variable's gradient (saying
+so when the formula does not use the variable), and with ``--out`` writes
+the drawing, chosen by extension:
 
 ``.svg``  the drawing (system Graphviz, or the WebAssembly build of the ``draw`` extra)
 ``.png``  the drawing, with the system Graphviz only
@@ -23,10 +25,11 @@ from __future__ import annotations
 
 import argparse
 import keyword
+import math
 import os
 import sys
 
-from autograd import Value, backward_steps, draw
+from autograd import Value, backward_steps, draw, topological_order
 from autograd.drawing.render import backend_name
 from autograd.files import write_atomic
 from autograd.formula import FUNCTIONS, parse_formula
@@ -68,8 +71,10 @@ def run(args: argparse.Namespace) -> int:
         print(f"chainrule graph: {error}", file=sys.stderr)
         return 2
     print(f"value = {output.data!r}")
+    used = set(topological_order(output))
     for name, variable in variables.items():
-        print(f"d/d{name} = {variable.grad!r}")
+        unused = "" if variable in used else f"  ({name} does not appear in the formula)"
+        print(f"d/d{name} = {variable.grad!r}{unused}")
     if extension is None:
         return 0
     try:
@@ -99,9 +104,15 @@ def _variables(assignments):
         if name in variables:
             raise ValueError(f"{name} is given twice")
         try:
-            variables[name] = Value(float(number), label=name)
+            data = float(number)
         except ValueError:
             raise ValueError(f"the value of {name} must be a number, got {number!r}") from None
+        # NOTE: float() reads 1e400 as inf and accepts "nan": refused, as a
+        # number beyond the floats is refused in the formula itself.
+        if not math.isfinite(data):
+            raise ValueError(f"the value of {name}, {number}, is not a finite number "
+                             "(floats end near 1.8e308)")
+        variables[name] = Value(data, label=name)
     return variables
 
 

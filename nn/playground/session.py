@@ -40,7 +40,7 @@ import threading
 import time
 from dataclasses import replace
 
-from autograd import Value, backward_steps, compile, topological_order
+from autograd import Value, backward_steps, compile, data_of, topological_order
 
 from ..compiled import CompiledLossAndGradients
 from ..data import batches
@@ -226,7 +226,7 @@ class Session:
         if not inputs:
             return None, None, None
         outputs = self._outputs(inputs)
-        data_loss = float(self.problem.loss(outputs, targets))
+        data_loss = data_of(self.problem.loss(outputs, targets))
         penalty = self.settings.l2 * sum(p.data * p.data for p in self.parameters)
         correct = sum(_class_and_certainty(output)[0] == label
                       for output, label in zip(outputs, labels))
@@ -370,7 +370,7 @@ class Session:
 
 
 def _floats(prediction):
-    return [float(v) for v in prediction] if isinstance(prediction, list) else float(prediction)
+    return [data_of(v) for v in prediction] if isinstance(prediction, list) else data_of(prediction)
 
 
 def _points(inputs, labels):

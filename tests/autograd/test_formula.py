@@ -13,6 +13,7 @@ from autograd.formula import (
     FUNCTIONS,
     MAX_LENGTH,
     MAX_SYNTAX_NODES,
+    PYTHON_OPERATORS,
     UNARY_OPERATORS,
     parse_formula,
 )
@@ -84,8 +85,8 @@ HOSTILE = {
     "1j": "only numbers",
     "x if x else 1": "conditional",
     "(y := 1)": ":=",
-    "x // 2": "FloorDiv",
-    "x % 2": "Mod",
+    "x // 2": "the operator // is not allowed",
+    "x % 2": "the operator % is not allowed",
     "x < 1": "comparisons",
     "not x": "Not",
     "tanh(x, x)": "exactly one argument",
@@ -135,3 +136,29 @@ def test_a_long_flat_formula_is_evaluated_without_recursion():
     out = parse_formula("+".join(["x"] * 900), variables(x=1.0))
     out.backward()
     assert math.isclose(out.data, 900.0)
+
+
+@pytest.mark.parametrize("source, message", [
+    ("x ^ 2", "the operator ^ is not allowed; use + - * / **; for a power use **, as in x ** 2"),
+    ("tahn(x)", "not tahn; did you mean tanh?"),
+    ("Tanh(x)", "not Tanh; did you mean tanh?"),
+    ("ln(x)", "not ln; did you mean log?"),
+    ("e ** x", "unknown name 'e': give it a value, as in e=1.5; for e ** x (Euler's number "
+               "to a power) write exp(x)"),
+    ("2x + 1", "'2x' puts two things side by side; a product needs *, as in 2*x"),
+    ("tanh(w x)", "'w x' puts two things side by side; a product needs *, as in w*x"),
+    ("2(x + 1)", "'2(x + 1)' is not a call of a function; a product needs *, as in 2*(x + 1)"),
+    ("w(x)", "'w(x)' is not a call of a function; a product needs *, as in w*(x)"),
+    ("tanh(W * x)", "unknown name 'W': give it a value, as in W=1.5; did you mean w?"),
+    ("1e400 * x", "the number 1e400 in the expression is larger than the largest float"),
+    ("x + 1" + "0" * 400, "the number 100000000000...(401 digits) in the expression"),
+])
+def test_learner_slips_are_explained_in_the_formula_s_own_words(source, message):
+    with pytest.raises(ValueError) as refused:
+        parse_formula(source, variables(x=1.0, w=2.0))
+    assert message in str(refused.value)
+
+
+def test_operators_allowed_are_those_of_the_table_rows():
+    symbols = {row.syntax for row in ops.PRIMITIVES if row.arity == 2 and row.syntax}
+    assert {PYTHON_OPERATORS[node][0] for node in BINARY_OPERATORS} == symbols

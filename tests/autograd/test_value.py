@@ -36,7 +36,7 @@ def test_public_attributes():
         y.op = "add"
     with pytest.raises(AttributeError):
         y.parents = ()
-    assert float(x) == 4.0
+    assert x.item() == 4.0  # PyTorch's spelling of x.data
 
 
 def test_repr_shows_label_data_and_grad():

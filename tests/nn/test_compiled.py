@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from autograd import no_grad
+from autograd import data_of, no_grad
 from nn import MLP, data, evaluate, fit, losses, optim
 from nn.compiled import CompiledLossAndGradients
 from nn.schedules import LinearDecay
@@ -130,7 +130,7 @@ def test_one_trace_per_label_and_one_for_all_real_targets(loss, targets, traces)
     assert compiled_grads == pytest.approx([p.grad for p in model.parameters()], rel=1e-12)
     with no_grad():
         eager_outputs = [model(x) for x in X]
-    eager_predictions = [[float(z) for z in output] if outputs > 1 else float(output)
+    eager_predictions = [[data_of(z) for z in output] if outputs > 1 else data_of(output)
                          for output in eager_outputs]
     assert predictions == eager_predictions
 

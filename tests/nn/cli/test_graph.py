@@ -79,6 +79,14 @@ def test_png_with_the_system_graphviz(fake_dot, tmp_path):
     (["graph", "exp(exp)", "exp=1"], "name of a function"),
     (["graph", "x", "x=1", "--out", "graph.pdf"], "use one of .svg, .png, .html, .dot"),
     (["graph", "sqrt(x)", "x=0"], "derivative of sqrt() is undefined"),
+    # issue 10: 1e400 read as inf was printed with exit 0; a 400-digit int was refused
+    (["graph", "1e400 * x", "x=1"], "the number 1e400 in the expression is larger than"),
+    (["graph", "x", "x=1e400"], "the value of x, 1e400, is not a finite number"),
+    (["graph", "x", "x=-inf"], "the value of x, -inf, is not a finite number"),
+    (["graph", "x", "x=nan"], "the value of x, nan, is not a finite number"),
+    (["graph", "x ^ 2", "x=3"], "for a power use **, as in x ** 2"),
+    (["graph", "tahn(x)", "x=1"], "did you mean tanh?"),
+    (["graph", "2x", "x=1"], "a product needs *, as in 2*x"),
 ])
 def test_refusals_exit_2_with_a_clear_message(arguments, message, capsys):
     assert main(arguments) == 2
@@ -122,3 +130,9 @@ def test_unwritable_output_is_status_one_naming_the_path(tmp_path, capsys):
     blocker.write_text("")
     assert main([*NEURON, "--out", str(blocker / "graph.dot")]) == 1
     assert f"cannot write {blocker / 'graph.dot'}" in capsys.readouterr().err
+
+
+def test_a_variable_the_formula_does_not_use_is_named(capsys):
+    assert main(["graph", "x * x", "x=3", "y=-2"]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "value = 9.0", "d/dx = 6.0", "d/dy = 0.0  (y does not appear in the formula)"]
