@@ -7,6 +7,8 @@ the standard library only; the test skips without Chromium, except in CI.
 import json
 import pathlib
 
+import pytest
+
 from autograd import Value, backward_steps, topological_order
 from tests.browser import Chromium, chromium_executable
 
