@@ -100,9 +100,9 @@ def draw(root: Value, rankdir: str = "LR", show_grad: bool = True, max_nodes: in
     that step of the backward pass leaves it: its gradients so far (blank
     where none has arrived yet), its node and partials in red.
 
-    A graph of more than ``max_nodes`` Values is refused with a
-    ``ValueError``: Graphviz is slow and the picture unreadable past a few
-    hundred nodes.
+    A drawing of more than ``max_nodes`` boxes (Values, a collapsed neuron
+    counting one) is refused with a ``ValueError``: Graphviz is slow and the
+    picture unreadable past a few hundred nodes.
     """
     from .digraph import FallbackDigraph  # an ImportError here names the extra to install
 
@@ -111,15 +111,19 @@ def draw(root: Value, rankdir: str = "LR", show_grad: bool = True, max_nodes: in
     if rankdir not in ("LR", "RL", "TB", "BT"):
         raise ValueError(f"rankdir must be 'LR', 'RL', 'TB' or 'BT', got {rankdir!r}")
     order = topological_order(root)
-    if len(order) > max_nodes:
-        raise ValueError(
-            f"this graph has {len(order)} values, more than max_nodes={max_nodes}. "
-            f"Draw it all with draw(..., max_nodes={len(order)}) (Graphviz gets slow "
-            "and the picture unreadable past a few hundred nodes), or draw a "
-            "sub-expression: draw(node) for a node nearer the inputs")
     names = _named(params)
     groups = _groups(order, names)
-    collapsed = _collapsed(collapse, _neurons(order, groups, names))
+    neurons = _neurons(order, groups, names)
+    collapsed = _collapsed(collapse, neurons)
+    drawn = len(order) - sum(len(neuron.body) - 1 for neuron in collapsed.values())
+    if drawn > max_nodes:
+        hint = ('collapse its neurons: draw(..., collapse="neurons"), or '
+                if neurons and not collapsed else "")
+        raise ValueError(
+            f"this graph has {drawn} values to draw, more than max_nodes={max_nodes}. "
+            f"Draw it all with draw(..., max_nodes={drawn}) (Graphviz gets slow "
+            f"and the picture unreadable past a few hundred nodes), {hint}or draw a "
+            "sub-expression: draw(node) for a node nearer the inputs")
     return FallbackDigraph(
         name="graph", format="svg",
         graph_attr={"rankdir": rankdir},
@@ -309,7 +313,10 @@ def _neuron_lines(neuron, ids, inside, gradient_of, largest, show_grad, tint, cu
     gradient = gradient_of.get(neuron.output) if show_grad else None
     if show_grad:
         fields.append("grad" if gradient is None else f"grad {format_number(gradient)}")
-    text = " | ".join(fields)
+    # NOTE: the name above, the numbers side by side under it: half the
+    # height of four stacked fields, so a layer of 16 boxes fits a screen.
+    numbers = "{ " + " | ".join(fields[1:]) + " }"
+    text = f"{fields[0]} | {numbers}"
     attributes = {"label": "{ " + text + " }" if across else text, "shape": "Mrecord"}
     fill = _tint(gradient, largest) if tint and show_grad else None
     if fill is not None:
