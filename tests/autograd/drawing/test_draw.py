@@ -254,11 +254,12 @@ def test_a_collapsed_neuron_is_one_box_with_the_models_own_numbers():
         for neuron_index, neuron in enumerate(layer.neurons):
             pre = sum(w.data * x for w, x in zip(neuron.w, activations)) + neuron.b.data
             output = outputs[layer_index][neuron_index]
-            fields = [f"layer{layer_index}.neuron{neuron_index}", f"w·x+b {pre:.4f}"]
+            name = f"layer{layer_index}.neuron{neuron_index}"
+            numbers = [f"w·x+b {pre:.4f}"]
             if neuron.activation == "relu":
-                fields.append(f"relu {max(pre, 0.0):.4f}")
-            fields.append(f"grad {output.grad:.4f}")
-            assert f'label="{" | ".join(fields)}"' in boxes[fields[0]]
+                numbers.append(f"relu {max(pre, 0.0):.4f}")
+            numbers.append(f"grad {output.grad:.4f}")
+            assert f'label="{name} | {{ {" | ".join(numbers)} }}"' in boxes[name]
             computed.append(max(pre, 0.0) if neuron.activation == "relu" else pre)
         activations = computed
     ids = {name: next(i for i, a in nodes.items() if a == box) for name, box in boxes.items()}
