@@ -126,7 +126,8 @@ def draw(root: Value, rankdir: str = "LR", show_grad: bool = True, max_nodes: in
             "sub-expression: draw(node) for a node nearer the inputs")
     return FallbackDigraph(
         name="graph", format="svg",
-        graph_attr={"rankdir": rankdir},
+        graph_attr={"rankdir": rankdir, "nodesep": "0.1", "ordering": "out",
+                    "ranksep": "0.8" if collapsed else "0.3"},
         node_attr={"shape": "record", "fontname": "Helvetica", "fontsize": "11"},
         edge_attr={"fontname": "Helvetica", "fontsize": "9", "arrowsize": "0.6"},
         body=list(_statements(order, root, show_grad, names, tint, step, groups, collapsed,
@@ -275,12 +276,14 @@ def _lines(order, root, show_grad, names, tint, step, groups, collapsed, across)
     for neuron in collapsed.values():
         for node in neuron.body:
             ids[node] = ids[neuron.output]
+    # NOTE: boxes first, in the order of their names: with ``ordering=out``
+    # Graphviz then stacks a layer's neurons 0, 1, 2, ... down the page.
+    for neuron in collapsed.values():
+        yield from _neuron_lines(neuron, ids, inside, gradient_of, largest, show_grad, tint,
+                                 current, across)
     for node in order:
         node_id = ids[node]
         if node in inside:
-            if node is inside[node].output:
-                yield from _neuron_lines(inside[node], ids, inside, gradient_of, largest,
-                                         show_grad, tint, current, across)
             continue
         gradient = gradient_of.get(node) if show_grad else None
         fill = _tint(gradient, largest) if tint and show_grad else None

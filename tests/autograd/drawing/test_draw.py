@@ -307,3 +307,42 @@ def test_the_step_pages_collapsed_view_marks_the_neuron_of_the_current_step():
     current = [a for a in nodes.values() if 'class="current"' in a]
     assert len(current) == 1 and 'shape="Mrecord"' in current[0]
     assert re.search(r'label="layer0\.neuron\d \|', current[0])
+
+
+def svg_size_in_pixels(svg):
+    """(width, height) in CSS px at the natural scale: Graphviz writes points
+    (1 pt = 4/3 px) and a viewBox of the same size, so nothing is shrunk."""
+    width, height = (float(v) for v in re.search(r'width="([\d.]+)pt" height="([\d.]+)pt"',
+                                                  svg).groups())
+    view_box = re.search(r'viewBox="[\d.-]+ [\d.-]+ ([\d.]+) ([\d.]+)"', svg).groups()
+    assert [round(float(v)) for v in view_box] == [round(width), round(height)]
+    return width * 4 / 3, height * 4 / 3
+
+
+def test_a_collapsed_2_16_16_1_network_fits_one_screen_at_natural_size(wasm_only):
+    model, _, outputs, loss = two_layer_loss((16, 16, 1))
+    svg = draw(loss, params=model, collapse="neurons").pipe(format="svg", encoding="utf-8")
+    width, height = svg_size_in_pixels(svg)
+    # a 1920 x 1200 screen shows it whole with 11 pt (14.7 px) text; the
+    # full drawing of the same network is about 8,100 x 9,500 px
+    assert width <= 1920 and height <= 1200
+    assert set(re.findall(r'font-size="([\d.]+)"', svg)) == {"11.00"}
+    texts = svg_texts(svg)
+    names = [f"layer{layer}.neuron{index}" for layer in (0, 1) for index in range(16)]
+    assert all(name in texts for name in [*names, "layer2.neuron0"])
+    for layer in (0, 1):
+        for output in outputs[layer]:
+            assert f"relu {output.data:.4f}" in texts and f"grad {output.grad:.4f}" in texts
+    full = draw(loss, params=model, max_nodes=1000).pipe(format="svg", encoding="utf-8")
+    assert svg_size_in_pixels(full)[0] > 4 * width  # what collapsing saves
+
+
+def test_a_2_4_1_drawing_is_narrower_than_before_the_layout_attributes(wasm_only):
+    model, _, _, loss = two_layer_loss((4, 1))
+    full = draw(loss, params=model).pipe(format="svg", encoding="utf-8")
+    collapsed = draw(loss, params=model, collapse="neurons").pipe(format="svg", encoding="utf-8")
+    # Graphviz's default spacing (nodesep 0.25, ranksep 0.5) drew the full
+    # one 2,671 px wide and the collapsed one 312 px tall (and a collapsed
+    # 2-16-16-1 1,288 px tall: more than a screen)
+    assert svg_size_in_pixels(full)[0] < 2400
+    assert svg_size_in_pixels(collapsed)[1] < 300
