@@ -286,7 +286,7 @@ def _lines(order, root, show_grad, names, tint, step, groups, collapsed, across)
     # Graphviz then stacks a layer's neurons 0, 1, 2, ... down the page.
     for neuron in collapsed.values():
         yield from _neuron_lines(neuron, ids, inside, gradient_of, largest, show_grad, tint,
-                                 current, across)
+                                 current, across, is_root=neuron.output is root)
     for node in order:
         node_id = ids[node]
         if node in inside:
@@ -310,7 +310,7 @@ def _lines(order, root, show_grad, names, tint, step, groups, collapsed, across)
 
 
 def _neuron_lines(neuron, ids, inside, gradient_of, largest, show_grad, tint, current,
-                  across):
+                  across, is_root):
     """A collapsed neuron: one rounded record ``name | w·x+b | activation |
     grad`` (the output's gradient), and one edge from each value outside
     it that it reads."""
@@ -330,6 +330,8 @@ def _neuron_lines(neuron, ids, inside, gradient_of, largest, show_grad, tint, cu
     fill = _tint(gradient, largest) if tint and show_grad else None
     if fill is not None:
         attributes.update(style="filled", fillcolor=fill)
+    if is_root:
+        attributes["penwidth"] = "2.5"
     if inside.get(current) is neuron:
         attributes.update(_CURRENT)
     yield _line(box, **attributes), None

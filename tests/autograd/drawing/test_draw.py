@@ -346,3 +346,19 @@ def test_a_2_4_1_drawing_is_narrower_than_before_the_layout_attributes(wasm_only
     # 2-16-16-1 1,288 px tall: more than a screen)
     assert svg_size_in_pixels(full)[0] < 2400
     assert svg_size_in_pixels(collapsed)[1] < 300
+
+
+def test_the_loss_stays_outside_the_last_neurons_cluster_and_boxes_turn_with_the_ranks():
+    model, _, outputs, loss = two_layer_loss()
+    expanded = draw(loss, params=model).source
+    last = expanded.split('label="layer1.neuron0"', 1)[1].split("\t}\n", 1)[0]
+    # inside: 4 weights, the bias, 4 products, 4 sums; the loss's - and ** are not
+    assert len(re.findall(r"\tv\d+ \[", last)) == 13
+    assert 'label="-"' not in last and 'label="**"' not in last
+    assert 'label="-"' in expanded and 'label="**"' in expanded
+    output = outputs[1][0]
+    down = draw(output, params=model, collapse="neurons", rankdir="TB").source
+    assert (f'label="{{ layer1.neuron0 | {{ w·x+b {output.data:.4f} | '
+            f'grad {output.grad:.4f} }} }}" shape="Mrecord"') in down
+    box = next(line for line in down.splitlines() if 'shape="Mrecord"' in line)
+    assert 'penwidth="2.5"' in box  # the root's box is thick
