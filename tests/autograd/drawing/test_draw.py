@@ -360,5 +360,5 @@ def test_the_loss_stays_outside_the_last_neurons_cluster_and_boxes_turn_with_the
     down = draw(output, params=model, collapse="neurons", rankdir="TB").source
     assert (f'label="{{ layer1.neuron0 | {{ w·x+b {output.data:.4f} | '
             f'grad {output.grad:.4f} }} }}" shape="Mrecord"') in down
-    box = next(line for line in down.splitlines() if 'shape="Mrecord"' in line)
+    box = next(line for line in down.splitlines() if 'label="{ layer1.neuron0' in line)
     assert 'penwidth="2.5"' in box  # the root's box is thick
