@@ -190,9 +190,9 @@ class _Neuron:
 
 def _neurons(order, groups, names) -> dict:
     """``{name: _Neuron}`` for each group that is a neuron, in the order of
-    the parameters' names: its parameters
-    are named ``w0 … wn`` and ``b`` (``nn.Neuron``'s named_parameters), and
-    one of its nodes, the output, is computed from all of them."""
+    the parameters' names. A neuron's parameters are named ``w0 … wn`` and
+    ``b`` (as ``nn.Neuron.named_parameters`` names them), and one of its
+    nodes, the output, is computed from all of them."""
     members = {}
     for node in order:  # topological: a node's group ancestors come first
         if node in groups:
@@ -243,6 +243,7 @@ def _collapsed(collapse, neurons) -> dict:
     if isinstance(collapse, str) or not isinstance(collapse, Iterable):
         raise ValueError(f'collapse must be None, "neurons" or a list of neuron names, '
                          f"got {collapse!r}")
+    collapse = list(collapse)  # NOTE: read twice below; a generator would be spent
     unknown = [name for name in collapse if name not in neurons]
     if unknown:
         raise ValueError(f"collapse names {unknown}, not neurons of this drawing; "

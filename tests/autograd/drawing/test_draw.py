@@ -269,7 +269,7 @@ def test_a_collapsed_neuron_is_one_box_with_the_models_own_numbers():
 
 def test_collapse_names_some_neurons_and_refuses_what_is_not_one(wasm_only):
     model, _, outputs, loss = two_layer_loss()
-    graph = draw(loss, params=model, collapse=["layer1.neuron0"])
+    graph = draw(loss, params=model, collapse=(name for name in ["layer1.neuron0"]))
     clusters = re.findall(r'subgraph cluster_\d+ \{\n\t\tlabel="([^"]+)"', graph.source)
     assert sorted(clusters) == [f"layer0.neuron{i}" for i in range(4)]
     assert graph.source.count('shape="Mrecord"') == 1
