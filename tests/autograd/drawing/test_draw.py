@@ -362,3 +362,18 @@ def test_the_loss_stays_outside_the_last_neurons_cluster_and_boxes_turn_with_the
             f'grad {output.grad:.4f} }} }}" shape="Mrecord"') in down
     box = next(line for line in down.splitlines() if 'label="{ layer1.neuron0' in line)
     assert 'penwidth="2.5"' in box  # the root's box is thick
+
+
+def test_max_nodes_counts_a_collapsed_neuron_once_and_suggests_collapsing():
+    model, _, _, loss = two_layer_loss((16, 16, 1))
+    values = len(topological_order(loss))  # 2 inputs, 128 + 800 + 49 in neurons, 4 in the loss
+    assert values == 2 + 16 * 8 + 16 * 50 + 49 + 4
+    with pytest.raises(ValueError) as refused:
+        draw(loss, params=model)
+    assert f"{values} values to draw" in str(refused.value)
+    assert 'collapse="neurons"' in str(refused.value)
+    nodes, _ = statements(draw(loss, params=model, collapse="neurons", max_nodes=39))
+    assert len([i for i in nodes if not i.endswith("_op")]) == 2 + 33 + 4
+    with pytest.raises(ValueError, match="88 values to draw"):  # 39 - 1 box + 50 values
+        draw(loss, params=model, collapse=[f"layer0.neuron{i}" for i in range(16)]
+             + [f"layer1.neuron{i}" for i in range(15)] + ["layer2.neuron0"], max_nodes=39)
