@@ -217,3 +217,163 @@ def test_a_module_names_its_parameters_and_groups_each_neuron(wasm_only):
     assert as_dict.source == graph.source
     unnamed = draw(out, params=model.parameters())
     assert "subgraph" not in unnamed.source and 'label="w0' not in unnamed.source
+
+
+def two_layer_loss(sizes=(4, 1)):
+    """An MLP(2, sizes) called layer by layer, so the test holds every
+    neuron's output Value, then the loss (out - 1) ** 2 backpropagated."""
+    from nn import MLP
+
+    model = MLP(2, list(sizes), seed=0)
+    inputs = [Value(0.5), Value(-1.5)]
+    outputs = [inputs]
+    for layer in model.layers:
+        produced = layer(outputs[-1])
+        outputs.append(produced if isinstance(produced, list) else [produced])
+    loss = (outputs[-1][0] - 1.0) ** 2
+    loss.backward()
+    return model, inputs, outputs[1:], loss
+
+
+def test_a_collapsed_neuron_is_one_box_with_the_models_own_numbers():
+    model, inputs, outputs, loss = two_layer_loss()
+    nodes, edges = statements(draw(loss, params=model, collapse="neurons"))
+    boxes = {re.match(r'label="([\w.]+) \|', a).group(1): a
+             for a in nodes.values() if 'shape="Mrecord"' in a}
+    assert sorted(boxes) == [f"layer0.neuron{i}" for i in range(4)] + ["layer1.neuron0"]
+    # records: 5 neurons, 2 inputs, and the loss: out - 1, its square and
+    # the constants 1 and 2; ops: only the loss's - and **
+    records = [i for i in nodes if not i.endswith("_op")]
+    assert len(records) == 5 + 2 + 4 and len(nodes) - len(records) == 2
+    # edges: 2 inputs into each of 4 neurons, 4 neurons into the last, and
+    # (parent, constant) -> op -> value twice for the loss
+    assert len(edges) == 4 * 2 + 4 + 2 * 3
+    activations = [float(x.data) for x in inputs]
+    for layer_index, layer in enumerate(model.layers):
+        computed = []
+        for neuron_index, neuron in enumerate(layer.neurons):
+            pre = sum(w.data * x for w, x in zip(neuron.w, activations)) + neuron.b.data
+            output = outputs[layer_index][neuron_index]
+            name = f"layer{layer_index}.neuron{neuron_index}"
+            numbers = [f"w·x+b {pre:.4f}"]
+            if neuron.activation == "relu":
+                numbers.append(f"relu {max(pre, 0.0):.4f}")
+            numbers.append(f"grad {output.grad:.4f}")
+            assert f'label="{name} | {{ {" | ".join(numbers)} }}"' in boxes[name]
+            computed.append(max(pre, 0.0) if neuron.activation == "relu" else pre)
+        activations = computed
+    ids = {name: next(i for i, a in nodes.items() if a == box) for name, box in boxes.items()}
+    for index in range(4):
+        assert (ids[f"layer0.neuron{index}"], ids["layer1.neuron0"]) in edges
+
+
+def test_collapse_names_some_neurons_and_refuses_what_is_not_one(wasm_only):
+    model, _, outputs, loss = two_layer_loss()
+    graph = draw(loss, params=model, collapse=(name for name in ["layer1.neuron0"]))
+    clusters = re.findall(r'subgraph cluster_\d+ \{\n\t\tlabel="([^"]+)"', graph.source)
+    assert sorted(clusters) == [f"layer0.neuron{i}" for i in range(4)]
+    assert graph.source.count('shape="Mrecord"') == 1
+    texts = svg_texts(graph.pipe(format="svg", encoding="utf-8"))
+    assert "layer1.neuron0" in texts and f"w·x+b {outputs[1][0].data:.4f}" in texts
+    with pytest.raises(ValueError, match=r"\['layer9.neuron0'\].*layer0.neuron0, layer0.neuron1"):
+        draw(loss, params=model, collapse=["layer9.neuron0"])
+    with pytest.raises(ValueError, match="found no neuron.*params=model"):
+        draw(loss, collapse="neurons")
+    with pytest.raises(ValueError, match="collapse must be"):
+        draw(loss, params=model, collapse="layers")
+
+
+def test_a_weight_penalty_stays_outside_the_collapsed_box():
+    model, _, outputs, loss = two_layer_loss()
+    last = model.layers[1].neurons[0]
+    penalty = loss + last.w[0] * last.w[0]
+    penalty.backward()
+    nodes, edges = statements(draw(penalty, params=model, collapse="neurons"))
+    box = next(i for i, a in nodes.items() if a.startswith('label="layer1.neuron0 |'))
+    square_op = next(i for i, a in nodes.items()
+                     if i.endswith("_op") and '"*"' in a)  # the only product left
+    assert edges.count((box, square_op)) == 2  # w0 * w0 reads the box's weight twice
+    assert f"w·x+b {outputs[1][0].data:.4f}" in nodes[box]
+
+
+def test_the_step_pages_collapsed_view_marks_the_neuron_of_the_current_step():
+    from autograd import backward_steps
+
+    model, _, _, loss = two_layer_loss()
+    steps = backward_steps(loss, params=model, collapse="neurons")
+    inside = next(index for index, step in enumerate(steps)
+                  if step.node.primitive.label == "relu")
+    nodes, _ = statements(steps.drawing(inside))
+    current = [a for a in nodes.values() if 'class="current"' in a]
+    assert len(current) == 1 and 'shape="Mrecord"' in current[0]
+    assert re.search(r'label="layer0\.neuron\d \|', current[0])
+
+
+def svg_size_in_pixels(svg):
+    """(width, height) in CSS px at the natural scale: Graphviz writes points
+    (1 pt = 4/3 px) and a viewBox of the same size, so nothing is shrunk."""
+    width, height = (float(v) for v in re.search(r'width="([\d.]+)pt" height="([\d.]+)pt"',
+                                                  svg).groups())
+    view_box = re.search(r'viewBox="[\d.-]+ [\d.-]+ ([\d.]+) ([\d.]+)"', svg).groups()
+    assert [round(float(v)) for v in view_box] == [round(width), round(height)]
+    return width * 4 / 3, height * 4 / 3
+
+
+def test_a_collapsed_2_16_16_1_network_fits_one_screen_at_natural_size(wasm_only):
+    model, _, outputs, loss = two_layer_loss((16, 16, 1))
+    svg = draw(loss, params=model, collapse="neurons").pipe(format="svg", encoding="utf-8")
+    width, height = svg_size_in_pixels(svg)
+    # a 1920 x 1200 screen shows it whole with 11 pt (14.7 px) text; the
+    # full drawing of the same network is about 8,100 x 9,500 px
+    assert width <= 1920 and height <= 1200
+    assert set(re.findall(r'font-size="([\d.]+)"', svg)) == {"11.00"}
+    texts = svg_texts(svg)
+    names = [f"layer{layer}.neuron{index}" for layer in (0, 1) for index in range(16)]
+    assert all(name in texts for name in [*names, "layer2.neuron0"])
+    for layer in (0, 1):
+        for output in outputs[layer]:
+            assert f"relu {output.data:.4f}" in texts and f"grad {output.grad:.4f}" in texts
+    full = draw(loss, params=model, max_nodes=1000).pipe(format="svg", encoding="utf-8")
+    assert svg_size_in_pixels(full)[0] > 4 * width  # what collapsing saves
+
+
+def test_a_2_4_1_drawing_is_narrower_than_before_the_layout_attributes(wasm_only):
+    model, _, _, loss = two_layer_loss((4, 1))
+    full = draw(loss, params=model).pipe(format="svg", encoding="utf-8")
+    collapsed = draw(loss, params=model, collapse="neurons").pipe(format="svg", encoding="utf-8")
+    # Graphviz's default spacing (nodesep 0.25, ranksep 0.5) drew the full
+    # one 2,671 px wide and the collapsed one 312 px tall (and a collapsed
+    # 2-16-16-1 1,288 px tall: more than a screen)
+    assert svg_size_in_pixels(full)[0] < 2400
+    assert svg_size_in_pixels(collapsed)[1] < 300
+
+
+def test_the_loss_stays_outside_the_last_neurons_cluster_and_boxes_turn_with_the_ranks():
+    model, _, outputs, loss = two_layer_loss()
+    expanded = draw(loss, params=model).source
+    last = expanded.split('label="layer1.neuron0"', 1)[1].split("\t}\n", 1)[0]
+    # inside: 4 weights, the bias, 4 products, 4 sums; the loss's - and ** are not
+    assert len(re.findall(r"\tv\d+ \[", last)) == 13
+    assert 'label="-"' not in last and 'label="**"' not in last
+    assert 'label="-"' in expanded and 'label="**"' in expanded
+    output = outputs[1][0]
+    down = draw(output, params=model, collapse="neurons", rankdir="TB").source
+    assert (f'label="{{ layer1.neuron0 | {{ w·x+b {output.data:.4f} | '
+            f'grad {output.grad:.4f} }} }}" shape="Mrecord"') in down
+    box = next(line for line in down.splitlines() if 'label="{ layer1.neuron0' in line)
+    assert 'penwidth="2.5"' in box  # the root's box is thick
+
+
+def test_max_nodes_counts_a_collapsed_neuron_once_and_suggests_collapsing():
+    model, _, _, loss = two_layer_loss((16, 16, 1))
+    values = len(topological_order(loss))  # 2 inputs, 128 + 800 + 49 in neurons, 4 in the loss
+    assert values == 2 + 16 * 8 + 16 * 50 + 49 + 4
+    with pytest.raises(ValueError) as refused:
+        draw(loss, params=model)
+    assert f"{values} values to draw" in str(refused.value)
+    assert 'collapse="neurons"' in str(refused.value)
+    nodes, _ = statements(draw(loss, params=model, collapse="neurons", max_nodes=39))
+    assert len([i for i in nodes if not i.endswith("_op")]) == 2 + 33 + 4
+    with pytest.raises(ValueError, match="88 values to draw"):  # 39 - 1 box + 50 values
+        draw(loss, params=model, collapse=[f"layer0.neuron{i}" for i in range(16)]
+             + [f"layer1.neuron{i}" for i in range(15)] + ["layer2.neuron0"], max_nodes=39)
