@@ -7,8 +7,9 @@ how far and in which direction each parameter moves, using a little memory
 per parameter (``optimizer.state[p]``).
 
 The names, defaults and update rules are those of ``torch.optim`` (its
-documented algorithms, one parameter group, no ``maximize``), so a
-parameter updated by both on the same gradients ends at the same value.
+documented algorithms, one parameter group; ``maximize=True`` ascends the
+gradient), so a parameter updated by both on the same gradients ends at the
+same value.
 
 Contract of every :class:`Optimizer` subclass:
 
@@ -61,6 +62,7 @@ class Optimizer:
 
     hyperparameters: tuple[str, ...] = ()
     state_keys: tuple[str, ...] = ()  # what a parameter's state may hold
+    maximize = False  # True: ascend the gradient (torch's maximize=), set by each __init__
 
     def __init__(self, params):
         name = type(self).__name__
@@ -95,7 +97,8 @@ class Optimizer:
         updates = []
         for parameter in self.params:
             state = dict(self.state[parameter])  # floats: a copy is a snapshot
-            updates.append((parameter, self._update(parameter.data, parameter.grad, state), state))
+            grad = -parameter.grad if self.maximize else parameter.grad
+            updates.append((parameter, self._update(parameter.data, grad, state), state))
         before = [(parameter, parameter.data, self.state[parameter]) for parameter in self.params]
         try:
             for parameter, value, state in updates:
@@ -166,12 +169,13 @@ class SGD(Optimizer):
     then ``p := p - lr * g``.
     """
 
-    hyperparameters = ("lr", "momentum", "dampening", "weight_decay", "nesterov")
+    hyperparameters = ("lr", "momentum", "dampening", "weight_decay", "nesterov", "maximize")
     state_keys = ("momentum_buffer",)
 
     def __init__(self, params, lr: float, momentum: float = 0.0, dampening: float = 0.0,
-                 weight_decay: float = 0.0, nesterov: bool = False):
+                 weight_decay: float = 0.0, nesterov: bool = False, maximize: bool = False):
         super().__init__(params)
+        self.maximize = _checked_flag("maximize", maximize)
         self.lr = checked_number("lr", lr)
         self.momentum = checked_number("momentum", momentum)
         self.dampening = checked_number("dampening", dampening, _fraction, "in [0, 1]")
@@ -203,12 +207,14 @@ class RMSprop(Optimizer):
     and ``p := p - lr * b``.
     """
 
-    hyperparameters = ("lr", "alpha", "eps", "weight_decay", "momentum", "centered")
+    hyperparameters = ("lr", "alpha", "eps", "weight_decay", "momentum", "centered", "maximize")
     state_keys = ("square_avg", "grad_avg", "momentum_buffer")
 
     def __init__(self, params, lr: float = 0.01, alpha: float = 0.99, eps: float = 1e-8,
-                 weight_decay: float = 0.0, momentum: float = 0.0, centered: bool = False):
+                 weight_decay: float = 0.0, momentum: float = 0.0, centered: bool = False,
+                 maximize: bool = False):
         super().__init__(params)
+        self.maximize = _checked_flag("maximize", maximize)
         self.lr = checked_number("lr", lr)
         self.alpha = checked_number("alpha", alpha, _fraction, "in [0, 1]")
         self.eps = checked_number("eps", eps, _positive, EPS_RULE)
@@ -242,23 +248,25 @@ class Adam(Optimizer):
 
     ``m = β₁ m + (1 - β₁) g``, ``v = β₂ v + (1 - β₂) g²``, both bias-corrected
     by ``1 - βᵗ`` at step t; ``p := p - lr * m̂ / (sqrt(v̂) + eps)``. Weight
-    decay is added to the gradient (L2); :class:`AdamW` decouples it.
+    decay is added to the gradient (L2); :class:`AdamW` decouples it. With
+    ``amsgrad`` the denominator uses the largest ``v`` seen so far, so a
+    parameter's steps never grow from a shrinking ``v``.
     """
 
-    hyperparameters = ("lr", "betas", "eps", "weight_decay")
-    state_keys = ("step", "exp_avg", "exp_avg_sq")
+    hyperparameters = ("lr", "betas", "eps", "weight_decay", "amsgrad", "maximize")
+    state_keys = ("step", "exp_avg", "exp_avg_sq", "max_exp_avg_sq")
     decoupled_weight_decay = False
 
     def __init__(self, params, lr: float = 0.001, betas: tuple[float, float] = (0.9, 0.999),
-                 eps: float = 1e-8, weight_decay: float = 0.0):
+                 eps: float = 1e-8, weight_decay: float = 0.0, amsgrad: bool = False,
+                 maximize: bool = False):
         super().__init__(params)
         self.lr = checked_number("lr", lr)
-        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
-            raise ValueError(f"betas must be a pair (beta1, beta2), got {betas!r}")
-        self.betas = (checked_number("betas[0]", betas[0], _beta, "in [0, 1)"),
-                      checked_number("betas[1]", betas[1], _beta, "in [0, 1)"))
+        self.betas = _checked_betas(betas)
         self.eps = checked_number("eps", eps, _positive, EPS_RULE)
         self.weight_decay = checked_number("weight_decay", weight_decay)
+        self.amsgrad = _checked_flag("amsgrad", amsgrad)
+        self.maximize = _checked_flag("maximize", maximize)
 
     def _update(self, value, grad, state):
         beta1, beta2 = self.betas
@@ -272,6 +280,9 @@ class Adam(Optimizer):
         exp_avg = exp_avg + (1.0 - beta1) * (grad - exp_avg)
         exp_avg_sq = beta2 * state.get("exp_avg_sq", 0.0) + (1.0 - beta2) * grad * grad
         state["exp_avg"], state["exp_avg_sq"] = exp_avg, exp_avg_sq
+        if self.amsgrad:
+            exp_avg_sq = state["max_exp_avg_sq"] = max(state.get("max_exp_avg_sq", 0.0),
+                                                       exp_avg_sq)
         step_size = self.lr / (1.0 - beta1 ** step)
         denominator = math.sqrt(exp_avg_sq) / math.sqrt(1.0 - beta2 ** step) + self.eps
         return value - step_size * exp_avg / denominator
@@ -284,8 +295,100 @@ class AdamW(Adam):
     decoupled_weight_decay = True
 
     def __init__(self, params, lr: float = 0.001, betas: tuple[float, float] = (0.9, 0.999),
-                 eps: float = 1e-8, weight_decay: float = 0.01):
-        super().__init__(params, lr, betas, eps, weight_decay)
+                 eps: float = 1e-8, weight_decay: float = 0.01, amsgrad: bool = False,
+                 maximize: bool = False):
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize)
 
 
-OPTIMIZERS = [SGD, RMSprop, Adam, AdamW]
+class Adagrad(Optimizer):
+    """Steps divided by the root of each parameter's summed squared gradients
+    (torch.optim.Adagrad).
+
+    ``g = grad + weight_decay * p``; ``s = s + g²`` (``s`` starts at
+    ``initial_accumulator_value``); at step t the rate is
+    ``lr / (1 + (t - 1) * lr_decay)`` and ``p := p - rate * g / (sqrt(s) + eps)``.
+    """
+
+    hyperparameters = ("lr", "lr_decay", "weight_decay", "initial_accumulator_value", "eps",
+                       "maximize")
+    state_keys = ("step", "sum")
+
+    def __init__(self, params, lr: float = 0.01, lr_decay: float = 0.0,
+                 weight_decay: float = 0.0, initial_accumulator_value: float = 0.0,
+                 eps: float = 1e-10, maximize: bool = False):
+        super().__init__(params)
+        self.lr = checked_number("lr", lr)
+        self.lr_decay = checked_number("lr_decay", lr_decay)
+        self.weight_decay = checked_number("weight_decay", weight_decay)
+        self.initial_accumulator_value = checked_number(
+            "initial_accumulator_value", initial_accumulator_value)
+        self.eps = checked_number("eps", eps, _positive, EPS_RULE)
+        self.maximize = _checked_flag("maximize", maximize)
+
+    def _update(self, value, grad, state):
+        step = state.get("step", 0.0) + 1.0
+        state["step"] = step
+        if self.weight_decay:
+            grad = grad + self.weight_decay * value
+        rate = self.lr / (1.0 + (step - 1.0) * self.lr_decay)
+        total = state.get("sum", self.initial_accumulator_value) + grad * grad
+        state["sum"] = total
+        return value - rate * (grad / (math.sqrt(total) + self.eps))
+
+
+class NAdam(Optimizer):
+    """Adam with Nesterov momentum (torch.optim.NAdam, Dozat 2016).
+
+    The momentum factor warms up: ``μₜ = β₁ (1 - 0.96^(t ψ) / 2)`` with
+    ``ψ = momentum_decay``; ``m`` and ``v`` as in Adam, ``d = sqrt(v / (1 -
+    β₂ᵗ)) + eps``, and the step mixes this gradient and the next momentum:
+    ``p := p - lr (1 - μₜ) / (1 - Πμ) · g / d - lr μₜ₊₁ / (1 - Πμ·μₜ₊₁) · m / d``.
+    Weight decay as in Adam, or decoupled as in AdamW.
+    """
+
+    hyperparameters = ("lr", "betas", "eps", "weight_decay", "momentum_decay",
+                       "decoupled_weight_decay", "maximize")
+    state_keys = ("step", "mu_product", "exp_avg", "exp_avg_sq")
+
+    def __init__(self, params, lr: float = 0.002, betas: tuple[float, float] = (0.9, 0.999),
+                 eps: float = 1e-8, weight_decay: float = 0.0, momentum_decay: float = 0.004,
+                 decoupled_weight_decay: bool = False, maximize: bool = False):
+        super().__init__(params)
+        self.lr = checked_number("lr", lr)
+        self.betas = _checked_betas(betas)
+        self.eps = checked_number("eps", eps, _positive, EPS_RULE)
+        self.weight_decay = checked_number("weight_decay", weight_decay)
+        self.momentum_decay = checked_number("momentum_decay", momentum_decay)
+        self.decoupled_weight_decay = _checked_flag("decoupled_weight_decay",
+                                                    decoupled_weight_decay)
+        self.maximize = _checked_flag("maximize", maximize)
+
+    def _update(self, value, grad, state):
+        beta1, beta2 = self.betas
+        step = state.get("step", 0.0) + 1.0
+        state["step"] = step
+        if self.weight_decay and self.decoupled_weight_decay:
+            value = value * (1.0 - self.lr * self.weight_decay)
+        elif self.weight_decay:
+            grad = grad + self.weight_decay * value
+        mu = beta1 * (1.0 - 0.5 * 0.96 ** (step * self.momentum_decay))
+        mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((step + 1.0) * self.momentum_decay))
+        mu_product = state.get("mu_product", 1.0) * mu
+        exp_avg = state.get("exp_avg", 0.0)
+        exp_avg = exp_avg + (1.0 - beta1) * (grad - exp_avg)
+        exp_avg_sq = beta2 * state.get("exp_avg_sq", 0.0) + (1.0 - beta2) * grad * grad
+        state["mu_product"], state["exp_avg"], state["exp_avg_sq"] = mu_product, exp_avg, exp_avg_sq
+        denominator = math.sqrt(exp_avg_sq / (1.0 - beta2 ** step)) + self.eps
+        value = value + (-self.lr * (1.0 - mu) / (1.0 - mu_product)) * (grad / denominator)
+        return value + (-self.lr * mu_next / (1.0 - mu_product * mu_next)) * (
+            exp_avg / denominator)
+
+
+def _checked_betas(betas):
+    if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+        raise ValueError(f"betas must be a pair (beta1, beta2), got {betas!r}")
+    return (checked_number("betas[0]", betas[0], _beta, "in [0, 1)"),
+            checked_number("betas[1]", betas[1], _beta, "in [0, 1)"))
+
+
+OPTIMIZERS = [SGD, RMSprop, Adam, AdamW, Adagrad, NAdam]

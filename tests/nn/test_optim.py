@@ -8,7 +8,7 @@ import random
 import pytest
 
 from autograd import Value
-from nn.optim import OPTIMIZERS, SGD, Adam, AdamW, Optimizer, RMSprop
+from nn.optim import OPTIMIZERS, SGD, Adagrad, Adam, AdamW, NAdam, Optimizer, RMSprop
 
 
 def run(optimizer_class, gradients, start=1.0, **hyperparameters):
@@ -97,6 +97,17 @@ TORCH_CASES = [
     (Adam, dict(lr=0.01, betas=(0.8, 0.99), eps=1e-6, weight_decay=0.1)),
     (AdamW, dict()),
     (AdamW, dict(lr=0.01, betas=(0.5, 0.9), weight_decay=0.3)),
+    (SGD, dict(lr=0.05, momentum=0.9, weight_decay=0.05, maximize=True)),
+    (RMSprop, dict(lr=0.005, momentum=0.5, centered=True, maximize=True)),
+    (Adam, dict(lr=0.05, amsgrad=True)),
+    (Adam, dict(lr=0.01, weight_decay=0.1, amsgrad=True, maximize=True)),
+    (AdamW, dict(lr=0.05, weight_decay=0.3, amsgrad=True)),
+    (Adagrad, dict()),
+    (Adagrad, dict(lr=0.1, lr_decay=0.01, weight_decay=0.1, initial_accumulator_value=0.5,
+                   maximize=True)),
+    (NAdam, dict()),
+    (NAdam, dict(lr=0.01, betas=(0.8, 0.99), weight_decay=0.1, momentum_decay=0.01)),
+    (NAdam, dict(lr=0.01, weight_decay=0.1, decoupled_weight_decay=True, maximize=True)),
 ]
 
 
@@ -108,6 +119,17 @@ def test_same_values_as_torch_after_50_steps(optimizer_class, hyperparameters):
     starts = [rng.uniform(-2, 2) for _ in range(4)]
     gradient_steps = [[rng.gauss(0, 1) for _ in starts] for _ in range(50)]
 
+    # NOTE: torch keeps scalar state (NAdam's mu_product) in the default
+    # dtype, float32 unless told: float64 compares the algorithms, not dtypes.
+    default_dtype = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    try:
+        _compare_with_torch(torch, optimizer_class, hyperparameters, starts, gradient_steps)
+    finally:
+        torch.set_default_dtype(default_dtype)
+
+
+def _compare_with_torch(torch, optimizer_class, hyperparameters, starts, gradient_steps):
     ours = [Value(x) for x in starts]
     optimizer = optimizer_class(ours, **hyperparameters)
     theirs = [torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in starts]
@@ -142,7 +164,8 @@ def test_same_defaults_as_torch():
 def test_every_optimizer_descends_a_convex_quadratic(optimizer_class):
     centre = [1.5, -2.0, 0.5]
     parameters = [Value(0.0) for _ in centre]
-    optimizer = optimizer_class(parameters, lr=0.05)
+    # Adagrad's steps shrink as 1/√t: at 0.05 it covers about 0.05 · 2√300 = 1.7 in 300 steps
+    optimizer = optimizer_class(parameters, lr=0.5 if optimizer_class is Adagrad else 0.05)
 
     def loss():
         return sum((p - c) ** 2 for p, c in zip(parameters, centre))
