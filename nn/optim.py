@@ -243,7 +243,23 @@ class RMSprop(Optimizer):
         return value - self.lr * grad / denominator
 
 
-class Adam(Optimizer):
+class _Moments(Optimizer):
+    """What Adam and NAdam share: running moments of the gradient, a step
+    count for their bias correction, and weight decay of either kind."""
+
+    def _count_and_decay(self, value, grad, state):
+        """The step number t (kept in ``state``), then weight decay:
+        decoupled (the value shrinks, as AdamW) or added to the gradient (L2)."""
+        step = state.get("step", 0.0) + 1.0
+        state["step"] = step
+        if self.weight_decay and self.decoupled_weight_decay:
+            value = value * (1.0 - self.lr * self.weight_decay)
+        elif self.weight_decay:
+            grad = grad + self.weight_decay * value
+        return step, value, grad
+
+
+class Adam(_Moments):
     """Adaptive moment estimation (torch.optim.Adam).
 
     ``m = β₁ m + (1 - β₁) g``, ``v = β₂ v + (1 - β₂) g²``, both bias-corrected
@@ -270,12 +286,7 @@ class Adam(Optimizer):
 
     def _update(self, value, grad, state):
         beta1, beta2 = self.betas
-        step = state.get("step", 0.0) + 1.0
-        state["step"] = step
-        if self.weight_decay and self.decoupled_weight_decay:
-            value = value * (1.0 - self.lr * self.weight_decay)
-        elif self.weight_decay:
-            grad = grad + self.weight_decay * value
+        step, value, grad = self._count_and_decay(value, grad, state)
         exp_avg = state.get("exp_avg", 0.0)
         exp_avg = exp_avg + (1.0 - beta1) * (grad - exp_avg)
         exp_avg_sq = beta2 * state.get("exp_avg_sq", 0.0) + (1.0 - beta2) * grad * grad
@@ -336,7 +347,7 @@ class Adagrad(Optimizer):
         return value - rate * (grad / (math.sqrt(total) + self.eps))
 
 
-class NAdam(Optimizer):
+class NAdam(_Moments):
     """Adam with Nesterov momentum (torch.optim.NAdam, Dozat 2016).
 
     The momentum factor warms up: ``μₜ = β₁ (1 - 0.96^(t ψ) / 2)`` with
@@ -365,12 +376,7 @@ class NAdam(Optimizer):
 
     def _update(self, value, grad, state):
         beta1, beta2 = self.betas
-        step = state.get("step", 0.0) + 1.0
-        state["step"] = step
-        if self.weight_decay and self.decoupled_weight_decay:
-            value = value * (1.0 - self.lr * self.weight_decay)
-        elif self.weight_decay:
-            grad = grad + self.weight_decay * value
+        step, value, grad = self._count_and_decay(value, grad, state)
         mu = beta1 * (1.0 - 0.5 * 0.96 ** (step * self.momentum_decay))
         mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((step + 1.0) * self.momentum_decay))
         mu_product = state.get("mu_product", 1.0) * mu
@@ -382,6 +388,7 @@ class NAdam(Optimizer):
         value = value + (-self.lr * (1.0 - mu) / (1.0 - mu_product)) * (grad / denominator)
         return value + (-self.lr * mu_next / (1.0 - mu_product * mu_next)) * (
             exp_avg / denominator)
+
 
 
 def _checked_betas(betas):
