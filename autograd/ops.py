@@ -178,6 +178,30 @@ def _softplus(x):
     return max(x, 0.0) + math.log1p(math.exp(-math.fabs(x)))
 
 
+def _checked(name, function, domain):
+    """``function`` (from :mod:`math`) with its errors naming the op.
+
+    ``domain`` says what the op needs, for the ValueError math raises.
+    """
+    # NOTE: the overflow rule of the rows built here: a finite input whose
+    # result is too large for a float raises OverflowError naming the op
+    # (math raises it for cosh(1000); hypot(1e308, 1e308) would quietly give
+    # inf, so the result is checked too). A learner sees where the number
+    # blew up instead of an inf loss that fit reports steps later.
+    def forward(*inputs):
+        shown = ", ".join(map(repr, inputs))
+        try:
+            out = function(*inputs)
+        except ValueError:
+            raise ValueError(f"{name}() needs {domain}, got {shown}") from None
+        except OverflowError:
+            out = math.inf
+        if math.isinf(out) and not any(map(math.isinf, inputs)):
+            raise OverflowError(f"{name}() overflows for input {shown}")
+        return out
+    return forward
+
+
 def _zero(out, x):
     return (0.0,)
 
@@ -245,13 +269,29 @@ relu = Primitive("relu", "relu", 1, _relu,
                  c_code="({0} <= 0.0 ? 0.0 : {0})")
 abs = Primitive("abs", "abs", 1, math.fabs,
                 lambda out, x: (sign(x),), "abs({0})", c_code="fabs({0})")
+tan = Primitive("tan", "tan", 1, _checked("tan", math.tan, "a finite input"),
+                lambda out, x: (1.0 + out * out,), "tan({0})")
+sinh = Primitive("sinh", "sinh", 1, _checked("sinh", math.sinh, "a number"),
+                 lambda out, x: (cosh(x),), "sinh({0})")
+cosh = Primitive("cosh", "cosh", 1, _checked("cosh", math.cosh, "a number"),
+                 lambda out, x: (sinh(x),), "cosh({0})")
+atan = Primitive("atan", "atan", 1, math.atan,
+                 lambda out, x: (1.0 / (1.0 + x * x),), "atan({0})")
+asinh = Primitive("asinh", "asinh", 1, math.asinh,
+                  lambda out, x: (1.0 / sqrt(x * x + 1.0),), "asinh({0})")
+expm1 = Primitive("expm1", "expm1", 1, _checked("expm1", math.expm1, "a number"),
+                  lambda out, x: (out + 1.0,), "expm1({0})")
+exp2 = Primitive("exp2", "exp2", 1, _checked("exp2", math.exp2, "a number"),
+                 lambda out, x: (out * math.log(2.0),), "exp2({0})")
 sign = Primitive("sign", "sign", 1, _sign, _zero, "sign({0})",
                  c_code="({0} > 0.0 ? 1.0 : {0} < 0.0 ? -1.0 : {0})")
 step = Primitive("step", "step", 1, _step, _zero, "step({0})",
                  c_code="({0} > 0.0 ? 1.0 : {0} <= 0.0 ? 0.0 : {0})")
 
 PRIMITIVES = (add, sub, mul, div, pow, power, neg,
-              exp, log, sqrt, tanh, sigmoid, softplus, sin, cos, relu, abs, sign, step)
+              exp, log, sqrt, tanh, sigmoid, softplus, sin, cos, relu, abs,
+              tan, sinh, cosh, atan, asinh, expm1, exp2,
+              sign, step)
 
 # The rows called by name, of any arity: each is a Value method, a function
 # of the package and of chainrule graph's formulas.
