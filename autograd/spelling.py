@@ -3,7 +3,8 @@
 ``did_you_mean(name, known) -> str`` is the hint for an unknown ``name``
 (``" did you mean tanh?"``, or ``""`` when nothing is close): first the
 names other libraries use for the same function (``ln`` is ``log``), then
-the closest of ``known`` by :mod:`difflib`, case ignored.
+a name ``name`` is a slip of (see :func:`slips`), then the closest of
+``known`` by :mod:`difflib`, case ignored.
 
 ``add_misspellings(cls, names)`` gives ``cls`` an attribute for each likely
 slip of each of ``names`` (two neighbouring letters swapped, the wrong
@@ -29,6 +30,11 @@ def did_you_mean(name: str, known) -> str:
     alias = ALIASES.get(name.lower())
     if alias in known:
         return f" did you mean {alias}?"
+    # NOTE: a slip first (tahn is tanh with two letters swapped, though
+    # difflib finds tan closer), then the closest by difflib.
+    for candidate in known:
+        if name in slips(candidate):
+            return f" did you mean {candidate}?"
     by_lower = {candidate.lower(): candidate for candidate in known}
     close = difflib.get_close_matches(name.lower(), by_lower, n=1)
     return f" did you mean {by_lower[close[0]]}?" if close else ""
