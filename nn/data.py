@@ -98,10 +98,33 @@ def load_iris():
     return X, y
 
 
+def checked_rows(X, name: str = "X") -> list:
+    """``X`` as a list of rows of one length (numpy arrays through
+    ``tolist()``); ``ValueError`` naming the first ragged row or the first
+    cell that is not finite (NaN, infinity)."""
+    if hasattr(X, "tolist"):
+        X = X.tolist()
+    rows = [list(row) if isinstance(row, (list, tuple)) else row for row in X]
+    for index, row in enumerate(rows):
+        if not isinstance(row, list):
+            raise ValueError(f"{name}[{index}] is {type(row).__name__}, not a row: each row "
+                             f"is a list of numbers, e.g. [0.5, -1.2]")
+        if len(row) != len(rows[0]):
+            raise ValueError(f"{name} has rows of different lengths: row 0 has {len(rows[0])} "
+                             f"values, row {index} has {len(row)}")
+        for column, value in enumerate(row):
+            if isinstance(value, (int, float)) and not math.isfinite(value):
+                raise ValueError(f"{name}[{index}][{column}] is {value}: finite numbers are "
+                                 f"needed; drop or fill that row")
+    return rows
+
+
 def standardize(X):
     """The rows with every column shifted to mean 0 and scaled to standard
     deviation 1, so that features measured on different scales can share
-    one learning rate. A constant column is only shifted."""
+    one learning rate. A constant column is only shifted. Rows of different
+    lengths, or a cell that is not finite, raise ``ValueError`` naming it."""
+    X = checked_rows(X)
     columns = list(zip(*X))
     means = [statistics.fmean(column) for column in columns]
     spreads = [statistics.pstdev(column) or 1.0 for column in columns]

@@ -43,7 +43,7 @@ from autograd.value import is_number
 
 from ._arguments import checked_int, checked_number, generator
 from .compiled import CompiledLossAndGradients, NativeSGDStep
-from .data import batches
+from .data import batches, checked_rows
 from .losses import l2_penalty, mean_loss
 from .optim import Optimizer
 
@@ -239,8 +239,8 @@ def fit(model, X, y, loss, optimizer, epochs: int, batch_size: int | None = None
     """
     checked_int("epochs", epochs)
     l2 = checked_number("l2", l2)
-    X, y = _rows("X", X), _rows("y", y)
-    _check_finite(X, y)
+    X, y = checked_rows(_as_list("X", X)), _as_list("y", y)
+    _check_labels(y)
     _check_training_pieces(model, loss, optimizer)
     predict = predict if predict is not None else getattr(loss, "predict", None)
     rng = generator(seed)
@@ -309,7 +309,7 @@ class TrainingInterrupted(KeyboardInterrupt):
         self.history = history
 
 
-def _rows(name, data):
+def _as_list(name, data):
     """``data`` as a list (numpy arrays and tensors through ``tolist()``)."""
     if hasattr(data, "tolist"):
         data = data.tolist()
@@ -320,15 +320,8 @@ def _rows(name, data):
     return list(data)
 
 
-def _check_finite(X, y):
-    """A NaN or infinity in the data, named by its row and column."""
-    for index, row in enumerate(X):
-        numbers = row if isinstance(row, (list, tuple)) else [row]
-        for column, number in enumerate(numbers):
-            if is_number(number) and not math.isfinite(number):
-                raise ValueError(
-                    f"X[{index}][{column}] is {number}: training needs finite numbers; "
-                    f"drop or fill that row")
+def _check_labels(y):
+    """A NaN or infinity among the labels, named by its row."""
     for index, label in enumerate(y):
         if is_number(label) and not math.isfinite(label):
             raise ValueError(f"y[{index}] is {label}: labels must be finite; drop that row")

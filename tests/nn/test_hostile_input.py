@@ -325,3 +325,23 @@ def test_train_warns_with_an_estimate_before_an_hours_long_run(monkeypatch, caps
     assert f"about {2.5e-6 * 1_051_648 * 100 * 100 / 3600:.1f} hours" in err
     train_command._warn_if_slow(MLP(2, [16, 16, 1]), 100, 100, None)
     assert capsys.readouterr().err == ""
+
+
+# ---- data --------------------------------------------------------------------------
+
+
+def test_standardize_names_a_ragged_row():
+    # before: zip() dropped the second column without a word
+    with pytest.raises(ValueError, match="row 0 has 2 values, row 2 has 1"):
+        data.standardize([[1.0, 2.0], [3.0, 4.0], [5.0]])
+
+
+def test_standardize_names_a_nan_cell():
+    # before: AttributeError from inside statistics
+    with pytest.raises(ValueError, match=r"X\[1\]\[0\] is nan"):
+        data.standardize([[1.0, 2.0], [math.nan, 4.0]])
+
+
+def test_standardize_by_hand():
+    # columns (1, 3) and (10, 10): mean 2 and spread 1; constant 10 only shifted
+    assert data.standardize(np.array([[1.0, 10.0], [3.0, 10.0]])) == [[-1.0, 0.0], [1.0, 0.0]]

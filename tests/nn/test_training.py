@@ -163,7 +163,7 @@ def test_an_update_that_overflows_is_undone_with_the_optimizer_state(make_optimi
     (dict(X=[[1.0, 2.0, 3.0]] * 10), "expects 2 inputs, received 3"),
     (dict(y=[2] * 10), "label -1 or \\+1"),
     (dict(y=[1] * 9 + [0]), "label -1 or \\+1"),  # the last row of the last batch
-    (dict(X=[[0.5, 0.5]] * 9 + [[0.5]]), "expects 2 inputs, received 1"),
+    (dict(X=[[0.5, 0.5]] * 9 + [[0.5]]), "row 0 has 2 values, row 9 has 1"),  # a ragged row
 ])
 def test_bad_arguments_raise_before_any_update(arguments, message):
     X, y = moons(10)
