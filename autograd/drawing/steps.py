@@ -25,6 +25,7 @@ from __future__ import annotations
 import html
 import inspect
 import os
+import re
 import string
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -81,8 +82,8 @@ class BackwardStep:
         number.
         """
         row = self.node.primitive
-        names = list(inspect.signature(row.partials).parameters)  # out, then the inputs
         nodes = (self.node, *self.node.parents)
+        names = _symbol_names(list(inspect.signature(row.partials).parameters), nodes)
         # NOTE: a constant input (pow's exponent) keeps its number, which its
         # partial may read with float().
         symbols = [Source(name, number=node.data if node.is_constant else None)
@@ -103,8 +104,29 @@ class BackwardStep:
                      format_number(partial)]
             shown = [text for index, text in enumerate(steps) if text not in steps[:index]]
             lines.append(" = ".join([head, *shown]))
-        where = ", ".join(f"{name} = {_name(node)}" for name, node in zip(names, nodes))
-        return [*lines, f"where {where}"]
+        where = ", ".join(f"{name} = {_name(node)}" for name, node in zip(names, nodes)
+                          if name != node.label)
+        return [*lines, f"where {where}"] if where else lines
+
+
+def _symbol_names(generic, nodes):
+    """The names a step's formulas use for its nodes: a node's own label
+    (``w``), else the row's argument name (``out``, ``a``, ``x``) — primed
+    until it is no name the step shows, so ``b`` never means two things."""
+    labels = [node.label if node.label and node.label.isidentifier() else None
+              for node in nodes]
+    taken = set(filter(None, labels))
+    for node in nodes:
+        taken.update(re.findall(r"[A-Za-z_]\w*", _name(node)))
+    names = []
+    for label, name in zip(labels, generic):
+        if label is not None and label not in names:
+            names.append(label)
+            continue
+        while name in taken or name in names:
+            name += "′"
+        names.append(name)
+    return names
 
 
 def _number_source(node):

@@ -206,15 +206,24 @@ def test_each_caption_shows_the_local_derivative_from_the_op_table():
     out = (w * x + b).tanh()
     t = math.tanh(-0.8 * 1.5 + 0.3)  # -0.7163 by hand
     tanh_step, add_step, mul_step = backward_steps(out)
+    # the tanh's input is not the variable x: its symbol is primed
     assert tanh_step.formulas() == [
-        f"∂out/∂x = 1.0 - out * out = 1.0 - ({t:.4f}) * ({t:.4f}) = {1 - t * t:.4f}",
-        "where out = tanh(w * x + b), x = w * x + b"]
-    assert mul_step.formulas() == ["∂out/∂a = b = 1.5000", "∂out/∂b = a = -0.8000",
-                                   "where out = w * x, a = w, b = x"]
-    assert add_step.formulas()[:2] == ["∂out/∂a = 1.0000", "∂out/∂b = 1.0000"]
+        f"∂out/∂x′ = 1.0 - out * out = 1.0 - ({t:.4f}) * ({t:.4f}) = {1 - t * t:.4f}",
+        "where out = tanh(w * x + b), x′ = w * x + b"]
+    # labelled inputs are called by their labels: ∂(w x)/∂w = x, by hand
+    assert mul_step.formulas() == ["∂out/∂w = x = 1.5000", "∂out/∂x = w = -0.8000",
+                                   "where out = w * x"]
+    assert add_step.formulas() == ["∂out/∂a = 1.0000", "∂out/∂b = 1.0000",
+                                   "where out = w * x + b, a = w * x"]
     # a constant exponent: the row reads its number, the formula shows it
     (square,) = backward_steps(x ** 3)
-    assert square.formulas()[0] == "∂out/∂base = 3.0 * base ** 2.0 = 3.0 * 1.5000 ** 2.0 = 6.7500"
+    assert square.formulas()[0] == "∂out/∂x = 3.0 * x ** 2.0 = 3.0 * 1.5000 ** 2.0 = 6.7500"
+    # an unlabelled input keeps the row's name; the exponent is held constant
+    (cube,) = backward_steps(Value(1.5) ** 3)
+    assert cube.formulas() == [
+        "∂out/∂base = 3.0 * base ** 2.0 = 3.0 * 1.5000 ** 2.0 = 6.7500",
+        "∂out/∂exponent = 0.0000",
+        "where out = 1.5 ** 3.0, base = input 1.5000, exponent = constant 3.0000"]
 
 
 def test_unlabelled_nodes_are_named_by_their_formula():

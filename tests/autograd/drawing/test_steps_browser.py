@@ -93,7 +93,7 @@ def test_the_page_has_a_legend_formulas_and_zooms_at_readable_size(wasm_only, tm
     # the swatches' borders are the drawing's colours (rgb of #2f855a, #2b6cb0)
     assert first["swatches"][:2] == ["rgb(47, 133, 90)", "rgb(43, 108, 176)"]
     assert first["formula"] == ["block", "block"]  # one formula per line under the caption
-    assert "∂out/∂x = 1.0 - out * out = 1.0 - (-0.7163) * (-0.7163) = 0.4869" in caption
+    assert "∂out/∂x′ = 1.0 - out * out = 1.0 - (-0.7163) * (-0.7163) = 0.4869" in caption
     # natural size: Graphviz's 11 pt labels, not shrunk to the window (>= 10 CSS px)
     assert first["label"] >= 10
     widths = [state["width"] for state in states]
