@@ -8,9 +8,10 @@
 
 from __future__ import annotations
 
+import array
 import ctypes
-import itertools
 import math
+import struct
 import warnings
 
 from autograd import compile
@@ -124,32 +125,97 @@ class CompiledLossAndGradients:
         return self.traces[label]
 
 
-# The SGD update in C, in the same float operations as nn.optim.SGD's
-# `value - lr * grad`, into a second buffer, so a non-finite result changes nothing.
-_SGD_SOURCE = native.PRELUDE + """
-int chainrule_sgd(int64_t count, const double *unused, double lr,
-        const double *param, double *grad, double *out)
+# The whole step in C: the batch's rows gathered by trace, each trace's
+# function on its rows, the L2 term, and SGD's update into a second buffer
+# (so a step whose result is refused changes nothing). The traces are
+# reached through pointers to their own libraries' functions, so this
+# source never changes and is compiled once.
+_STEP_SOURCE = native.PRELUDE + """
+#include <string.h>
+
+typedef int (*trace_function)(int64_t count, const double *rows, double gradient,
+                              const double *param, double *grad, double *out);
+
+struct step {
+    int64_t count, inputs, width, traces, params;
+    const double *rows;          /* count x inputs, in batch order */
+    const int64_t *trace;        /* each row's trace */
+    trace_function const *call;  /* each trace's function */
+    trace_function penalty;      /* the L2 term, or NULL */
+    double gradient, lr;
+    const double *param;
+    double *grad, *updated;
+    double *out;                 /* count x width, in batch order */
+    double *penalty_out;
+    double *gathered, *results;  /* scratch: count x inputs, count x width */
+    int64_t *positions;          /* scratch: count */
+    int64_t *seen;               /* scratch: traces */
+};
+
+/* 0: done; 1: a trace or the L2 term asked for Python; 2: the update is not finite. */
+int chainrule_sgd_step(struct step *s)
 {
-    double check = 0.0;
-    for (int64_t i = 0; i < count; ++i) {
-        out[i] = param[i] - lr * grad[i];
-        check += out[i] - out[i];
+    memset(s->grad, 0, sizeof(double) * s->params);
+    memset(s->seen, 0, sizeof(int64_t) * s->traces);
+    /* the traces in the order the batch first shows them, as Python groups them */
+    for (int64_t first = 0; first < s->count; ++first) {
+        const int64_t t = s->trace[first];
+        if (s->seen[t])
+            continue;
+        s->seen[t] = 1;
+        int64_t n = 0;
+        for (int64_t row = first; row < s->count; ++row)
+            if (s->trace[row] == t) {
+                memcpy(s->gathered + n * s->inputs, s->rows + row * s->inputs,
+                       sizeof(double) * s->inputs);
+                s->positions[n++] = row;
+            }
+        if (s->call[t](n, s->gathered, s->gradient, s->param, s->grad, s->results))
+            return 1;
+        for (int64_t i = 0; i < n; ++i)
+            memcpy(s->out + s->positions[i] * s->width, s->results + i * s->width,
+                   sizeof(double) * s->width);
     }
-    return check == 0.0 ? 0 : 1;
+    if (s->penalty && s->penalty(1, s->gathered, 1.0, s->param, s->grad, s->penalty_out))
+        return 1;
+    double check = 0.0;
+    for (int64_t i = 0; i < s->params; ++i) {
+        s->updated[i] = s->param[i] - s->lr * s->grad[i];
+        check += s->updated[i] - s->updated[i];
+    }
+    return check == 0.0 ? 0 : 2;
 }
 """
+
+
+_P, _I = ctypes.c_void_p, ctypes.c_int64
+
+
+class _Step(ctypes.Structure):
+    """``struct step`` of the C source above, field for field."""
+
+    _fields_ = [*((name, _I) for name in ("count", "inputs", "width", "traces", "params")),
+                ("rows", _P), ("trace", _P), ("call", _P), ("penalty", _P),
+                ("gradient", ctypes.c_double), ("lr", ctypes.c_double),
+                *((name, _P) for name in ("param", "grad", "updated", "out", "penalty_out",
+                                          "gathered", "results", "positions", "seen"))]
+
+
+def _address(buffer: array.array) -> int:
+    return buffer.buffer_info()[0]
 
 
 class NativeSGDStep:
     """A whole training step in native code: ``fit(compile="c")`` with plain SGD.
 
-    The parameters live in a flat C buffer between steps; a step zeroes the
-    gradient buffer, calls each trace's C function on its rows (one call
-    per label, and one for the L2 term) and then the SGD update, and
-    returns ``(loss value, predictions)`` — no Value is read or written.
-    :meth:`store` writes the buffer back to the model's parameters (fit
-    does, when training ends or stops). The losses, gradients and updates
-    are :class:`CompiledLossAndGradients`' and ``SGD.step``'s, bit for bit.
+    The parameters live in a flat C buffer between steps. A step is one C
+    call: it zeroes the gradients, runs each trace's C function on the rows
+    of its label (in the order :class:`CompiledLossAndGradients` runs them),
+    the L2 term and the SGD update, and returns ``(loss value,
+    predictions)`` — no Value is read or written. :meth:`store` writes the
+    buffer back to the model's parameters (fit does, when training ends or
+    stops). The losses, gradients and updates are
+    :class:`CompiledLossAndGradients`' and ``SGD.step``'s, bit for bit.
 
     A C call that meets a value Python would refuse (see
     :mod:`autograd.compiler.native`) makes that step run on the Python
@@ -161,11 +227,19 @@ class NativeSGDStep:
     def __init__(self, compiled: CompiledLossAndGradients, optimizer):
         self.compiled, self.optimizer = compiled, optimizer
         self.parameters = compiled.parameters
-        self.data = native.doubles(p.data for p in self.parameters)
-        self.updated = native.doubles(p.data for p in self.parameters)
-        self.grad = native.doubles(0.0 for _ in self.parameters)
-        path, _ = native.build(_SGD_SOURCE, "-O2")
-        self.sgd = native.load(path, ["chainrule_sgd"])["chainrule_sgd"]
+        self.data = array.array("d", (p.data for p in self.parameters))
+        self.updated = array.array("d", self.data)
+        self.grad = array.array("d", bytes(8 * len(self.data)))
+        path, _ = native.build(_STEP_SOURCE, "-O2")
+        self.function = ctypes.CDLL(path).chainrule_sgd_step
+        self.function.argtypes, self.function.restype = [ctypes.POINTER(_Step)], ctypes.c_int
+        self.step = _Step(params=len(self.data), grad=_address(self.grad))
+        self.step_pointer = ctypes.pointer(self.step)
+        self.trace_of = {}  # a label (None: a real target) -> its trace's number
+        self.calls = array.array("q")  # each trace's C function, by number
+        self.penalty_out = array.array("d", [0.0])
+        self.step.penalty_out = _address(self.penalty_out)
+        self.capacity = -1  # rows the buffers hold (see _allocate)
 
     @staticmethod
     def handles(optimizer) -> bool:
@@ -187,46 +261,95 @@ class NativeSGDStep:
     def __call__(self, inputs, targets, where):
         """One step at ``optimizer.lr``: ``(loss value, predictions)``; or
         FloatingPointError (via fit's rules), the buffer as it was."""
-        compiled, count = self.compiled, len(targets)
-        positions_of = compiled.positions_by_trace(targets)
-        ctypes.memset(self.grad, 0, ctypes.sizeof(self.grad))
-        losses, predictions = [0.0] * count, [None] * count
-        for label, positions in positions_of.items():
-            rows = ([[*inputs[i], targets[i]] for i in positions] if label is None
-                    else [inputs[i] for i in positions])
-            replay = compiled._trace_for(label).native(*rows[0])
-            out = replay and self._run(replay, rows, 1.0 / count)
-            if out is None:
+        count, step = len(targets), self.step
+        numbers = []  # the numbers of every row (a real target last), in batch order
+        extend = numbers.extend
+        if self.compiled.target_is_input:
+            for row, target in zip(inputs, targets):
+                extend(row)
+                numbers.append(target)
+        else:
+            for row in inputs:
+                extend(row)
+        try:
+            self._pack(numbers, targets)
+        except KeyError:  # a label without a trace yet
+            if not self._add_traces(numbers, targets):
                 return self._python_step(inputs, targets, where)
-            width, several = 1 + replay.aux_count, isinstance(replay.aux_shape, list)
-            out = out[:]
-            for slot, position in enumerate(positions):
-                losses[position] = out[width * slot]
-                predictions[position] = (out[width * slot + 1:width * (slot + 1)] if several
-                                         else out[width * slot + 1])
-        objective = sum(losses) / count
-        if compiled.penalty is not None:
-            replay = compiled.penalty.native()
-            out = replay and self._run(replay, [[]], 1.0)
-            if out is None:
-                return self._python_step(inputs, targets, where)
-            objective += out[0]
+            self._pack(numbers, targets)
+        step.count, step.gradient, step.lr = count, 1.0 / count, self.optimizer.lr
+        step.param, step.updated = _address(self.data), _address(self.updated)
+        status = self.function(self.step_pointer)
+        if status == 1:
+            return self._python_step(inputs, targets, where)
+        width, out = step.width, self.out
+        objective = sum(out[0:width * count:width]) / count
+        if self.compiled.penalty is not None:
+            objective += self.penalty_out[0]
         if not math.isfinite(objective):
             raise training._stopped(where, f"the loss is {objective}")
-        if self.sgd(len(self.parameters), self.grad, self.optimizer.lr, self.data,
-                    self.grad, self.updated):
+        if status:
             raise training._stopped(
                 where, f"the update made a parameter non-finite (loss {objective})")
         self.data, self.updated = self.updated, self.data
+        if self.several_outputs:
+            predictions = [out[width * i + 1:width * (i + 1)].tolist() for i in range(count)]
+        else:
+            predictions = out[1:width * count:width].tolist()
         return objective, predictions
 
-    def _run(self, replay, rows, gradient):
-        """The trace's C function on ``rows``: its out buffer, or None if it asked for Python."""
-        out = (ctypes.c_double * (len(rows) * (1 + replay.aux_count)))()
-        flat = native.doubles(itertools.chain.from_iterable(rows))
-        if replay.function(len(rows), flat, gradient, self.data, self.grad, out):
-            return None
-        return out
+    def _pack(self, numbers, targets):
+        """The rows and their traces' numbers into the C buffers; KeyError
+        for a label with no trace yet."""
+        count, step = len(targets), self.step
+        if not self.calls:
+            raise KeyError(targets[0])
+        if count > self.capacity or len(numbers) != count * step.inputs:
+            self._allocate(count, len(numbers) // count)
+        if not self.compiled.target_is_input:
+            struct.pack_into(f"{count}q", self.traces, 0,
+                             *map(self.trace_of.__getitem__, targets))
+        struct.pack_into(f"{len(numbers)}d", self.rows, 0, *numbers)
+
+    def _add_traces(self, numbers, targets) -> bool:
+        """Compile the traces of labels not seen before; False if one has no native form."""
+        width = len(numbers) // len(targets)
+        for position, target in enumerate(targets):
+            label = None if self.compiled.target_is_input else target
+            if label in self.trace_of:
+                continue
+            replay = self.compiled._trace_for(label).native(
+                *numbers[width * position:width * (position + 1)])
+            if replay is None:
+                return False
+            self.step.width = 1 + replay.aux_count
+            self.several_outputs = isinstance(replay.aux_shape, list)
+            self.trace_of[label] = len(self.calls)
+            self.calls.append(ctypes.cast(replay.function, ctypes.c_void_p).value)
+        if self.compiled.penalty is not None and not self.step.penalty:
+            replay = self.compiled.penalty.native()
+            if replay is None:
+                return False
+            self.step.penalty = ctypes.cast(replay.function, ctypes.c_void_p).value
+        self.seen = array.array("q", bytes(8 * len(self.calls)))
+        self.step.traces, self.step.call = len(self.calls), _address(self.calls)
+        self.step.seen = _address(self.seen)
+        self.capacity = -1  # the out buffers' width may be new
+        return True
+
+    def _allocate(self, count, inputs):
+        """Buffers for ``count`` rows of ``inputs`` numbers each."""
+        step = self.step
+        self.capacity, step.inputs = count, inputs
+        self.rows = array.array("d", bytes(8 * max(1, count * inputs)))
+        self.gathered = array.array("d", self.rows)
+        self.traces = array.array("q", bytes(8 * count))
+        self.positions = array.array("q", self.traces)
+        self.out = array.array("d", bytes(8 * count * step.width))
+        self.results = array.array("d", self.out)
+        step.rows, step.trace = _address(self.rows), _address(self.traces)
+        step.gathered, step.positions = _address(self.gathered), _address(self.positions)
+        step.out, step.results = _address(self.out), _address(self.results)
 
     def _python_step(self, inputs, targets, where):
         """This step on the Python path, from the buffer's parameters."""

@@ -75,3 +75,20 @@ def test_a_domain_error_in_a_native_step_raises_as_eager_and_keeps_the_same_mode
         outcomes.append((str(raised.value), model.state_dict(), model.parameters()[0].data))
     assert outcomes[1] == outcomes[0]
     assert outcomes[1][2] != 1.0  # step 1's update was kept, step 2's never made
+
+
+@pytest.mark.parametrize("loss, labels", [(nn.losses.hinge, [1, -1]), (nn.losses.mse, None)])
+def test_native_minibatches_match_the_python_compiled_step_bit_for_bit(loss, labels):
+    # 23 rows in batches of 5: the last batch is smaller, and a label may
+    # first appear in a later batch (its trace compiled mid-epoch).
+    X = [[0.1 * i, 1.0 - 0.07 * i] for i in range(23)]
+    y = ([labels[i % 7 == 6] if i > 4 else labels[0] for i in range(23)] if labels
+         else [0.5 * i - 3.0 for i in range(23)])
+    runs = []
+    for compile in (True, "c"):
+        model = MLP(2, [4, 1], seed=3)
+        history = fit(model, X, y, loss, nn.optim.SGD(model.parameters(), lr=0.05), epochs=4,
+                      batch_size=5, progress=False, seed=1, l2=1e-3, compile=compile)
+        runs.append((history.step_loss, history.step_accuracy, model.state_dict()))
+    assert runs[1] == runs[0]
+    assert len(runs[0][0]) == 4 * 5 and runs[0][0][-1] < runs[0][0][0]
