@@ -43,7 +43,7 @@ command), else ``cc``, ``gcc`` or ``clang`` on ``PATH``, else the C
 compiler of the ``ziglang`` package (the ``native`` extra). Flags:
 ``-shared -fPIC -ffp-contract=off`` and no ``-march``, so no fused
 multiply-add changes a rounding, and the optimisation level by the size of
-the code (:func:`optimisation_level`). Libraries are cached by a hash of
+the code (:func:`layout`). Libraries are cached by a hash of
 their source, flags and compiler in ``$XDG_CACHE_HOME/chainrule/native``
 (``~/.cache/...`` by default; ``CHAINRULE_NATIVE_CACHE`` overrides the
 folder), so a second run pays no compile.
@@ -64,6 +64,7 @@ import hashlib
 import itertools
 import math
 import os
+import re
 import shlex
 import shutil
 import subprocess
@@ -86,6 +87,10 @@ LIBM = frozenset("""
 """.split())
 
 FLAGS = ("-shared", "-fPIC", "-ffp-contract=off", "-fno-math-errno")
+# NOTE: these passes (dead stores, points-to, dominators) cost gcc half its
+# time on the pieces of a wide row and gain nothing measurable there or on
+# small rows (README "Native code"); clang refuses the options.
+GCC_FLAGS = ("-fno-tree-dse", "-fno-dse", "-fno-tree-pta", "-fno-tree-dominator-opts")
 
 
 class NativeUnavailable(Exception):
@@ -259,10 +264,12 @@ def _checked(row) -> bool:
 def emit_c(c_name: str, output: Value, aux, inputs: list, params: tuple) -> tuple:
     """The C function replaying ``output``'s graph for rows of inputs.
 
-    Returns ``(source, aux_count, stored)``: the C text of the function
-    (the contract is in the module docstring), how many aux values follow
-    the loss in each row of ``out``, and the parameter positions whose
-    gradient it stores. Raises NativeUnavailable for a row with no C form.
+    Returns ``(source, aux_count, stored, level)``: the C text of the
+    function (the contract is in the module docstring; a long row is split
+    into pieces, see :func:`layout`), how many aux values follow the loss
+    in each row of ``out``, the parameter positions whose gradient it
+    stores, and the optimisation level to compile it with. Raises
+    NativeUnavailable for a row with no C form.
     """
     loss_order, aux_values, order, param_number = _graph(output, aux, params)
     value_of = {node: _as_c(text) for node, text in
@@ -288,6 +295,12 @@ def emit_c(c_name: str, output: Value, aux, inputs: list, params: tuple) -> tupl
                                     for v in aux_values]
     width = len(results)
     read = sorted({param_number[node] for node in order if node in param_number})
+    body = [*(f"const double x{i} = rows[{len(inputs)} * row + {i}];" for i in range(len(inputs))),
+            *forward, *backward]
+    outputs = [f"out[{width} * row + {i}] = {result.text};" for i, result in enumerate(results)]
+    level, in_pieces = layout(len(body))
+    if in_pieces:
+        return _in_pieces(c_name, body, outputs, stored), width - 1, stored, level
     lines = [
         f"int {c_name}(int64_t count, const double *rows, double gradient,",
         "        const double *param, double *grad, double *out)",
@@ -296,20 +309,104 @@ def emit_c(c_name: str, output: Value, aux, inputs: list, params: tuple) -> tupl
         *(f"    double dp{number} = grad[{number}];" for number in stored),
         "    double check = 0.0;",
         "    for (int64_t row = 0; row < count; ++row) {",
-        *(f"        const double x{i} = rows[{len(inputs)} * row + {i}];"
-          for i in range(len(inputs))),
-        "        /* forward */",
-        *(f"        {line}" for line in forward),
-        "        /* backward */",
-        *(f"        {line}" for line in backward),
-        *(f"        out[{width} * row + {i}] = {result.text};" for i, result in enumerate(results)),
+        *(f"        {line}" for line in body + outputs),
         "    }",
         *(f"    check += dp{number} - dp{number};" for number in stored),
         *(f"    grad[{number}] = dp{number};" for number in stored),
         "    return check == 0.0 ? 0 : 1;",
         "}",
     ]
-    return "\n".join(lines), width - 1, stored
+    return "\n".join(lines), width - 1, stored, level
+
+
+# A row's statements beyond this many are split into functions of this size
+# (see _in_pieces).
+PIECE = 1000
+
+_NAME = re.compile(r"\b(?:d?v|x|d?p)\d+\b")
+
+
+def _in_pieces(c_name: str, body: list, outputs: list, stored: list) -> str:
+    """The same function with a row's statements split into pieces of
+    ``PIECE`` statements, each a function of its own.
+
+    NOTE: a C compiler's time grows faster than the length of one
+    straight-line function, so a wide network's row, split, compiles
+    optimised in about linear time. A value that one piece computes and a
+    later one reads passes through ``s``; a piece reads the parameters from
+    ``param`` and adds to the gradients in ``dp`` (the caller's copy of
+    ``grad``, stored only when every check passed), in the same order as
+    the one-function form.
+    """
+    pieces = [body[start:start + PIECE] for start in range(0, len(body), PIECE)]
+    declared = [{line.split(" = ")[0].split()[-1] for line in piece
+                 if line.startswith(("const double ", "double "))} for piece in pieces]
+    # a gradient may be declared in one piece and added to in the next
+    defined = [names | {line.split()[0] for line in piece if line.split()[1] == "+="
+                        and not line.startswith("dp")} for piece, names in zip(pieces, declared)]
+    used = [set(_NAME.findall(" ".join(piece))) for piece in pieces] + [
+        set(_NAME.findall(" ".join(outputs)))]
+    slot = {}
+    for number, names in enumerate(defined):
+        for name in sorted(names):
+            if any(name in later for later in used[number + 1:]):
+                slot[name] = len(slot)
+
+    def piece_function(number, lines):
+        mine, needed = defined[number], used[number]
+        local = lambda line: re.sub(r"\bdp(\d+) \+=", r"dp[\1] +=", line)  # noqa: E731
+        return [
+            f"static __attribute__((noinline)) void {c_name}_{number}(",
+            "        int64_t row, const double *rows, double gradient,",
+            "        const double *restrict param, double *restrict dp, double *restrict s,",
+            "        double *restrict checked)",
+            "{",
+            "    double check = 0.0;",
+            *(f"    const double {name} = param[{name[1:]}];" for name in sorted(needed)
+              if name[0] == "p"),
+            *(f"    double {name} = s[{slot[name]}];" for name in sorted(needed - declared[number])
+              if name in slot),
+            *(f"    {local(line)}" for line in lines),
+            *(f"    s[{slot[name]}] = {name};" for name in sorted(mine) if name in slot),
+            "    *checked += check;",
+            "}",
+        ]
+
+    def stored_value(match):
+        name = match.group()
+        return f"param[{name[1:]}]" if name[0] == "p" else f"s[{slot[name]}]"
+
+    functions = [line for number, piece in enumerate(pieces)
+                 for line in piece_function(number, piece)]
+    return "\n".join([
+        "#include <stdlib.h>",
+        *functions,
+        f"int {c_name}(int64_t count, const double *rows, double gradient,",
+        "        const double *param, double *grad, double *out)",
+        "{",
+        f"    double *s = malloc(sizeof(double) * {max(1, len(slot))});",
+        f"    double *dp = malloc(sizeof(double) * {max(1, max(stored, default=0) + 1)});",
+        "    if (s == NULL || dp == NULL) {",
+        "        free(s);",
+        "        free(dp);",
+        "        return 1;",
+        "    }",
+        *(f"    dp[{number}] = grad[{number}];" for number in stored),
+        "    double check = 0.0;",
+        "    for (int64_t row = 0; row < count; ++row) {",
+        *(f"        {c_name}_{number}(row, rows, gradient, param, dp, s, &check);"
+          for number in range(len(pieces))),
+        *(f"        {_NAME.sub(stored_value, line)}" for line in outputs),
+        "    }",
+        *(f"    check += dp[{number}] - dp[{number}];" for number in stored),
+        "    if (check == 0.0) {",
+        *(f"        grad[{number}] = dp[{number}];" for number in stored),
+        "    }",
+        "    free(s);",
+        "    free(dp);",
+        "    return check == 0.0 ? 0 : 1;",
+        "}",
+    ])
 
 
 PRELUDE = "#include <math.h>\n#include <stdint.h>\n"
@@ -341,16 +438,21 @@ def find_compiler() -> list:
     return [sys.executable, "-m", "ziglang", "cc"]
 
 
-def optimisation_level(statements: int) -> str:
-    """``-O2`` for small functions, lower as they grow: a compiler's time
-    grows faster than the size of one straight-line function."""
-    # NOTE: measured with gcc 12 on the per-example step of MLPs
-    # 2-w-w-1 (README "Benchmarks"): w=16, 2,676 statements, -O2 1.3 s;
-    # w=32, 9,428: -O1 6.4 s, -O2 8.5 s; w=64, 35,220: -O0 2.2 s (and
-    # minutes at -O1 or -O2). -O0 grows linearly.
-    if statements <= 4_000:
-        return "-O2"
-    return "-O1" if statements <= 12_000 else "-O0"
+def layout(statements: int) -> tuple:
+    """``(optimisation level, in pieces?)`` for a row of ``statements``
+    statements: a compiler's time grows faster than the length of one
+    straight-line function, so a long row is optimised less, or split."""
+    # NOTE: measured with gcc 12 on the per-example step of MLPs 2-w-w-1
+    # (README "Native code"): w=16 (1,322 statements) one function at -O2
+    # compiles in 0.6 s; w=64 (17,546) at -O2 takes minutes, in pieces at
+    # -O1 6.3 s and runs twice as fast as one function at -O0 (1.4 s);
+    # w=128 (67,850) in pieces would take ~25 s, so it stays at -O0,
+    # whose time grows linearly.
+    if statements <= 3_000:
+        return "-O2", False
+    if statements <= 30_000:
+        return "-O1", True
+    return "-O0", False
 
 
 def cache_folder() -> str:
@@ -375,8 +477,9 @@ def _compiler_identity(command: tuple) -> str:
 def build(source: str, level: str) -> tuple:
     """The shared library of ``source``: ``(path, seconds compiling)``, 0.0 from the cache."""
     command = find_compiler()
-    flags = (*FLAGS, level)
     identity = _compiler_identity(tuple(command))
+    gcc = "Free Software Foundation" in identity
+    flags = (*FLAGS, *(GCC_FLAGS if gcc else ()), level)
     key = hashlib.sha256("\0".join([source, *flags, *command, identity]).encode()).hexdigest()
     folder = cache_folder()
     suffix = ".dll" if sys.platform == "win32" else ".so"
@@ -434,11 +537,10 @@ class NativeReplay:
     """
 
     def __init__(self, output, aux, inputs, params, python_replay):
-        self.c_source, self.aux_count, self.stored = emit_c(
+        self.c_source, self.aux_count, self.stored, self.level = emit_c(
             "chainrule_map", output, aux, inputs, params)
         self.source = PRELUDE + self.c_source + "\n"
         self.statements = self.c_source.count(";")
-        self.level = optimisation_level(self.statements)
         path, self.compile_seconds = build(self.source, self.level)
         self.function = load(path, ["chainrule_map"])["chainrule_map"]
         self.params = params

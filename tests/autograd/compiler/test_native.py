@@ -207,3 +207,29 @@ def test_without_a_system_compiler_the_ziglang_extra_compiles(monkeypatch, tmp_p
     step = native_step(f, [w])
     assert compiled(step, [w], [2.0]) == eager(f, [w], [2.0])
     assert step.backend == "c"
+
+
+def test_a_long_row_compiles_in_pieces_with_the_same_numbers_and_errors():
+    # 600 terms of four rows each: over layout()'s 3,000 statements, so the
+    # row is split into functions that pass values through memory.
+    params = [Value(0.5 + i / 600) for i in range(600)]
+
+    def f(x, y):
+        total = Value(0.0)
+        for p in params:
+            total = total + (x + p).log() * (y * p).tanh()
+        return total
+
+    python, c = compile(f, params), native_step(f, params)
+    for inputs in ([0.3, 0.7], [1.5, -2.0]):
+        expected = compiled(python, params, inputs)
+        assert compiled(c, params, inputs) == expected
+        assert close(expected, eager(f, params, inputs))
+    assert c.backend == "c" and c.backend_note.startswith("-O1"), c.backend_note
+    params[0].grad = 0.25
+    with pytest.raises(ValueError, match="log[(][)] needs a positive input") as expected:
+        python.map([(0.3, 0.7), (-1.0, 0.7)])  # x + p <= 0 in the second row
+    params[0].grad = 0.25
+    with pytest.raises(ValueError, match=re.escape(str(expected.value))):
+        c.map([(0.3, 0.7), (-1.0, 0.7)])
+    assert params[0].grad == 0.25
