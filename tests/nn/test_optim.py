@@ -249,8 +249,8 @@ def test_bad_parameter_lists():
 
 @pytest.mark.parametrize("spoil", [
     lambda s: {**s, "extra": 1},
-    lambda s: {**s, "hyperparameters": {**s["hyperparameters"], "lr": -1.0}},
-    lambda s: {**s, "hyperparameters": {"lr": 0.1}},
+    lambda s: {**s, "param_groups": [{**s["param_groups"][0], "lr": -1.0}]},
+    lambda s: {**s, "param_groups": [{"lr": 0.1, "params": [0, 1]}]},
     lambda s: {**s, "state": s["state"][:1]},
     lambda s: {**s, "state": [{"momentum_buffer": math.nan}, {}]},
     lambda s: {**s, "state": ["oops", {}]},
@@ -269,8 +269,10 @@ def test_bad_optimizer_state_is_rejected_and_changes_nothing(spoil):
 
 
 def test_base_class_has_no_update_rule():
+    parameter = Value(1.0)
+    parameter.grad = 1.0
     with pytest.raises(NotImplementedError):
-        Optimizer([Value(1.0)]).step()
+        Optimizer([parameter]).step()
 
 
 @pytest.mark.parametrize("make, entry, problem", [
@@ -284,7 +286,7 @@ def test_load_state_dict_refuses_bad_parameter_state(make, entry, problem):
     parameter.grad = 0.5
     optimizer.step()
     before = optimizer.state_dict()
-    bad = {"hyperparameters": before["hyperparameters"], "state": [entry]}
+    bad = {"param_groups": before["param_groups"], "state": [entry]}
     with pytest.raises(ValueError, match=problem):
         optimizer.load_state_dict(bad)
     assert optimizer.state_dict() == before
