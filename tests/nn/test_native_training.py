@@ -75,3 +75,31 @@ def test_a_domain_error_in_a_native_step_raises_as_eager_and_keeps_the_same_mode
         outcomes.append((str(raised.value), model.state_dict(), model.parameters()[0].data))
     assert outcomes[1] == outcomes[0]
     assert outcomes[1][2] != 1.0  # step 1's update was kept, step 2's never made
+
+
+@pytest.mark.parametrize("make_optimizer", [
+    lambda ps: nn.optim.SGD(ps, lr=0.1, maximize=True),
+    lambda ps: nn.optim.SGD(ps[:3], lr=0.1),  # the other parameters must stay put
+    lambda ps: nn.optim.SGD([{"params": ps[:3]}, {"params": ps[3:], "lr": 0.01}], lr=0.1),
+], ids=["maximize", "part of the model", "two learning rates"])
+def test_sgd_the_c_update_cannot_take_trains_as_eager(make_optimizer):
+    # NOTE: the C update is p - lr · grad for every parameter, one lr: before
+    # handles() checked these, maximize descended and unoptimized parameters moved.
+    X, y = [[0.5, -1.0], [1.5, 0.25], [-0.5, 2.0]], [1.0, -1.0, 1.0]
+    trained = []
+    for compile in (False, "c"):
+        model = MLP(2, [3, 1], seed=0)
+        optimizer = make_optimizer(model.parameters())
+        assert not nn.compiled.NativeSGDStep.handles(optimizer, model.parameters())
+        fit(model, X, y, nn.losses.mse, optimizer, epochs=3, progress=False, seed=0,
+            compile=compile)
+        trained.append(model.state_dict())
+    assert trained[1] == pytest.approx(trained[0], abs=1e-12)
+    assert trained[0] != MLP(2, [3, 1], seed=0).state_dict()
+
+
+def test_sgd_groups_alike_still_take_the_native_step():
+    model = MLP(2, [3, 1], seed=0)
+    ps = model.parameters()
+    alike = nn.optim.SGD([{"params": ps[:3]}, {"params": ps[3:]}], lr=0.1)
+    assert nn.compiled.NativeSGDStep.handles(alike, ps)
