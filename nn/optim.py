@@ -115,11 +115,15 @@ class Optimizer:
 
     def __init__(self, params, defaults: dict | None = None):
         name = type(self).__name__
-        if isinstance(params, (Value, dict)) or hasattr(params, "parameters") \
+        # NOTE: a set's order changes from run to run (Values hash by
+        # identity), and state_dict() numbers the parameters in order.
+        if isinstance(params, (Value, dict, set, frozenset)) or hasattr(params, "parameters") \
                 or not hasattr(params, "__iter__"):
             raise TypeError(
-                f"{name} needs the parameters to optimize, e.g. {name}(model.parameters(), "
-                f"...), got {type(params).__name__}")
+                f"{name} needs a list of the parameters to optimize, e.g. "
+                f"{name}(model.parameters(), ...), or a list of parameter groups, e.g. "
+                f"{name}([{{'params': layer.parameters(), 'lr': 0.01}}, ...], ...); "
+                f"got {type(params).__name__}")
         params = list(params)
         if not params:
             raise ValueError(f"{name} got an empty parameter list")
@@ -165,8 +169,6 @@ class Optimizer:
                 f"{{'params': layer.parameters(), 'lr': 0.01}}, got {group!r}")
         params = group["params"]
         params = [params] if isinstance(params, Value) else params
-        # NOTE: a set's order changes from run to run (Values hash by
-        # identity), and state_dict() numbers the parameters in order.
         if isinstance(params, (set, frozenset, dict)) or hasattr(params, "parameters") \
                 or not hasattr(params, "__iter__"):
             raise TypeError(

@@ -475,6 +475,8 @@ def test_param_groups_layout_and_repr_are_torchs():
     (lambda a, b: Adam([{"params": [a]}, {"params": []}]), ValueError,
      r"param_groups\[1\]: Adam got an empty parameter list"),
     (lambda a, b: Adam([{"params": {a, b}}]), TypeError, "ordered collection"),
+    (lambda a, b: Adam({a, b}), TypeError, "needs a list of the parameters"),
+    (lambda a, b: Adam({"params": [a, b]}), TypeError, r"a list of parameter groups, e\.g\."),
     (lambda a, b: Adam([{"params": [a]}, b]), TypeError, "item 1 is Value"),
     (lambda a, b: Adam([{"lr": 0.1}]), TypeError, "a dict with 'params'"),
     (lambda a, b: Adam([{"params": [a, 1.0]}]), TypeError, "parameter 1 is float"),
