@@ -111,10 +111,13 @@ def as_values(items, what: str) -> list:
 
 
 # NOTE: a cleared gradient is this one float object, 0.0 like any other.
-# backward() adds into a leaf's ``_grad`` and an addition makes a new float,
-# so "no backward reached it" costs the hot loop nothing: it is
-# ``_grad is _NO_GRAD``. float("0") is made at run time, so no 0.0 literal
-# elsewhere can be this object.
+# backward() (and a compiled step) adds into a leaf's ``_grad``, and in
+# CPython an addition always makes a new float object, so "no backward
+# reached it" costs the hot loop nothing: it is ``_grad is _NO_GRAD``.
+# float("0") is made at run time, so no 0.0 literal elsewhere can be this
+# object. (PyPy's ``is`` compares floats by value: there a computed +0.0
+# would read as no gradient.) A pickled Value comes back with a gradient;
+# copy.copy and copy.deepcopy keep it cleared.
 _NO_GRAD = float("0")
 
 
