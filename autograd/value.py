@@ -110,12 +110,25 @@ def as_values(items, what: str) -> list:
     return items
 
 
+# NOTE: a cleared gradient is this one float object, 0.0 like any other.
+# backward() (and a compiled step) adds into a leaf's ``_grad``, and in
+# CPython an addition always makes a new float object, so "no backward
+# reached it" costs the hot loop nothing: it is ``_grad is _NO_GRAD``.
+# float("0") is made at run time, so no 0.0 literal elsewhere can be this
+# object. (PyPy's ``is`` compares floats by value: there a computed +0.0
+# would read as no gradient.) A pickled Value comes back with a gradient;
+# copy.copy and copy.deepcopy keep it cleared.
+_NO_GRAD = float("0")
+
+
 class Value:
     """A scalar that remembers how it was computed.
 
     ``data`` and ``grad`` are plain floats and may be assigned (optimizers
     do): an assignment is checked (a real number, stored as a float), and
     ``grad = None`` clears the gradient to 0.0, as ``zero_grad`` does.
+    ``has_grad`` tells a cleared gradient from a computed 0.0 (PyTorch's
+    ``p.grad is not None``): optimizers skip a parameter without one.
     ``op`` (the name of the row that made it, ``""`` for a leaf) and
     ``parents`` (its input nodes) are read-only. Equality and hashing are by
     identity, so Values can live in sets and dicts; ``<``, ``<=``, ``>``,
@@ -137,7 +150,7 @@ class Value:
 
     def __init__(self, data, label=""):
         self._data = as_float(data, "Value data")
-        self._grad = 0.0
+        self._grad = _NO_GRAD
         self.label = str(label)
         self._op = INPUT
         self._left = self._right = self._mark = None
@@ -160,7 +173,15 @@ class Value:
     def grad(self, number):
         # NOTE: None is PyTorch's way to clear a gradient (zero_grad(set_to_none=True));
         # the next backward() then stores the new gradient, as adding it to 0.0 does.
-        self._grad = 0.0 if number is None else as_float(number, "Value.grad")
+        self._grad = _NO_GRAD if number is None else as_float(number, "Value.grad")
+
+    @property
+    def has_grad(self) -> bool:
+        """False while a leaf's gradient is cleared: since it was made, or
+        since ``grad = None`` (``zero_grad()``), no backward() reached it and
+        no number was assigned; PyTorch's ``p.grad is not None``. ``grad``
+        is 0.0 either way. Nodes an op made always have one."""
+        return self._grad is not _NO_GRAD
 
     @property
     def op(self) -> str:

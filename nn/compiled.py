@@ -221,7 +221,8 @@ class NativeSGDStep:
     :mod:`autograd.compiler.native`) makes that step run on the Python
     path instead, which raises the table's own error or computes what eager
     code computes. Plain SGD only (:meth:`handles`): other optimizers keep
-    state in Python and take the per-step path.
+    state in Python and take the per-step path. A parameter without a
+    gradient (see :mod:`nn.optim`) moves by -lr · 0 here: not at all, as SGD skips it.
     """
 
     def __init__(self, compiled: CompiledLossAndGradients, optimizer):
@@ -242,10 +243,20 @@ class NativeSGDStep:
         self.capacity = -1  # rows the buffers hold (see _allocate)
 
     @staticmethod
-    def handles(optimizer) -> bool:
-        """Plain SGD, and a C compiler to build the update with."""
-        if not (type(optimizer) is optim.SGD and not optimizer.momentum
-                and not optimizer.weight_decay):
+    def handles(optimizer, parameters) -> bool:
+        """Plain SGD of exactly ``parameters`` with one set of options (one
+        parameter group, or groups alike), and a C compiler to build the update with."""
+        if type(optimizer) is not optim.SGD:
+            return False
+        # NOTE: the C update moves every parameter by -lr · grad, one lr for
+        # all: no momentum, weight decay or maximize, no group apart, and no
+        # parameter of the model outside the optimizer (which must stay put).
+        options = [{name: group[name] for name in optim.SGD.hyperparameters}
+                   for group in optimizer.param_groups]
+        first = options[0]
+        if (any(other != first for other in options) or first["momentum"]
+                or first["weight_decay"] or first["maximize"]
+                or set(optimizer.params) != set(parameters)):
             return False
         try:
             native.find_compiler()

@@ -83,9 +83,10 @@ class Module:
         return [parameter for _, parameter in self.named_parameters()]
 
     def zero_grad(self) -> None:
-        """Set every parameter's gradient to 0 (backward() accumulates into leaves)."""
+        """Clear every parameter's gradient (backward() accumulates into leaves):
+        ``grad = None``, so 0.0 and no gradient until a backward() reaches it."""
         for parameter in self.parameters():
-            parameter.grad = 0.0
+            parameter.grad = None
 
     def state_dict(self) -> dict[str, float]:
         """``{name: value}`` for every parameter: plain floats, ready for JSON."""

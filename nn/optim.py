@@ -6,20 +6,43 @@ descent). Plain SGD is the rule ``p := p - lr * p.grad``; the others change
 how far and in which direction each parameter moves, using a little memory
 per parameter (``optimizer.state[p]``).
 
-The names, defaults and update rules are those of ``torch.optim`` (its
-documented algorithms, one parameter group; ``maximize=True`` ascends the
+The names, defaults, update rules and parameter groups are those of
+``torch.optim`` (its documented algorithms; ``maximize=True`` ascends the
 gradient), so a parameter updated by both on the same gradients ends at the
 same value.
 
+**Parameter groups.** ``params`` is a list of Values, or a list of dicts,
+each ``{"params": [...], option: value, ...}``; an option a group does not
+give is the constructor's::
+
+    Adam([{"params": first.parameters()},
+          {"params": last.parameters(), "lr": 1e-2}], lr=1e-3)
+
+``optimizer.param_groups`` is that list, each dict holding ``"params"`` and
+every option (torch's layout); :meth:`Optimizer.add_param_group` adds one.
+A parameter belongs to one group only. ``optimizer.lr`` (and every other
+option) reads group 0's; assigning it sets every group's, which is how a
+learning-rate schedule sets it (torch's schedulers set every group's too).
+
+**A parameter without a gradient is skipped**, as torch skips one whose
+``p.grad is None``: its gradient was cleared (``zero_grad()``, ``grad =
+None``, or it is new) and no backward() reached it since (``has_grad`` is
+False). It does not move, not even by weight decay, and its state stays as
+it was. A computed gradient of 0.0 is a gradient: that parameter is updated.
+
 Contract of every :class:`Optimizer` subclass:
 
-* ``__init__`` validates each hyperparameter and raises ``ValueError``
-  naming it and its value;
-* ``_update(value, grad, state)`` is the whole update rule for one
-  parameter: it returns the new value and keeps its memory in ``state``
-  (a dict of floats, empty before the first step);
-* hyperparameters are attributes (``optimizer.lr = 0.1`` is how a
-  learning-rate schedule sets them).
+* ``hyperparameters`` names its options, in order, and ``__init__`` passes
+  its arguments to ``Optimizer.__init__`` as the defaults;
+* ``_checked(**options)`` validates one group's options (all of them) and
+  returns them checked, or raises ``ValueError`` naming the option and its
+  value; the constructor's defaults, every group and every assignment such
+  as ``optimizer.lr = 0.1`` go through it;
+* ``_update(value, grad, state, group)`` is the whole update rule for one
+  parameter: it reads the options from ``group`` (the parameter's group),
+  returns the new value and keeps its memory in ``state`` (a dict of
+  floats, empty before the first step). ``grad`` is already negated under
+  ``maximize``.
 
 ``OPTIMIZERS`` lists every optimizer, so one generic test covers each.
 """
@@ -57,49 +80,151 @@ def _checked_flag(name, flag):
     return flag
 
 
+def _option(name):
+    """The attribute ``optimizer.<name>``: group 0's option; assigned, every group's."""
+
+    def get(self):
+        return self.param_groups[0][name]
+
+    def set_everywhere(self, value):
+        # Every group is checked with its new value before any changes.
+        checked = [self._checked(**{**_options(group), name: value})[name]
+                   for group in self.param_groups]
+        for group, number in zip(self.param_groups, checked):
+            group[name] = number
+
+    return property(get, set_everywhere, doc=(
+        f"``{name}`` of parameter group 0; assigning it sets every group's."))
+
+
+def _options(group):
+    return {name: value for name, value in group.items() if name != "params"}
+
+
 class Optimizer:
-    """Holds the parameters, their per-parameter ``state`` and the hyperparameters."""
+    """Holds the parameter groups, each parameter's ``state`` and the defaults."""
 
     hyperparameters: tuple[str, ...] = ()
     state_keys: tuple[str, ...] = ()  # what a parameter's state may hold
-    maximize = False  # True: ascend the gradient (torch's maximize=), set by each __init__
 
-    def __init__(self, params):
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        for name in cls.hyperparameters:
+            if not isinstance(getattr(cls, name, None), property):
+                setattr(cls, name, _option(name))
+
+    def __init__(self, params, defaults: dict | None = None):
         name = type(self).__name__
-        if hasattr(params, "parameters") or not hasattr(params, "__iter__"):
+        # NOTE: a set's order changes from run to run (Values hash by
+        # identity), and state_dict() numbers the parameters in order.
+        if isinstance(params, (Value, dict, set, frozenset)) or hasattr(params, "parameters") \
+                or not hasattr(params, "__iter__"):
             raise TypeError(
-                f"{name} needs the parameters to optimize, e.g. {name}(model.parameters(), "
-                f"...), got {type(params).__name__}")
-        self.params = list(params)
-        if not self.params:
-            raise ValueError(f"{type(self).__name__} got an empty parameter list")
-        for index, parameter in enumerate(self.params):
+                f"{name} needs a list of the parameters to optimize, e.g. "
+                f"{name}(model.parameters(), ...), or a list of parameter groups, e.g. "
+                f"{name}([{{'params': layer.parameters(), 'lr': 0.01}}, ...], ...); "
+                f"got {type(params).__name__}")
+        params = list(params)
+        if not params:
+            raise ValueError(f"{name} got an empty parameter list")
+        self.defaults = self._checked(**(defaults or {}))
+        self.param_groups: list[dict] = []
+        self.state: dict[Value, dict[str, float]] = {}
+        if not any(isinstance(group, dict) for group in params):
+            self._add(self._group({"params": params}, where=""))
+            return
+        for index, group in enumerate(params):
+            if not isinstance(group, dict):
+                raise TypeError(
+                    f"{name} takes a list of Values or a list of parameter groups (dicts "
+                    f"such as {{'params': layer.parameters(), 'lr': 0.01}}); item {index} "
+                    f"is {type(group).__name__}")
+            self.add_param_group(group)
+
+    @staticmethod
+    def _checked(**options) -> dict:
+        return options
+
+    @property
+    def params(self) -> list[Value]:
+        """Every parameter, group after group."""
+        return [parameter for group in self.param_groups for parameter in group["params"]]
+
+    def add_param_group(self, param_group: dict) -> None:
+        """Add a group, ``{"params": [...], option: value, ...}``, options it
+        does not give taken from the constructor's (torch's ``add_param_group``).
+        Checked fully before it is added; its parameters start with empty state."""
+        self._add(self._group(param_group, where=f"param_groups[{len(self.param_groups)}]: "))
+
+    def _add(self, group):
+        self.param_groups.append(group)
+        self.state.update({parameter: {} for parameter in group["params"]})
+
+    def _group(self, group, where):
+        """``group`` checked, with every option: a new entry of ``param_groups``."""
+        name = type(self).__name__
+        if not isinstance(group, dict) or "params" not in group:
+            raise TypeError(
+                f"{where}a parameter group is a dict with 'params', e.g. "
+                f"{{'params': layer.parameters(), 'lr': 0.01}}, got {group!r}")
+        params = group["params"]
+        params = [params] if isinstance(params, Value) else params
+        if isinstance(params, (set, frozenset, dict)) or hasattr(params, "parameters") \
+                or not hasattr(params, "__iter__"):
+            raise TypeError(
+                f"{where}'params' must be a Value or an ordered collection of Values "
+                f"(a list, e.g. layer.parameters()), got {type(params).__name__}")
+        params = list(params)
+        if not params:
+            raise ValueError(f"{where}{name} got an empty parameter list")
+        for index, parameter in enumerate(params):
             if not isinstance(parameter, Value):
                 raise TypeError(
-                    f"{type(self).__name__} optimizes Values; parameter {index} is "
+                    f"{where}{name} optimizes Values; parameter {index} is "
                     f"{type(parameter).__name__}")
-        if len(set(self.params)) != len(self.params):
-            raise ValueError(f"{type(self).__name__} got the same parameter twice")
-        self.state: dict[Value, dict[str, float]] = {p: {} for p in self.params}
+        if len(set(params)) != len(params):
+            raise ValueError(f"{where}{name} got the same parameter twice")
+        if not self.state.keys().isdisjoint(params):
+            raise ValueError(
+                f"{where}some parameters appear in more than one parameter group: "
+                f"give each parameter to one group only")
+        unknown = [option for option in group if option not in ("params", *self.hyperparameters)]
+        if unknown:
+            raise ValueError(
+                f"{where}{name} has no option {unknown[0]!r}; its options are "
+                f"{list(self.hyperparameters)}")
+        try:
+            options = self._checked(**{**self.defaults, **_options(group)})
+        except ValueError as error:
+            raise ValueError(f"{where}{error}") from None
+        return {"params": params, **options}
 
     def zero_grad(self) -> None:
-        """Set every parameter's gradient to 0 before the next backward()."""
+        """Clear every parameter's gradient (``grad = None``: 0.0, and no
+        gradient until a backward() reaches it) before the next backward()."""
         for parameter in self.params:
-            parameter.grad = 0.0
+            parameter.grad = None
 
     def step(self) -> None:
-        """One update of every parameter from its current ``grad``, all or nothing.
+        """One update of every parameter with a gradient, all or nothing.
 
         Every new value and state is computed before any is stored, so an
         exception from an update (or Ctrl-C at any moment) leaves the
-        parameters and ``state`` as they were before the step.
+        parameters and ``state`` as they were before the step. A parameter
+        without a gradient (``has_grad`` False) is skipped.
         """
         updates = []
-        for parameter in self.params:
-            state = dict(self.state[parameter])  # floats: a copy is a snapshot
-            grad = -parameter.grad if self.maximize else parameter.grad
-            updates.append((parameter, self._update(parameter.data, grad, state), state))
-        before = [(parameter, parameter.data, self.state[parameter]) for parameter in self.params]
+        for group in self.param_groups:
+            maximize = group.get("maximize", False)
+            for parameter in group["params"]:
+                if not parameter.has_grad:
+                    continue
+                state = dict(self.state[parameter])  # floats: a copy is a snapshot
+                grad = -parameter.grad if maximize else parameter.grad
+                updates.append(
+                    (parameter, self._update(parameter.data, grad, state, group), state))
+        before = [(parameter, parameter.data, self.state[parameter])
+                  for parameter, _, _ in updates]
         try:
             for parameter, value, state in updates:
                 parameter.data, self.state[parameter] = value, state
@@ -108,34 +233,43 @@ class Optimizer:
                 parameter.data, self.state[parameter] = value, state
             raise
 
-    def _update(self, value: float, grad: float, state: dict) -> float:
+    def _update(self, value: float, grad: float, state: dict, group: dict) -> float:
         raise NotImplementedError
 
     def state_dict(self) -> dict:
-        """Hyperparameters and per-parameter state (by position), JSON-safe."""
-        settings = {name: getattr(self, name) for name in self.hyperparameters}
-        return {
+        """torch's layout, JSON-safe: ``param_groups`` (each group's options
+        and its parameters' positions, counted across the groups in order)
+        and ``state`` (a list: one dict per parameter, by position)."""
+        groups, start = [], 0
+        for group in self.param_groups:
+            count = len(group["params"])
             # JSON has no tuples: betas (0.9, 0.999) is stored as a list
-            "hyperparameters": {name: list(value) if isinstance(value, tuple) else value
-                                for name, value in settings.items()},
-            "state": [dict(self.state[p]) for p in self.params],
-        }
+            groups.append({**{name: list(value) if isinstance(value, tuple) else value
+                              for name, value in _options(group).items()},
+                           "params": list(range(start, start + count))})
+            start += count
+        return {"state": [dict(self.state[p]) for p in self.params], "param_groups": groups}
 
     def load_state_dict(self, state_dict: dict) -> None:
-        """Restore what :meth:`state_dict` returned; checked fully before anything changes."""
-        if not isinstance(state_dict, dict) or set(state_dict) != {"hyperparameters", "state"}:
+        """Restore what :meth:`state_dict` returned, into an optimizer with the
+        same groups of the same sizes; checked fully before anything changes."""
+        name = type(self).__name__
+        if not isinstance(state_dict, dict) or set(state_dict) != {"state", "param_groups"}:
             raise ValueError(
-                "an optimizer state dict is a dict with keys 'hyperparameters' and 'state'")
-        settings, states = state_dict["hyperparameters"], state_dict["state"]
-        if not isinstance(settings, dict) or set(settings) != set(self.hyperparameters):
+                "an optimizer state dict is a dict with keys 'state' and 'param_groups', "
+                "as state_dict() returns")
+        saved_groups, states = state_dict["param_groups"], state_dict["state"]
+        if not isinstance(saved_groups, list) or len(saved_groups) != len(self.param_groups):
+            count = len(saved_groups) if isinstance(saved_groups, list) else saved_groups
             raise ValueError(
-                f"{type(self).__name__} hyperparameters are {list(self.hyperparameters)}, "
-                f"got {settings!r}")
+                f"the state dict has {count!r} parameter groups, this {name} has "
+                f"{len(self.param_groups)}: build the optimizer with the same groups as "
+                f"the one saved")
+        options = [self._saved_group(index, saved, start)
+                   for index, (saved, start) in enumerate(zip(saved_groups, self._starts()))]
         if not isinstance(states, list) or len(states) != len(self.params):
             raise ValueError(
                 f"'state' must be a list of one dict per parameter ({len(self.params)})")
-        # Validate the hyperparameters by building a twin optimizer from them.
-        twin = type(self)(self.params, **settings)
         for index, entry in enumerate(states):
             if not isinstance(entry, dict) or not set(entry) <= set(self.state_keys):
                 raise ValueError(
@@ -151,13 +285,58 @@ class Optimizer:
             {key: checked_number(f"state[{index}][{key!r}]", number, valid=None)
              for key, number in entry.items()}
             for index, entry in enumerate(states)]
-        for name in self.hyperparameters:
-            setattr(self, name, getattr(twin, name))
+        for group, checked in zip(self.param_groups, options):
+            group.update(checked)
         self.state = dict(zip(self.params, checked_states))
 
+    def _starts(self):
+        """The position of each group's first parameter in :meth:`state_dict`."""
+        start = 0
+        for group in self.param_groups:
+            yield start
+            start += len(group["params"])
+
+    def _saved_group(self, index, saved, start):
+        """The options of ``param_groups[index]`` of a state dict, checked."""
+        where = f"param_groups[{index}]"
+        if not isinstance(saved, dict) or "params" not in saved:
+            raise ValueError(f"{where} must be a dict with 'params' and the options, "
+                             f"got {saved!r}")
+        unknown = [key for key in saved if key not in ("params", *self.hyperparameters)]
+        missing = [key for key in self.hyperparameters if key not in saved]
+        if unknown or missing:
+            problem = (f"has an unknown option {unknown[0]!r}" if unknown
+                       else f"lacks the option {missing[0]!r}")
+            raise ValueError(
+                f"{where} {problem}: a {type(self).__name__} group holds 'params' and "
+                f"{list(self.hyperparameters)}")
+        count = len(self.param_groups[index]["params"])
+        positions = saved["params"]
+        if not isinstance(positions, list) or len(positions) != count:
+            size = len(positions) if isinstance(positions, list) else positions
+            raise ValueError(
+                f"{where} holds {size!r} parameters in the state dict, {count} here: "
+                f"build each group with the same parameters as the optimizer saved")
+        if positions != list(range(start, start + count)):
+            raise ValueError(
+                f"{where}['params'] must be the positions state_dict() writes, "
+                f"{list(range(start, start + count))}, got {positions!r}")
+        try:
+            return self._checked(**{key: saved[key] for key in self.hyperparameters})
+        except ValueError as error:
+            raise ValueError(f"{where}: {error}") from None
+
     def __repr__(self):
-        settings = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.hyperparameters)
-        return f"{type(self).__name__}({len(self.params)} parameters, {settings})"
+        def settings(group):
+            return ", ".join(f"{name}={value!r}" for name, value in _options(group).items())
+
+        name = type(self).__name__
+        if len(self.param_groups) == 1:
+            group = self.param_groups[0]
+            return f"{name}({len(group['params'])} parameters, {settings(group)})"
+        groups = ", ".join(f"[{len(group['params'])} parameters, {settings(group)}]"
+                           for group in self.param_groups)
+        return f"{name}({len(self.param_groups)} groups: {groups})"
 
 
 class SGD(Optimizer):
@@ -174,28 +353,35 @@ class SGD(Optimizer):
 
     def __init__(self, params, lr: float, momentum: float = 0.0, dampening: float = 0.0,
                  weight_decay: float = 0.0, nesterov: bool = False, maximize: bool = False):
-        super().__init__(params)
-        self.maximize = _checked_flag("maximize", maximize)
-        self.lr = checked_number("lr", lr)
-        self.momentum = checked_number("momentum", momentum)
-        self.dampening = checked_number("dampening", dampening, _fraction, "in [0, 1]")
-        self.weight_decay = checked_number("weight_decay", weight_decay)
-        self.nesterov = _checked_flag("nesterov", nesterov)
-        if self.nesterov and (self.momentum == 0.0 or self.dampening != 0.0):
+        super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening,
+                                      weight_decay=weight_decay, nesterov=nesterov,
+                                      maximize=maximize))
+
+    @staticmethod
+    def _checked(lr, momentum, dampening, weight_decay, nesterov, maximize):
+        options = dict(lr=checked_number("lr", lr),
+                       momentum=checked_number("momentum", momentum),
+                       dampening=checked_number("dampening", dampening, _fraction, "in [0, 1]"),
+                       weight_decay=checked_number("weight_decay", weight_decay),
+                       nesterov=_checked_flag("nesterov", nesterov),
+                       maximize=_checked_flag("maximize", maximize))
+        if options["nesterov"] and (options["momentum"] == 0.0 or options["dampening"] != 0.0):
             raise ValueError(
                 f"nesterov=True needs momentum > 0 and dampening == 0, got "
                 f"momentum={momentum!r}, dampening={dampening!r}")
+        return options
 
-    def _update(self, value, grad, state):
-        if self.weight_decay:
-            grad = grad + self.weight_decay * value
-        if self.momentum:
+    def _update(self, value, grad, state, group):
+        momentum = group["momentum"]
+        if group["weight_decay"]:
+            grad = grad + group["weight_decay"] * value
+        if momentum:
             buffer = state.get("momentum_buffer")
             buffer = grad if buffer is None else (
-                self.momentum * buffer + (1.0 - self.dampening) * grad)
+                momentum * buffer + (1.0 - group["dampening"]) * grad)
             state["momentum_buffer"] = buffer
-            grad = grad + self.momentum * buffer if self.nesterov else buffer
-        return value - self.lr * grad
+            grad = grad + momentum * buffer if group["nesterov"] else buffer
+        return value - group["lr"] * grad
 
 
 class RMSprop(Optimizer):
@@ -213,49 +399,56 @@ class RMSprop(Optimizer):
     def __init__(self, params, lr: float = 0.01, alpha: float = 0.99, eps: float = 1e-8,
                  weight_decay: float = 0.0, momentum: float = 0.0, centered: bool = False,
                  maximize: bool = False):
-        super().__init__(params)
-        self.maximize = _checked_flag("maximize", maximize)
-        self.lr = checked_number("lr", lr)
-        self.alpha = checked_number("alpha", alpha, _fraction, "in [0, 1]")
-        self.eps = checked_number("eps", eps, _positive, EPS_RULE)
-        self.weight_decay = checked_number("weight_decay", weight_decay)
-        self.momentum = checked_number("momentum", momentum)
-        self.centered = _checked_flag("centered", centered)
+        super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay,
+                                      momentum=momentum, centered=centered, maximize=maximize))
 
-    def _update(self, value, grad, state):
-        if self.weight_decay:
-            grad = grad + self.weight_decay * value
-        square_avg = self.alpha * state.get("square_avg", 0.0) + (1.0 - self.alpha) * grad * grad
+    @staticmethod
+    def _checked(lr, alpha, eps, weight_decay, momentum, centered, maximize):
+        return dict(lr=checked_number("lr", lr),
+                    alpha=checked_number("alpha", alpha, _fraction, "in [0, 1]"),
+                    eps=checked_number("eps", eps, _positive, EPS_RULE),
+                    weight_decay=checked_number("weight_decay", weight_decay),
+                    momentum=checked_number("momentum", momentum),
+                    centered=_checked_flag("centered", centered),
+                    maximize=_checked_flag("maximize", maximize))
+
+    def _update(self, value, grad, state, group):
+        alpha, eps = group["alpha"], group["eps"]
+        if group["weight_decay"]:
+            grad = grad + group["weight_decay"] * value
+        square_avg = alpha * state.get("square_avg", 0.0) + (1.0 - alpha) * grad * grad
         state["square_avg"] = square_avg
-        if self.centered:
+        if group["centered"]:
             grad_avg = state.get("grad_avg", 0.0)
-            grad_avg = grad_avg + (1.0 - self.alpha) * (grad - grad_avg)
+            grad_avg = grad_avg + (1.0 - alpha) * (grad - grad_avg)
             state["grad_avg"] = grad_avg
             # NOTE: s >= m² holds exactly, but rounding can leave it a hair
             # below 0 when the gradient is nearly constant; clip so sqrt() works.
-            denominator = math.sqrt(max(square_avg - grad_avg * grad_avg, 0.0)) + self.eps
+            denominator = math.sqrt(max(square_avg - grad_avg * grad_avg, 0.0)) + eps
         else:
-            denominator = math.sqrt(square_avg) + self.eps
-        if self.momentum:
-            buffer = self.momentum * state.get("momentum_buffer", 0.0) + grad / denominator
+            denominator = math.sqrt(square_avg) + eps
+        if group["momentum"]:
+            buffer = group["momentum"] * state.get("momentum_buffer", 0.0) + grad / denominator
             state["momentum_buffer"] = buffer
-            return value - self.lr * buffer
-        return value - self.lr * grad / denominator
+            return value - group["lr"] * buffer
+        return value - group["lr"] * grad / denominator
 
 
 class _Moments(Optimizer):
     """What Adam and NAdam share: running moments of the gradient, a step
     count for their bias correction, and weight decay of either kind."""
 
-    def _count_and_decay(self, value, grad, state):
+    @staticmethod
+    def _count_and_decay(value, grad, state, group, decoupled):
         """The step number t (kept in ``state``), then weight decay:
-        decoupled (the value shrinks, as AdamW) or added to the gradient (L2)."""
+        ``decoupled`` (the value shrinks, as AdamW) or added to the gradient (L2)."""
         step = state.get("step", 0.0) + 1.0
         state["step"] = step
-        if self.weight_decay and self.decoupled_weight_decay:
-            value = value * (1.0 - self.lr * self.weight_decay)
-        elif self.weight_decay:
-            grad = grad + self.weight_decay * value
+        weight_decay = group["weight_decay"]
+        if weight_decay and decoupled:
+            value = value * (1.0 - group["lr"] * weight_decay)
+        elif weight_decay:
+            grad = grad + weight_decay * value
         return step, value, grad
 
 
@@ -276,26 +469,31 @@ class Adam(_Moments):
     def __init__(self, params, lr: float = 0.001, betas: tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-8, weight_decay: float = 0.0, amsgrad: bool = False,
                  maximize: bool = False):
-        super().__init__(params)
-        self.lr = checked_number("lr", lr)
-        self.betas = _checked_betas(betas)
-        self.eps = checked_number("eps", eps, _positive, EPS_RULE)
-        self.weight_decay = checked_number("weight_decay", weight_decay)
-        self.amsgrad = _checked_flag("amsgrad", amsgrad)
-        self.maximize = _checked_flag("maximize", maximize)
+        super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
+                                      amsgrad=amsgrad, maximize=maximize))
 
-    def _update(self, value, grad, state):
-        beta1, beta2 = self.betas
-        step, value, grad = self._count_and_decay(value, grad, state)
+    @staticmethod
+    def _checked(lr, betas, eps, weight_decay, amsgrad, maximize):
+        return dict(lr=checked_number("lr", lr),
+                    betas=_checked_betas(betas),
+                    eps=checked_number("eps", eps, _positive, EPS_RULE),
+                    weight_decay=checked_number("weight_decay", weight_decay),
+                    amsgrad=_checked_flag("amsgrad", amsgrad),
+                    maximize=_checked_flag("maximize", maximize))
+
+    def _update(self, value, grad, state, group):
+        beta1, beta2 = group["betas"]
+        step, value, grad = self._count_and_decay(value, grad, state, group,
+                                                  self.decoupled_weight_decay)
         exp_avg = state.get("exp_avg", 0.0)
         exp_avg = exp_avg + (1.0 - beta1) * (grad - exp_avg)
         exp_avg_sq = beta2 * state.get("exp_avg_sq", 0.0) + (1.0 - beta2) * grad * grad
         state["exp_avg"], state["exp_avg_sq"] = exp_avg, exp_avg_sq
-        if self.amsgrad:
+        if group["amsgrad"]:
             exp_avg_sq = state["max_exp_avg_sq"] = max(state.get("max_exp_avg_sq", 0.0),
                                                        exp_avg_sq)
-        step_size = self.lr / (1.0 - beta1 ** step)
-        denominator = math.sqrt(exp_avg_sq) / math.sqrt(1.0 - beta2 ** step) + self.eps
+        step_size = group["lr"] / (1.0 - beta1 ** step)
+        denominator = math.sqrt(exp_avg_sq) / math.sqrt(1.0 - beta2 ** step) + group["eps"]
         return value - step_size * exp_avg / denominator
 
 
@@ -327,24 +525,29 @@ class Adagrad(Optimizer):
     def __init__(self, params, lr: float = 0.01, lr_decay: float = 0.0,
                  weight_decay: float = 0.0, initial_accumulator_value: float = 0.0,
                  eps: float = 1e-10, maximize: bool = False):
-        super().__init__(params)
-        self.lr = checked_number("lr", lr)
-        self.lr_decay = checked_number("lr_decay", lr_decay)
-        self.weight_decay = checked_number("weight_decay", weight_decay)
-        self.initial_accumulator_value = checked_number(
-            "initial_accumulator_value", initial_accumulator_value)
-        self.eps = checked_number("eps", eps, _positive, EPS_RULE)
-        self.maximize = _checked_flag("maximize", maximize)
+        super().__init__(params, dict(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
+                                      initial_accumulator_value=initial_accumulator_value,
+                                      eps=eps, maximize=maximize))
 
-    def _update(self, value, grad, state):
+    @staticmethod
+    def _checked(lr, lr_decay, weight_decay, initial_accumulator_value, eps, maximize):
+        return dict(lr=checked_number("lr", lr),
+                    lr_decay=checked_number("lr_decay", lr_decay),
+                    weight_decay=checked_number("weight_decay", weight_decay),
+                    initial_accumulator_value=checked_number(
+                        "initial_accumulator_value", initial_accumulator_value),
+                    eps=checked_number("eps", eps, _positive, EPS_RULE),
+                    maximize=_checked_flag("maximize", maximize))
+
+    def _update(self, value, grad, state, group):
         step = state.get("step", 0.0) + 1.0
         state["step"] = step
-        if self.weight_decay:
-            grad = grad + self.weight_decay * value
-        rate = self.lr / (1.0 + (step - 1.0) * self.lr_decay)
-        total = state.get("sum", self.initial_accumulator_value) + grad * grad
+        if group["weight_decay"]:
+            grad = grad + group["weight_decay"] * value
+        rate = group["lr"] / (1.0 + (step - 1.0) * group["lr_decay"])
+        total = state.get("sum", group["initial_accumulator_value"]) + grad * grad
         state["sum"] = total
-        return value - rate * (grad / (math.sqrt(total) + self.eps))
+        return value - rate * (grad / (math.sqrt(total) + group["eps"]))
 
 
 class NAdam(_Moments):
@@ -364,31 +567,38 @@ class NAdam(_Moments):
     def __init__(self, params, lr: float = 0.002, betas: tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-8, weight_decay: float = 0.0, momentum_decay: float = 0.004,
                  decoupled_weight_decay: bool = False, maximize: bool = False):
-        super().__init__(params)
-        self.lr = checked_number("lr", lr)
-        self.betas = _checked_betas(betas)
-        self.eps = checked_number("eps", eps, _positive, EPS_RULE)
-        self.weight_decay = checked_number("weight_decay", weight_decay)
-        self.momentum_decay = checked_number("momentum_decay", momentum_decay)
-        self.decoupled_weight_decay = _checked_flag("decoupled_weight_decay",
-                                                    decoupled_weight_decay)
-        self.maximize = _checked_flag("maximize", maximize)
+        super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
+                                      momentum_decay=momentum_decay,
+                                      decoupled_weight_decay=decoupled_weight_decay,
+                                      maximize=maximize))
 
-    def _update(self, value, grad, state):
-        beta1, beta2 = self.betas
-        step, value, grad = self._count_and_decay(value, grad, state)
-        mu = beta1 * (1.0 - 0.5 * 0.96 ** (step * self.momentum_decay))
-        mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((step + 1.0) * self.momentum_decay))
+    @staticmethod
+    def _checked(lr, betas, eps, weight_decay, momentum_decay, decoupled_weight_decay,
+                 maximize):
+        return dict(lr=checked_number("lr", lr),
+                    betas=_checked_betas(betas),
+                    eps=checked_number("eps", eps, _positive, EPS_RULE),
+                    weight_decay=checked_number("weight_decay", weight_decay),
+                    momentum_decay=checked_number("momentum_decay", momentum_decay),
+                    decoupled_weight_decay=_checked_flag("decoupled_weight_decay",
+                                                         decoupled_weight_decay),
+                    maximize=_checked_flag("maximize", maximize))
+
+    def _update(self, value, grad, state, group):
+        (beta1, beta2), lr, momentum_decay = group["betas"], group["lr"], group["momentum_decay"]
+        step, value, grad = self._count_and_decay(value, grad, state, group,
+                                                  group["decoupled_weight_decay"])
+        mu = beta1 * (1.0 - 0.5 * 0.96 ** (step * momentum_decay))
+        mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((step + 1.0) * momentum_decay))
         mu_product = state.get("mu_product", 1.0) * mu
         exp_avg = state.get("exp_avg", 0.0)
         exp_avg = exp_avg + (1.0 - beta1) * (grad - exp_avg)
         exp_avg_sq = beta2 * state.get("exp_avg_sq", 0.0) + (1.0 - beta2) * grad * grad
         state["mu_product"], state["exp_avg"], state["exp_avg_sq"] = mu_product, exp_avg, exp_avg_sq
-        denominator = math.sqrt(exp_avg_sq / (1.0 - beta2 ** step)) + self.eps
-        value = value + (-self.lr * (1.0 - mu) / (1.0 - mu_product)) * (grad / denominator)
-        return value + (-self.lr * mu_next / (1.0 - mu_product * mu_next)) * (
+        denominator = math.sqrt(exp_avg_sq / (1.0 - beta2 ** step)) + group["eps"]
+        value = value + (-lr * (1.0 - mu) / (1.0 - mu_product)) * (grad / denominator)
+        return value + (-lr * mu_next / (1.0 - mu_product * mu_next)) * (
             exp_avg / denominator)
-
 
 
 def _checked_betas(betas):

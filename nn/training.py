@@ -257,9 +257,9 @@ def fit(model, X, y, loss, optimizer, epochs: int, batch_size: int | None = None
         backpropagate = functools.partial(loss_and_gradients, model, loss=loss, l2=l2)
     # NOTE: with plain SGD the C backend takes the whole step natively, the
     # parameters in a flat buffer until training ends.
-    native_step = (NativeSGDStep(backpropagate, optimizer)
-                   if compile == "c" and NativeSGDStep.handles(optimizer) else None)
     parameters = model.parameters()
+    native_step = (NativeSGDStep(backpropagate, optimizer)
+                   if compile == "c" and NativeSGDStep.handles(optimizer, parameters) else None)
     history = History(loss_name=_name_of(loss), l2=l2)
     bar = _progress_bar(epochs * len(epoch_batches), progress)
     try:

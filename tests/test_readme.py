@@ -49,3 +49,12 @@ def test_compile_example_runs_as_written_and_takes_one_eager_step(capsys):
     optim.SGD(model.parameters(), lr=1.0).step()
     assert namespace["model"].state_dict() == pytest.approx(model.state_dict(), abs=1e-14)
     assert "losses" not in namespace  # nn.losses is not shadowed
+
+
+def test_parameter_groups_example_runs_and_prints_what_it_says(capsys):
+    section = README.split("**Parameter groups and parameters without a gradient**", 1)[1]
+    example = section.split("```python", 1)[1].split("```", 1)[0]
+    exec(compile(example, "README parameter groups example", "exec"), {})  # our own README
+    printed = capsys.readouterr().out.strip()
+    assert printed == "[0.005, 0.005, 0.005] 1.0 False"
+    assert f"# {printed}:" in example

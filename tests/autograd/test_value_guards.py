@@ -45,6 +45,33 @@ def test_grad_none_clears_the_gradient_as_in_pytorch():
     assert w.grad == 2.0
 
 
+def test_has_grad_tells_a_cleared_gradient_from_a_computed_zero():
+    w, unused = Value(-1.0), Value(5.0)
+    assert not w.has_grad and w.grad == 0.0  # new: no gradient yet, as a new tensor
+    w.relu().backward()  # reached, with d relu / dw = 0 exactly
+    assert w.grad == 0.0 and w.has_grad and not unused.has_grad
+    w.grad = None
+    assert not w.has_grad and w.grad == 0.0
+    w.grad = 0.0  # a number assigned is a gradient
+    assert w.has_grad
+    w.grad = None
+    w.backward()  # the root itself is reached too
+    assert w.has_grad and w.grad == 1.0
+    assert (w * 2.0).has_grad  # nodes an op made always hold a gradient
+
+
+@pytest.mark.parametrize("backend", ["python", "c"])
+def test_a_compiled_step_gives_a_gradient_to_the_parameters_it_reaches(backend, tmp_path,
+                                                                       monkeypatch):
+    monkeypatch.setenv("CHAINRULE_NATIVE_CACHE", str(tmp_path))
+    w, b, unused = Value(0.5), Value(0.1), Value(2.0)
+    step = compile(lambda x: (w * x).tanh(), [w, b, unused], backend=backend)
+    step(2.0)
+    assert step.backend == backend
+    assert w.has_grad and w.grad != 0.0
+    assert not b.has_grad and not unused.has_grad  # not in the graph: none, as in backward()
+
+
 # --- huge ints: which operand, and why -----------------------------------------
 
 @pytest.mark.parametrize("action, named", [

@@ -39,11 +39,11 @@ class InterruptedSGD(optim.SGD):
         super().__init__(params, lr=lr, momentum=0.9)
         self.position, self.calls = position, 0
 
-    def _update(self, value, grad, state):
+    def _update(self, value, grad, state, group):
         self.calls += 1
         if self.calls == self.position:
             raise KeyboardInterrupt
-        return super()._update(value, grad, state)
+        return super()._update(value, grad, state, group)
 
 
 def test_ctrl_c_in_the_middle_of_step_changes_no_parameter_and_no_state():
@@ -234,8 +234,10 @@ def test_a_predict_that_raises_is_not_called_a_learning_rate_problem():
 
 
 @pytest.mark.parametrize("make, message", [
-    (lambda model: optim.SGD(None, lr=0.1), r"SGD\(model.parameters\(\), \.\.\.\), got NoneType"),
-    (lambda model: optim.SGD(model, lr=0.1), r"SGD\(model.parameters\(\), \.\.\.\), got MLP"),
+    (lambda model: optim.SGD(None, lr=0.1),
+     r"SGD\(model.parameters\(\), \.\.\.\), or a list of parameter groups.*; got NoneType"),
+    (lambda model: optim.SGD(model, lr=0.1),
+     r"SGD\(model.parameters\(\), \.\.\.\), or a list of parameter groups.*; got MLP"),
 ])
 def test_an_optimizer_without_parameters_says_how_to_pass_them(make, message):
     with pytest.raises(TypeError, match=message):

@@ -92,3 +92,31 @@ def test_native_minibatches_match_the_python_compiled_step_bit_for_bit(loss, lab
         runs.append((history.step_loss, history.step_accuracy, model.state_dict()))
     assert runs[1] == runs[0]
     assert len(runs[0][0]) == 4 * 5 and runs[0][0][-1] < runs[0][0][0]
+
+
+@pytest.mark.parametrize("make_optimizer", [
+    lambda ps: nn.optim.SGD(ps, lr=0.1, maximize=True),
+    lambda ps: nn.optim.SGD(ps[:3], lr=0.1),  # the other parameters must stay put
+    lambda ps: nn.optim.SGD([{"params": ps[:3]}, {"params": ps[3:], "lr": 0.01}], lr=0.1),
+], ids=["maximize", "part of the model", "two learning rates"])
+def test_sgd_the_c_update_cannot_take_trains_as_eager(make_optimizer):
+    # NOTE: the C update is p - lr · grad for every parameter, one lr: before
+    # handles() checked these, maximize descended and unoptimized parameters moved.
+    X, y = [[0.5, -1.0], [1.5, 0.25], [-0.5, 2.0]], [1.0, -1.0, 1.0]
+    trained = []
+    for compile in (False, "c"):
+        model = MLP(2, [3, 1], seed=0)
+        optimizer = make_optimizer(model.parameters())
+        assert not nn.compiled.NativeSGDStep.handles(optimizer, model.parameters())
+        fit(model, X, y, nn.losses.mse, optimizer, epochs=3, progress=False, seed=0,
+            compile=compile)
+        trained.append(model.state_dict())
+    assert trained[1] == pytest.approx(trained[0], abs=1e-12)
+    assert trained[0] != MLP(2, [3, 1], seed=0).state_dict()
+
+
+def test_sgd_groups_alike_still_take_the_native_step():
+    model = MLP(2, [3, 1], seed=0)
+    ps = model.parameters()
+    alike = nn.optim.SGD([{"params": ps[:3]}, {"params": ps[3:]}], lr=0.1)
+    assert nn.compiled.NativeSGDStep.handles(alike, ps)
