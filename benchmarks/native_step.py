@@ -5,9 +5,9 @@ The recipe, weights and steps are those of :mod:`_demo`. Engines:
 
 * ``native``: the step ``nn.fit(..., compile="c")`` takes with plain SGD
   (``nn.compiled.NativeSGDStep``): the per-example loss traced once per
-  label, printed as C, compiled by ``cc``; one ctypes call per label runs
-  the batch, one the L2 term and one the update, on a flat buffer of
-  parameters;
+  label, printed as C, compiled by ``cc``; one ctypes call runs the whole
+  step (every label's rows, the L2 term and the update) on a flat buffer
+  of parameters;
 * ``native, per step``: the same C functions called per step through
   Values (parameters copied in and out, nn.optim's update in Python), as
   ``fit(compile="c")`` runs any other optimizer;
