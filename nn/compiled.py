@@ -212,7 +212,7 @@ class NativeSGDStep:
                 return self._python_step(inputs, targets, where)
             objective += out[0]
         if not math.isfinite(objective):
-            raise training._stopped(where, f"the loss is {objective}")
+            raise training._stopped(where, training.non_finite_loss(objective))
         if self.sgd(len(self.parameters), self.grad, self.optimizer.lr, self.data,
                     self.grad, self.updated):
             raise training._stopped(
