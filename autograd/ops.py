@@ -219,7 +219,7 @@ def _checked(name, function, domain, overflow=lambda *inputs: math.inf):
     # NOTE: the overflow rule (module docstring): a finite input whose
     # result is too large for a float gives ±inf, as x * x does; math raises
     # OverflowError for cosh(1000), which is caught and turned into inf
-    # (hypot(1e308, 1e308) is inf in math already). A learner whose loss
+    # (hypot(1.5e308, 1.5e308) is inf in math already). A learner whose loss
     # becomes inf is stopped by fit, naming the step.
     def forward(*inputs):
         try:

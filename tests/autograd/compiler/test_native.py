@@ -4,6 +4,7 @@ These tests need a C compiler (``cc``, or ``$CC``): without one they fail
 rather than skip, as CI must have one.
 """
 
+import ctypes
 import functools
 import math
 import os
@@ -213,3 +214,57 @@ def test_without_a_system_compiler_the_ziglang_extra_compiles(monkeypatch, tmp_p
     step = native_step(f, [w])
     assert compiled(step, [w], [2.0]) == eager(f, [w], [2.0])
     assert step.backend == "c"
+
+
+# --- rows whose C is not libm's: bit for bit on many operands ------------------
+
+
+def _bits(x):
+    return repr(x)  # tells -0.0 from 0.0 and shows NaN
+
+
+@pytest.mark.parametrize("f", [lambda p, a, b: (a * p) // b, lambda p, a, b: (a * p) % b,
+                               lambda p, a, b: ops.maximum(a * p, b),
+                               lambda p, a, b: ops.minimum(a * p, b),
+                               lambda p, a, b: ops.floor(a * p) + b * 0.0],
+                         ids=["floordiv", "mod", "maximum", "minimum", "floor"])
+def test_division_rows_and_ieee_rows_are_pythons_bit_for_bit(f):
+    """Python's // and % (CPython's float_floor_div and float_rem) replayed
+    in the rows' c_support, against Python's own operators: the sign of
+    zero, negative divisors, tiny and huge operands, exact multiples."""
+    import random
+    rng = random.Random(11)
+    special = [0.0, -0.0, 1.0, -1.0, 0.1, -0.1, 3.0, -3.0, 7.0, 6.0, 5e-324, -5e-324,
+               1e308, -1e308, 1e-308, 2.0 ** 53, 2.0 ** 53 + 2.0, 0.5, -2.5]
+    rows = [(a, b) for a in special for b in special if b != 0.0]
+    rows += [(rng.uniform(-1e3, 1e3), rng.choice([-1, 1]) * 10 ** rng.uniform(-5, 3))
+             for _ in range(3000)]
+    rows += [(float(rng.randint(-50, 50)) * b, b)
+             for b in (0.1, -0.3, 7.0, 1e-3) for _ in range(50)]  # near and on the jumps
+    p = Value(1.0)
+    # rows whose every value is finite, so that the C call keeps its results
+    # (it hands any non-finite one back to Python): checked below
+    rows = [row for row in rows if math.isfinite(f(1.0, *row))]
+    expected = [f(1.0, a, b) for a, b in rows]
+    step = native_step(lambda a, b: f(p, a, b), [p])
+    replay = step.native(*rows[0])
+    out = (ctypes.c_double * len(rows))()
+    grads = native.doubles([0.0])
+    # (gradient 0: the sum of the slopes over the rows may overflow; the
+    # gradients are checked bit for bit with the random graphs)
+    status = replay.function(len(rows), native.doubles(x for row in rows for x in row), 0.0,
+                             native.doubles([1.0]), grads, out)
+    assert status == 0  # ran natively throughout
+    assert [_bits(x) for x in out] == [_bits(x) for x in expected]
+    python = compile(lambda a, b: f(p, a, b), [p])
+    assert [_bits(x) for x in python.map(rows)] == [_bits(x) for x in expected]
+
+
+def test_the_c_support_of_a_row_is_emitted_once_and_only_when_used():
+    p = Value(7.0)
+    both = native_step(lambda x: (p % x) * (p // x), [p])
+    both(3.0)
+    assert both.c_source.count("static inline double chainrule_mod(") == 1
+    plain = native_step(lambda x: (p * x).tanh(), [p])
+    plain(3.0)
+    assert "chainrule_mod" not in plain.c_source
