@@ -268,3 +268,16 @@ def test_the_c_support_of_a_row_is_emitted_once_and_only_when_used():
     plain = native_step(lambda x: (p * x).tanh(), [p])
     plain(3.0)
     assert "chainrule_mod" not in plain.c_source
+
+
+@pytest.mark.parametrize("backend", ["python", "c"])
+def test_ties_and_jumps_take_the_same_derivatives_compiled(backend):
+    # by hand: maximum(2, 2) splits 0.5 / 0.5; 6 % 3 sits on a jump: (1, -2)
+    p, q = Value(2.0), Value(2.0)
+    step = compile(lambda x: ops.maximum(p * x, q) + ops.minimum(p * x, q), [p, q],
+                   backend=backend)
+    assert compiled(step, [p, q], [1.0]) == (4.0, [1.0, 1.0])
+    a, b = Value(6.0), Value(3.0)
+    step = compile(lambda x: (a * x) % b, [a, b], backend=backend)
+    assert compiled(step, [a, b], [1.0]) == (0.0, [1.0, -2.0])
+    assert step.backend == backend
