@@ -5,11 +5,11 @@
 ``source`` is parsed with :mod:`ast` and never evaluated by Python: the
 tree is walked node by node, and only these are accepted
 
-* numbers (as floats: ``9 ** 9 ** 9`` overflows at once in the ``pow`` row
-  instead of computing a 370-million-digit integer), finite ones: ``1e400``
-  and a 400-digit integer are refused alike;
+* numbers (as floats: ``9 ** 9 ** 9`` is inf at once in the ``pow`` row,
+  as float arithmetic overflows, instead of a 370-million-digit integer),
+  finite ones: ``1e400`` and a 400-digit integer are refused alike;
 * the names in ``variables`` (a mapping from name to Value);
-* the operators of the table's rows (``+ - * / **``, by their ``syntax``)
+* the operators of the table's rows (``+ - * / ** % //``, by their ``syntax``)
   and unary ``-``, applied with the Value operators, which pick the row of
   :mod:`autograd.ops` (``x ** 2`` is ``pow``, ``x ** y`` is ``power``);
 * calls, by name and with as many arguments as the row takes, of the
@@ -23,7 +23,8 @@ so is a formula longer than ``MAX_LENGTH`` characters or of more than
 says so in a formula's words: ``x ^ 2`` (use ``**``), ``tahn(x)`` and
 ``ln(x)`` (did you mean tanh / log?), ``2x`` and ``w x`` (a product needs
 ``*``), ``e ** x`` (write ``exp(x)``). Arithmetic the table refuses (``log(-1)``,
-``1 / 0``, an overflow) raises the table's own exception. The walk is
+``1 / 0``) raises the table's own exception; a result too large for a
+float is ±inf (README "Overflow"). The walk is
 iterative, so a long formula cannot exhaust Python's recursion limit.
 """
 
@@ -204,5 +205,5 @@ def _apply(node, operands, variables):
     if any(isinstance(operand, Value) for operand in operands):
         return function(*operands)
     # NOTE: numbers alone go through a constant, so the row computes them and
-    # raises its own clear error (div() by zero, pow() overflows, ...).
+    # raises its own clear error (div() by zero, log() needs a positive input, ...).
     return function(constant(operands[0]), *operands[1:]).data

@@ -251,6 +251,18 @@ class Value:
     def __rtruediv__(self, other):
         return _binary(ops.div, other, self)
 
+    def __floordiv__(self, other):
+        return _binary(ops.floordiv, self, other)
+
+    def __rfloordiv__(self, other):
+        return _binary(ops.floordiv, other, self)
+
+    def __mod__(self, other):
+        return _binary(ops.mod, self, other)
+
+    def __rmod__(self, other):
+        return _binary(ops.mod, other, self)
+
     def __pow__(self, other):
         row = ops.power if isinstance(other, Value) else ops.pow
         return _binary(row, self, other)

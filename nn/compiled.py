@@ -298,7 +298,7 @@ class NativeSGDStep:
         if self.compiled.penalty is not None:
             objective += self.penalty_out[0]
         if not math.isfinite(objective):
-            raise training._stopped(where, f"the loss is {objective}")
+            raise training._stopped(where, training.non_finite_loss(objective))
         if status:
             raise training._stopped(
                 where, f"the update made a parameter non-finite (loss {objective})")

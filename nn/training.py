@@ -380,7 +380,7 @@ def _step(backpropagate, parameters, inputs, targets, optimizer, where):
     except ArithmeticError as error:
         raise _stopped(where, f"the loss could not be computed ({error})") from error
     if not math.isfinite(loss_value):
-        raise _stopped(where, f"the loss is {loss_value}")
+        raise _stopped(where, non_finite_loss(loss_value))
     # NOTE: the optimizer's state (momentum buffers, Adam's step count) moves
     # with an update, so a failed update puts it back too. Its entries are
     # floats, replaced rather than changed in place: copying each dict is enough.
@@ -393,6 +393,15 @@ def _step(backpropagate, parameters, inputs, targets, optimizer, where):
         optimizer.state = state_before
         raise _stopped(where, f"the update made a parameter non-finite (loss {loss_value})")
     return loss_value, predictions
+
+
+def non_finite_loss(loss_value) -> str:
+    """What a non-finite loss means, for :func:`_stopped`: an overflow to
+    ±inf (results too large for a float are inf: README "Overflow") or NaN."""
+    if math.isinf(loss_value):
+        return (f"the loss overflowed to {loss_value} (a value beyond the largest float, "
+                f"about 1.8e308)")
+    return f"the loss is {loss_value} (not a number: inf - inf, 0 * inf or a NaN input)"
 
 
 def _stopped(where, problem):

@@ -9,7 +9,9 @@ knows an op.
 How a row prints in C (:func:`c_template`):
 
 * its ``c_code`` template, if it has one (``"({0} <= 0.0 ? 0.0 : {0})"`` for
-  relu); otherwise
+  relu), which may call C functions the row defines in its ``c_support``
+  (the emitted source starts with the ``c_support`` of every row it uses);
+  otherwise
 * its Python ``code`` template translated: ``+ - * /`` and unary minus stay,
   ``**`` becomes ``pow``, and a name called in it must be a row with a C
   form of its own or a C99 ``libm`` function of the same name (``tanh``,
@@ -70,6 +72,8 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from .. import ops
 from ..value import Value
@@ -204,16 +208,46 @@ def _closing(text: str, start: int = 0) -> int:
 # --- a row's C form -------------------------------------------------------------
 
 
+# The rows whose C an emission has printed so far (see _printing_rows), in
+# the order first met; None outside an emission.
+_rows_printed: ContextVar = ContextVar("chainrule_rows_printed", default=None)
+
+
 def c_template(row) -> str:
     """The C template of ``row`` (``{0}``, ``{1}`` its inputs), or NativeUnavailable."""
     explicit = getattr(row, "c_code", None)
-    return explicit if explicit is not None else _derived_template(row.code, row.arity)
+    template, nested = (explicit, ()) if explicit is not None else \
+        _derived_template(row.code, row.arity)
+    printed = _rows_printed.get()
+    if printed is not None:
+        printed.update(dict.fromkeys((row, *nested)))
+    return template
+
+
+@contextmanager
+def _printing_rows():
+    """Collect, in a dict used as an ordered set, every row whose C template
+    is taken inside the block: the forward lines' and the partials'."""
+    printed = {}
+    token = _rows_printed.set(printed)
+    try:
+        yield printed
+    finally:
+        _rows_printed.reset(token)
+
+
+def _support(rows) -> str:
+    """The ``c_support`` definitions of ``rows``, each text once."""
+    texts = dict.fromkeys(getattr(row, "c_support", None) for row in rows)
+    return "".join(f"{text.rstrip()}\n\n" for text in texts if text)
 
 
 @functools.cache
-def _derived_template(code: str, arity: int) -> str:
+def _derived_template(code: str, arity: int) -> tuple:
+    """``code`` in C, and the rows with a ``c_code`` of their own it calls."""
     slots = [f"_{position}" for position in range(arity)]
     rows = {row.name: row for row in ops.PRIMITIVES}
+    nested = []
 
     def translate(node) -> CSource:
         if isinstance(node, ast.Name) and node.id in slots:
@@ -231,6 +265,7 @@ def _derived_template(code: str, arity: int) -> str:
             name = node.func.id
             row = rows.get(name)
             if row is not None and getattr(row, "c_code", None) is not None:
+                nested.append(row)
                 return _fill_c(row.c_code, arguments)
             if name in LIBM:
                 slots_of_call = ", ".join(f"{{{i}}}" for i in range(len(arguments)))
@@ -243,7 +278,7 @@ def _derived_template(code: str, arity: int) -> str:
 
     template = translate(ast.parse(code.format(*slots), mode="eval").body)
     # NOTE: slots were written as {0}, {1} inside the texts; they stay as such.
-    return template.text
+    return template.text, tuple(nested)
 
 
 _OPERATORS = {ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b,
@@ -266,11 +301,18 @@ def emit_c(c_name: str, output: Value, aux, inputs: list, params: tuple) -> tupl
 
     Returns ``(source, aux_count, stored, level)``: the C text of the
     function (the contract is in the module docstring; a long row is split
-    into pieces, see :func:`layout`), how many aux values follow the loss
-    in each row of ``out``, the parameter positions whose gradient it
-    stores, and the optimisation level to compile it with. Raises
-    NativeUnavailable for a row with no C form.
+    into pieces, see :func:`layout`), after the ``c_support`` definitions
+    of the rows it prints; how many aux values follow the loss in each row
+    of ``out``; the parameter positions whose gradient it stores; and the
+    optimisation level to compile it with. Raises NativeUnavailable for a
+    row with no C form.
     """
+    with _printing_rows() as printed:
+        source, aux_count, stored, level = _emit_function(c_name, output, aux, inputs, params)
+    return _support(printed) + source, aux_count, stored, level
+
+
+def _emit_function(c_name: str, output: Value, aux, inputs: list, params: tuple) -> tuple:
     loss_order, aux_values, order, param_number = _graph(output, aux, params)
     value_of = {node: _as_c(text) for node, text in
                 _names(order, param_number, inputs, source=CSource).items()}

@@ -18,7 +18,7 @@ import functools
 
 _LOWEST, _SUM, _PRODUCT, _UNARY, _POWER, _ATOM = range(6)
 _BINARY = {ast.Add: _SUM, ast.Sub: _SUM, ast.Mult: _PRODUCT, ast.Div: _PRODUCT,
-           ast.Pow: _POWER}
+           ast.FloorDiv: _PRODUCT, ast.Mod: _PRODUCT, ast.Pow: _POWER}
 
 
 @functools.cache

@@ -86,7 +86,7 @@ class BackwardStep:
         names = _symbol_names(list(inspect.signature(row.partials).parameters), nodes)
         # NOTE: a constant input (pow's exponent) keeps its number, which its
         # partial may read with float().
-        symbols = [Source(name, number=node.data if node.is_constant else None)
+        symbols = [_Written(name, number=node.data if node.is_constant else None)
                    for name, node in zip(names, nodes)]
         numbers = [_number_source(node) for node in nodes]
         try:
@@ -135,7 +135,27 @@ def _number_source(node):
     # NOTE: a negative number gets the loosest precedence, 0, so it is
     # parenthesised wherever it is an operand: 1.0 - (-0.4621) * (-0.4621).
     precedence = 0 if node.data < 0 else as_source(node.data).precedence
-    return Source(format_number(node.data), precedence, node.data)
+    return _Written(format_number(node.data), precedence, node.data)
+
+
+class _Written(Source):
+    """A Source that prints a row with an operator by its operator, as a
+    formula is written (``x ** 2.0``, ``a // b``), not as compiled code
+    calls its forward function (``pow(x, 2.0)``)."""
+
+    __slots__ = ()
+
+    def apply_primitive(self, row, *operands):
+        return fill(_written(row), operands)
+
+
+def _written(row) -> str:
+    """The template of ``row`` as a formula writes it: ``{0} // {1}``, ``tanh({0})``."""
+    if row.syntax is None:
+        return f"{row.name}(" + ", ".join(f"{{{i}}}" for i in range(row.arity)) + ")"
+    if row.arity == 1:
+        return f"{row.syntax}{{0}}"
+    return f"{{0}} {row.syntax} {{1}}"
 
 
 def _grad_of(node):
@@ -167,13 +187,7 @@ def _formula(node, limit):
     operands = [_formula(parent, limit) for parent in node.parents]
     if any(len(operand.text) > limit for operand in operands):
         return Source("…" * (limit + 1))  # too long to be a name: stop early
-    if row.syntax is None:
-        template = f"{row.name}(" + ", ".join(f"{{{i}}}" for i in range(row.arity)) + ")"
-    elif row.arity == 1:
-        template = f"{row.syntax}{{0}}"
-    else:
-        template = f"{{0}} {row.syntax} {{1}}"
-    return fill(template, operands)
+    return fill(_written(row), operands)
 
 
 def backward_steps(root: Value, gradient=1.0, **draw_options) -> BackwardSteps:

@@ -85,8 +85,8 @@ HOSTILE = {
     "1j": "only numbers",
     "x if x else 1": "conditional",
     "(y := 1)": ":=",
-    "x // 2": "the operator // is not allowed",
-    "x % 2": "the operator % is not allowed",
+    "x @ 2": "the operator @ is not allowed",
+    "x << 2": "the operator << is not allowed",
     "x < 1": "comparisons",
     "not x": "Not",
     "tanh(x, x)": "exactly one argument",
@@ -109,13 +109,36 @@ def test_hostile_and_unsupported_input_is_refused_naming_the_construct(source):
     assert HOSTILE[source] in str(refused.value)
 
 
-def test_huge_exponents_overflow_at_once():
+def test_huge_exponents_overflow_to_inf_at_once():
+    """README "Overflow": too large for a float is inf, as float arithmetic
+    gives it; 9 ** 9 ** 9 is computed on floats, never as a huge integer."""
     started = time.perf_counter()
-    with pytest.raises(OverflowError, match=r"pow\(\) overflows"):
-        parse_formula("9 ** 9 ** 9", {})
-    with pytest.raises(OverflowError, match=r"pow\(\) overflows"):
-        parse_formula("x ** 9 ** 9 ** 9", variables(x=2.0))
+    assert parse_formula("9 ** 9 ** 9", {}).data == math.inf
+    assert parse_formula("x ** 9 ** 9 ** 9", variables(x=2.0)).data == math.inf
+    assert parse_formula("(-x) ** 9 ** 9", variables(x=2.0)).data == -math.inf  # 9 ** 9 is odd
     assert time.perf_counter() - started < 1.0
+
+
+def test_percent_floor_division_and_two_argument_functions_are_rows():
+    # by hand: 7.5 = 2 · 3 + 1.5, so 7.5 // 3 = 2 and 7.5 % 3 = 1.5, with
+    # ∂(x % y)/∂x = 1, ∂(x % y)/∂y = -(x // y) = -2; x // y has slope 0
+    x, y = Value(7.5), Value(3.0)
+    out = parse_formula("x % y + 10 * (x // y)", {"x": x, "y": y})
+    assert out.data == 1.5 + 20.0
+    out.backward()
+    assert (x.grad, y.grad) == (1.0, -2.0)
+    # -7.5 % 3 is 1.5 (the divisor's sign), -7.5 // 3 is -3
+    assert parse_formula("x % 3", variables(x=-7.5)).data == 1.5
+    assert parse_formula("x // 3", variables(x=-7.5)).data == -3.0
+    # atan2(y, x) is the angle of (x, y): at (1, 1) π/4, with
+    # ∂/∂y = x / (x² + y²) = 1/2 and ∂/∂x = -y / (x² + y²) = -1/2
+    y, x = Value(1.0), Value(1.0)
+    angle = parse_formula("atan2(y, x)", {"y": y, "x": x})
+    assert angle.data == math.pi / 4 and angle.op == "atan2"
+    angle.backward()
+    assert (y.grad, x.grad) == (0.5, -0.5)
+    with pytest.raises(ZeroDivisionError, match=r"mod\(\) by zero: 1.0 % 0.0"):
+        parse_formula("1 % 0", {})
 
 
 def test_the_table_reports_arithmetic_it_refuses():
@@ -139,7 +162,8 @@ def test_a_long_flat_formula_is_evaluated_without_recursion():
 
 
 @pytest.mark.parametrize("source, message", [
-    ("x ^ 2", "the operator ^ is not allowed; use + - * / **; for a power use **, as in x ** 2"),
+    ("x ^ 2", "the operator ^ is not allowed; use + - * / ** % //; for a power use **, "
+              "as in x ** 2"),
     ("tahn(x)", "not tahn; did you mean tanh?"),
     ("Tanh(x)", "not Tanh; did you mean tanh?"),
     ("ln(x)", "not ln; did you mean log?"),

@@ -73,8 +73,10 @@ def test_random_graphs_pass_gradcheck(order, atol, program, point):
     f = lambda *xs: run(program, xs)  # noqa: E731
     try:
         assert gradcheck(f, point, order=order, atol=atol, rtol=1e-3)
-    except ZeroDivisionError:
-        assume(False)  # a derivative is undefined here (sqrt at 0, 0 ** -1 ...)
+    except (ZeroDivisionError, ValueError):
+        # a derivative is undefined here (sqrt at 0, 0 ** -1, d/dx xlogy(x, y)
+        # at x = 0 for y < 0, where only x = 0 is in the domain ...)
+        assume(False)
 
 
 @settings(max_examples=100, deadline=None)
@@ -87,7 +89,7 @@ def test_backward_equals_gradients(program, point):
     try:
         expected = gradients(out, inputs)
         out.backward()
-    except ZeroDivisionError:
+    except (ZeroDivisionError, ValueError):
         assume(False)
     assert [x.grad for x in inputs] == expected
 

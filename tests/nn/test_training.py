@@ -122,10 +122,29 @@ def test_a_non_finite_loss_stops_at_once_and_changes_nothing():
     def broken(prediction, target):
         return prediction * math.inf
 
-    with pytest.raises(FloatingPointError, match="epoch 1, step 1: the loss is (nan|inf)"):
+    stopped = "epoch 1, step 1: the loss (is nan|overflowed to -?inf)"
+    with pytest.raises(FloatingPointError, match=stopped):
         fit(model, X, y, broken, optim.SGD(model.parameters(), lr=0.1), epochs=3,
             progress=False)
     assert model.state_dict() == before
+
+
+@pytest.mark.parametrize("compile", [False, True])
+def test_a_loss_that_overflows_names_the_overflow_and_the_step(compile):
+    """README "Overflow": a square beyond the largest float is inf, not an
+    error; fit stops at the step whose loss it is, saying it overflowed."""
+    model = MLP(1, [1], seed=0)
+    w, b = model.parameters()
+    w.data, b.data = 1.0, 0.0
+    # loss p², p = w + b, 1 at step 1: SGD at lr 10 maps p to p - 10 · 2p · 2
+    # = -39 p (w and b both move by 20 p), so step k's loss is 39^(2(k-1)),
+    # beyond 1.8e308 first at k = 1 + ceil(709.78 / (2 ln 39)) = 1 + 97 = 98,
+    # with p itself still finite
+    with pytest.raises(FloatingPointError) as stopped:
+        fit(model, [[1.0]], [0.0], losses.mse, optim.SGD(model.parameters(), lr=10.0),
+            epochs=200, progress=False, compile=compile)
+    assert "epoch 98, step 98: the loss overflowed to inf" in str(stopped.value)
+    assert math.isfinite(w.data) and math.isfinite(b.data)
 
 
 def test_divergence_stops_with_the_last_finite_parameters():
