@@ -179,18 +179,20 @@ def test_every_optimizer_descends_a_convex_quadratic(optimizer_class):
     assert loss().data < 0.01 * start
 
 
+def steps(optimizer, parameters, sequence):
+    """One optimizer step per row of ``sequence``: the gradients of ``parameters``."""
+    for step in sequence:
+        for parameter, gradient in zip(parameters, step):
+            parameter.grad = gradient
+        optimizer.step()
+
+
 @pytest.mark.parametrize("optimizer_class", OPTIMIZERS, ids=lambda c: c.__name__)
 def test_state_dict_survives_json_and_continues_identically(optimizer_class):
     rng = random.Random(1)
     gradients = [[rng.gauss(0, 1) for _ in range(3)] for _ in range(10)]
     first = [Value(0.5), Value(-0.5), Value(1.0)]
     optimizer = optimizer_class(first, lr=0.05)
-
-    def steps(optimizer, parameters, sequence):
-        for step in sequence:
-            for parameter, gradient in zip(parameters, step):
-                parameter.grad = gradient
-            optimizer.step()
 
     steps(optimizer, first, gradients[:5])
     saved = json.loads(json.dumps(optimizer.state_dict()))
@@ -512,12 +514,6 @@ def test_state_dict_with_groups_survives_json_and_continues_identically(optimize
     gradients = [[rng.gauss(0, 1) for _ in range(3)] for _ in range(10)]
     first = [Value(0.5), Value(-0.5), Value(1.0)]
     optimizer = make_two_groups(optimizer_class, first)
-
-    def steps(optimizer, parameters, sequence):
-        for step in sequence:
-            for parameter, gradient in zip(parameters, step):
-                parameter.grad = gradient
-            optimizer.step()
 
     steps(optimizer, first, gradients[:5])
     saved = json.loads(json.dumps(optimizer.state_dict()))
