@@ -16,8 +16,9 @@ The recipe, weights and steps are those of :mod:`_demo`. Engines:
 * ``numpy``: the step written by hand on batched float64 arrays;
 * ``micrograd``, ``eager``: as in ``compiled_step.py``.
 
-Then the compile times of the native step, cold (an empty cache) and cached,
-for MLPs 2-w-w-1. Run: ``python benchmarks/native_step.py`` (needs torch,
+Then the same step (native and torch only) for MLPs 2-w-w-1 with w = 32, 64
+and 128, and the compile times of the native step, cold (an empty cache)
+and cached. Run: ``python benchmarks/native_step.py`` (needs torch,
 numpy and micrograd; ``--quick``: 2-16-16-1 only, few steps).
 """
 
@@ -206,7 +207,8 @@ def main(quick=False):
     run([16, 16], steps=20 if quick else 1000)
     if quick:
         return
-    run([64, 64], steps=100, full=False)
+    for width, steps in ((32, 300), (64, 100), (128, 30)):
+        run([width, width], steps=steps, full=False)
     compile_times([16, 32, 64, 128])
 
 
