@@ -367,6 +367,14 @@ class Value:
     # class attributes that raise (autograd.spelling), not __getattr__, which
     # would slow every attribute read; __dir__ hides them from completion.
 
+    def __bool__(self):
+        # NOTE: as PyTorch's bool(tensor), the truth of the number: without
+        # it every Value is true, and `if v:` silently takes the branch for
+        # Value(0.0) too. Traced, it is a frozen decision, like a comparison.
+        if _tracing.get():
+            _warn_frozen_comparison(self, "!=", 0.0)
+        return self._data != 0.0
+
     def __xor__(self, other):
         raise TypeError("^ is exclusive or in Python, not a power: write x ** 2 for x squared")
 
@@ -569,7 +577,7 @@ def _warn_frozen_comparison(value, symbol, other):
         f"decides once, at the trace; the compiled code keeps this branch whatever the "
         f"data later is (so max(a, b) or min(a, b) stays the trace's choice). Write it "
         f"with the table's ops, whose branch is in the emitted line: max(a, b) is "
-        f"b + (a - b).relu(), abs(x) is x.abs()",
+        f"a.maximum(b), abs(x) is x.abs(), relu(x) is x.relu()",
         TraceWarning, stacklevel=3)
 
 

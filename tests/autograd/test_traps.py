@@ -82,3 +82,30 @@ def test_a_constant_converts_it_has_no_gradient_to_lose():
     three = (x ** 3).parents[1]
     assert three.is_constant and float(three) == 3.0
     assert grad(grad(lambda t: t ** 3))(2.0) == 12.0
+
+
+def test_a_value_is_true_as_its_number_is():
+    # micrograd's Value has no __bool__: `if v:` took the branch for 0.0 too
+    assert [bool(Value(x)) for x in (0.0, -0.0, 2.0, -1e-300, math.nan, math.inf)] == [
+        False, False, True, True, True, True]
+    assert not Value(1.0) - 1.0  # a computed zero
+    assert (Value(3.0) * 0.0 or "fallback") == "fallback"
+
+
+def test_truth_of_a_traced_value_warns_that_it_is_frozen():
+    import warnings
+
+    from autograd import compile
+    from autograd.value import TraceWarning
+
+    w = Value(1.0)
+
+    def f(x):
+        return w * x if w * x else -w * x
+
+    step = compile(f, [w])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        step(2.0)
+    assert any(issubclass(c.category, TraceWarning) and "decides once" in str(c.message)
+               for c in caught)

@@ -30,8 +30,8 @@ def test_the_last_step_holds_exactly_what_backward_gives(program, point):
     try:
         steps = backward_steps(out)
         out.backward()
-    except ZeroDivisionError:
-        assume(False)  # a derivative is undefined here
+    except (ZeroDivisionError, ValueError):
+        assume(False)  # a derivative is undefined here (as in test_graphs)
     final = steps[-1].gradients if steps else {out: 1.0}
     for node in topological_order(out):
         assert final.get(node, 0.0) == node.grad
