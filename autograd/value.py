@@ -211,6 +211,11 @@ class Value:
         label = f"label={self.label!r}, " if self.label else ""
         return f"Value({label}data={self._data!r}, grad={self._grad!r})"
 
+    def __format__(self, spec):
+        # NOTE: f"{loss:.4f}" formats the number, as PyTorch does for a
+        # one-number tensor; f"{loss}" stays the repr.
+        return format(self._data, spec) if spec else repr(self)
+
     def detach(self) -> Value:
         """A new leaf with the same data, cut off from this graph."""
         return Value(self._data, self.label)

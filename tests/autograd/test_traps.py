@@ -109,3 +109,11 @@ def test_truth_of_a_traced_value_warns_that_it_is_frozen():
         step(2.0)
     assert any(issubclass(c.category, TraceWarning) and "decides once" in str(c.message)
                for c in caught)
+
+
+def test_a_format_spec_formats_the_number():
+    loss = Value(0.123456, label="loss")
+    assert f"{loss:.3f}" == "0.123" and f"{loss:>8.2e}" == "1.23e-01"
+    assert f"{loss}" == repr(loss) == "Value(label='loss', data=0.123456, grad=0.0)"
+    with pytest.raises(ValueError, match="Unknown format code 'd'"):
+        f"{loss:d}"
