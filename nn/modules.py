@@ -231,4 +231,4 @@ class MLP(Module):
         shape = " → ".join(
             [str(self.nin)] + [f"{layer.nout} {_activation_name(layer.activation)}"
                                for layer in self.layers])
-        return f"MLP({shape}, {len(self.parameters())} parameters)"
+        return f"MLP({shape}, {len(self.parameters()):,} parameters)"

@@ -57,6 +57,8 @@ def test_mlp_shape_names_and_micrograd_parameter_order():
     assert model.parameters()[:3] == [*layer0.neurons[0].w, layer0.neurons[0].b]
     assert repr(model) == "MLP(2 → 16 relu → 16 relu → 1 linear, 337 parameters)"
     assert repr(layer0) == "Layer(2 → 16, relu)" and repr(layer0.neurons[0]) == "Neuron(2, relu)"
+    # (2·40 + 40) + (40·30 + 30) + (30 + 1) parameters, by hand
+    assert repr(MLP(2, [40, 30, 1])) == "MLP(2 → 40 relu → 30 relu → 1 linear, 1,381 parameters)"
 
 
 def test_last_layer_is_linear_unless_told():
