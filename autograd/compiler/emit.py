@@ -96,6 +96,13 @@ def _backward(order: list, value_of: dict, params: set, source=Source) -> tuple:
         for parent, partial in zip(node.parents, partials_of[node]):
             if parent in reaches_a_param and not _is_zero(partial):
                 terms.setdefault(parent, []).append(_contribution(partial, gradient))
+    # NOTE: eager backward() adds to every parameter in the graph, a 0 too
+    # (through sign or step), so it has a gradient (Value.has_grad, which
+    # optimizers read); a parameter reached by no term gets a 0.0 term.
+    in_graph = set(order)
+    for param in params:
+        if param in in_graph and param not in terms:
+            terms[param] = [source.constant(0.0)]
     return lines, terms
 
 
