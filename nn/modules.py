@@ -128,7 +128,10 @@ class Module:
         # NOTE: numbers become leaves once, here, so that all the neurons of the
         # first layer share them; otherwise every product w * x would make a
         # constant node of its own (3,200 extra nodes in micrograd's demo step).
-        outputs = self.forward([x if isinstance(x, Value) else Value(x) for x in inputs])
+        # Each is labelled x0, x1, ... as the parameters are named, so a
+        # drawing or a step formula shows which input it is.
+        outputs = self.forward([x if isinstance(x, Value) else Value(x, f"x{i}")
+                                for i, x in enumerate(inputs)])
         if isinstance(outputs, list) and len(outputs) == 1:
             return outputs[0]
         return outputs

@@ -190,3 +190,14 @@ def test_base_module_has_no_parameters_and_no_forward():
     module.nin = 1
     with pytest.raises(NotImplementedError):
         module([1.0])
+
+
+def test_number_inputs_become_leaves_named_by_position():
+    from autograd.value import topological_order
+
+    model = MLP(2, [3, 1], seed=0)
+    out = model([0.5, -1.5])
+    leaves = {node.label: node.data for node in topological_order(out) if not node.parents}
+    assert leaves["x0"] == 0.5 and leaves["x1"] == -1.5
+    given = Value(2.0, label="height")
+    assert "height" in {node.label for node in topological_order(model([given, 1.0]))}
