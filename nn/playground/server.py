@@ -33,7 +33,6 @@ response forbids the page any network access beyond this server (its
 from __future__ import annotations
 
 import json
-import math
 import re
 import secrets
 import threading
@@ -43,7 +42,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 
 from ..modules import ACTIVATIONS
-from .session import Session
+from .session import ThreadedSession, json_text
 from .settings import (
     BINARY_LOSSES,
     CLASS_LOSSES,
@@ -105,23 +104,12 @@ def choices() -> dict:
     }
 
 
-def _jsonable(value):
-    """``value`` with every non-finite float spelled out ("NaN"), which JSON cannot hold."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return str(value).replace("inf", "Infinity").replace("nan", "NaN")
-    if isinstance(value, dict):
-        return {key: _jsonable(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(item) for item in value]
-    return value
-
-
 class Sessions:
     """The live sessions by id, at most ``LIMITS["sessions"]``."""
 
     def __init__(self):
         self._lock = threading.Lock()
-        self._sessions: dict[str, Session] = {}
+        self._sessions: dict[str, ThreadedSession] = {}
 
     def create(self, settings: Settings) -> str:
         with self._lock:
@@ -131,10 +119,10 @@ class Sessions:
                               f"too many playground sessions: {LIMITS['sessions']} tabs are "
                               f"open; close one and reload this page")
             identifier = secrets.token_urlsafe(16)
-            self._sessions[identifier] = Session(settings)
+            self._sessions[identifier] = ThreadedSession(settings)
             return identifier
 
-    def get(self, identifier: str) -> Session:
+    def get(self, identifier: str) -> ThreadedSession:
         with self._lock:
             session = self._sessions.get(identifier)
         if session is None:
@@ -243,7 +231,7 @@ class PlaygroundHandler(BaseHTTPRequestHandler):
             self.wfile.write(payload)
 
     def _send_json(self, value, status=HTTPStatus.OK):
-        self._send(status, "application/json", json.dumps(_jsonable(value)).encode())
+        self._send(status, "application/json", json_text(value).encode())
 
     def _handle(self, respond):
         try:
@@ -290,7 +278,7 @@ class PlaygroundHandler(BaseHTTPRequestHandler):
         else:
             raise Refused(HTTPStatus.NOT_FOUND, f"nothing at {path}")
 
-    def _stream(self, session: Session):
+    def _stream(self, session: ThreadedSession):
         """Server-sent events: each new frame of the session, until the page goes."""
         self.send_response(HTTPStatus.OK)
         self.send_header("Content-Type", "text/event-stream")
@@ -301,7 +289,7 @@ class PlaygroundHandler(BaseHTTPRequestHandler):
         while not (session.closed or self.server.stopping.is_set()):
             number, frame = session.wait_for_frame(sent, HEARTBEAT_SECONDS)
             if number > sent:
-                message = f"event: frame\ndata: {json.dumps(_jsonable(frame))}\n\n"
+                message = f"event: frame\ndata: {json_text(frame)}\n\n"
                 sent = number
             else:
                 message = ": still here\n\n"  # a write to a closed page fails: the end
@@ -328,12 +316,9 @@ class PlaygroundHandler(BaseHTTPRequestHandler):
             self._send_json({})
             return
         session = self.server.sessions.get(match[1])
-        if action not in ACTIONS:
-            raise Refused(HTTPStatus.BAD_REQUEST, f"unknown action {action!r}; the actions "
-                                                  f"are {', '.join([*ACTIONS, 'close'])}")
         try:
-            answer = ACTIONS[action](self, session, body)
-        except ValueError as error:
+            answer = session.act(action, body)
+        except (TypeError, ValueError) as error:
             raise Refused(HTTPStatus.BAD_REQUEST, str(error)) from None
         self._send_json(answer if answer is not None else {})
 
@@ -343,34 +328,3 @@ class PlaygroundHandler(BaseHTTPRequestHandler):
             return parse_settings(given)
         except (TypeError, ValueError) as error:
             raise Refused(HTTPStatus.BAD_REQUEST, f"bad settings: {error}") from None
-
-    def _configure(self, session, body):
-        session.reset(self._settings(body.get("settings", {})))
-
-    def _set_lr(self, session, body):
-        settings = parse_settings({**session.settings.to_json(), "lr": body.get("lr")})
-        session.set_lr(settings.lr)
-
-    def _set_speed(self, session, body):
-        settings = parse_settings({**session.settings.to_json(),
-                                   "steps_per_second": body.get("steps_per_second")})
-        session.set_speed(settings.steps_per_second)
-
-    def _inspect(self, session, body):
-        which, index = body.get("set"), body.get("index")
-        if which not in ("train", "test") or isinstance(index, bool) or not isinstance(index, int):
-            raise ValueError('inspect needs "set" ("train" or "test") and a point "index"')
-        return session.inspect(which, index)
-
-
-ACTIONS = {
-    "play": lambda handler, session, body: session.play(),
-    "pause": lambda handler, session, body: session.pause(),
-    "step": lambda handler, session, body: session.step(),
-    "reset": lambda handler, session, body: session.reset(),
-    "configure": PlaygroundHandler._configure,
-    "lr": PlaygroundHandler._set_lr,
-    "speed": PlaygroundHandler._set_speed,
-    "inspect": PlaygroundHandler._inspect,
-}
-

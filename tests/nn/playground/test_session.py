@@ -21,15 +21,7 @@ EXPRESSIBLE = [
 
 @pytest.fixture
 def session_of():
-    sessions = []
-
-    def make(given):
-        sessions.append(Session(parse_settings(given)))
-        return sessions[-1]
-
-    yield make
-    for session in sessions:
-        session.close()
+    return lambda given: Session(parse_settings(given))
 
 
 @pytest.mark.parametrize("given", EXPRESSIBLE)
@@ -100,11 +92,37 @@ def test_a_diverging_run_stops_with_fits_message_and_keeps_a_finite_model(sessio
     session = session_of({"loss": "mse", "lr": 10.0, "batch_size": None, "hidden": [16, 16]})
     session.play()
     for _ in range(200):
+        session.play_slice()
         if session.frame()[1]["error"]:
             break
-        session.wait_for_frame(session.frame()[0], 1.0)
     frame = session.frame()[1]
     assert frame["error"].startswith("training stopped at epoch ")
     assert "Try a smaller learning rate." in frame["error"]
     assert frame["running"] is False
     assert all(abs(value) < float("inf") for _, value, _, _ in frame["parameters"])
+
+
+@pytest.mark.parametrize(("steps_per_second", "steps_per_slice"), [(1, 1), (5, 1), (20, 4)])
+def test_a_slice_of_play_takes_the_steps_of_one_frame_interval(session_of, steps_per_second,
+                                                                steps_per_slice):
+    session = session_of({"hidden": [2], "batch_size": 1, "steps_per_second": steps_per_second})
+    assert session.play_slice() == 0.0 and session.steps == 0  # paused: nothing
+    session.act("play", {})
+    left = session.play_slice()
+    # a frame at most every 0.2 s: at 1 step/s the interval is a whole second
+    assert 0.0 < left <= max(0.2, 1 / steps_per_second)
+    assert session.steps == steps_per_slice
+    assert session.frame()[1]["steps"] == steps_per_slice
+
+
+def test_actions_are_checked_where_the_session_is(session_of):
+    session = session_of({"hidden": [2]})
+    session.act("lr", {"lr": 0.25})
+    assert session.optimizer.lr == 0.25 and session.lr_changed_at == 0
+    with pytest.raises(ValueError, match="unknown action 'jump'; the actions are play, pause"):
+        session.act("jump", {})
+    with pytest.raises(ValueError, match="lr"):
+        session.act("lr", {"lr": -1})
+    with pytest.raises(ValueError, match='inspect needs "set"'):
+        session.act("inspect", {"set": "train", "index": True})
+    assert session.optimizer.lr == 0.25  # a refused action changes nothing
