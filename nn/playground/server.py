@@ -41,22 +41,8 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 
-from ..modules import ACTIVATIONS
 from .session import ThreadedSession, json_text
-from .settings import (
-    BINARY_LOSSES,
-    CLASS_LOSSES,
-    DATASETS,
-    DEFAULT_NOISE,
-    HIDDEN_ACTIVATIONS,
-    LIMITS,
-    LR_SCHEDULES,
-    OPTIMIZERS,
-    Settings,
-    class_count,
-    optimizer_options,
-    parse_settings,
-)
+from .settings import LIMITS, Settings, choices, parse_settings
 
 STATIC_TYPES = {".html": "text/html; charset=utf-8", ".css": "text/css; charset=utf-8",
                 ".js": "text/javascript; charset=utf-8", ".png": "image/png"}
@@ -86,22 +72,6 @@ def _static_files() -> dict:
     folder = resources.files("nn.playground").joinpath("static")
     return {entry.name: entry.read_bytes() for entry in folder.iterdir()
             if entry.name[entry.name.rfind("."):] in STATIC_TYPES}
-
-
-def choices() -> dict:
-    """What the page offers, read from the tables it comes from."""
-    return {
-        "datasets": {name: {"classes": class_count(name), "noise": DEFAULT_NOISE[name],
-                            "losses": list(BINARY_LOSSES if class_count(name) == 2
-                                           else CLASS_LOSSES)}
-                     for name in DATASETS},
-        "activations": [name for name in HIDDEN_ACTIVATIONS if name in ACTIVATIONS],
-        "optimizers": {name: Settings(optimizer=name, optimizer_options=optimizer_options(cls))
-                       .to_json()["optimizer_options"] for name, cls in OPTIMIZERS.items()},
-        "lr_schedules": list(LR_SCHEDULES),
-        "limits": LIMITS,
-        "defaults": Settings().to_json(),
-    }
 
 
 class Sessions:
