@@ -67,7 +67,9 @@ FRAME_SECONDS = 0.2       # a frame at most this often while playing
 GRID = 40                 # the decision boundary is sampled on GRID x GRID points
 MAX_CURVE_POINTS = 400    # curves are thinned to at most this many points
 MAX_DRAWN_VALUES = 400    # a point's graph is drawn up to this many values
+MAX_LISTED_VALUES = 1500  # and its backward steps listed as text up to this many
 RATE_WINDOW_SECONDS = 2.0
+BREATH_SECONDS = 0.002    # the play thread lets go of the session at least this long a slice
 
 
 def json_text(value) -> str:
@@ -351,17 +353,22 @@ class Session:
         prediction = copy(x)
         loss = self.problem.loss(prediction, targets[index])
         loss.label = f"{self.problem.loss.__name__} loss"
-        steps = backward_steps(loss, params=copy.parameters(), max_nodes=MAX_DRAWN_VALUES)
         values = len(topological_order(loss))
+        drawable = values <= MAX_DRAWN_VALUES
+        # NOTE: each step keeps a snapshot of the gradients so far, so the steps of
+        # a graph of n values weigh about n²/2 numbers: beyond MAX_LISTED_VALUES
+        # (a 2-16-16-1 network fits) only the point and its loss are shown.
+        steps = (backward_steps(loss, params=copy.parameters(), max_nodes=values)
+                 if values <= MAX_LISTED_VALUES else ())
         graph_id = str(next(self._graph_ids))
-        self._graphs = {graph_id: steps}  # only the latest graph is kept
+        self._graphs = {graph_id: steps} if drawable else {}  # only the latest graph is kept
         return {
             "graph": graph_id, "set": which, "index": index, "at_step": steps_done,
             "inputs": inputs[index], "target": targets[index],
             "prediction": _floats(prediction), "loss": loss.data,
-            "values": values, "drawable": values <= MAX_DRAWN_VALUES,
+            "values": values, "drawable": drawable,
             "captions": [steps.caption(position) for position in range(len(steps))],
-            "limit": MAX_DRAWN_VALUES,
+            "limit": MAX_DRAWN_VALUES, "list_limit": MAX_LISTED_VALUES,
         }
 
     def step_svg(self, graph_id: str, index: int) -> str:
@@ -437,15 +444,17 @@ class ThreadedSession(Session):
             return self.frame()
 
     def _play_loop(self):
-        with self._changed:
-            while True:
+        while True:
+            with self._changed:
                 while not (self.running or self.closed):
                     self._changed.wait()
                 if self.closed:
                     return
                 remaining = self.play_slice()
-                if remaining > 0 and self.running:
-                    self._changed.wait(remaining)  # a pause or a close wakes it
+                # NOTE: a wait, however short, after every slice: it lets the page's
+                # actions and event streams take the lock even when the updates fill
+                # the whole interval. A pause or a close ends it early.
+                self._changed.wait(max(remaining, BREATH_SECONDS))
 
 
 def _floats(prediction):

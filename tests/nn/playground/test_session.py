@@ -1,12 +1,13 @@
 """A playground session trains as ``chainrule train`` does, and shows true numbers."""
 
 import shlex
+import threading
 
 import pytest
 
 from nn import MLP, evaluate, load
 from nn.cli import main
-from nn.playground.session import Session
+from nn.playground.session import Session, ThreadedSession
 from nn.playground.settings import parse_settings, train_command
 
 EXPRESSIBLE = [
@@ -126,3 +127,47 @@ def test_actions_are_checked_where_the_session_is(session_of):
     with pytest.raises(ValueError, match='inspect needs "set"'):
         session.act("inspect", {"set": "train", "index": True})
     assert session.optimizer.lr == 0.25  # a refused action changes nothing
+
+
+def test_the_play_thread_lets_actions_in_when_updates_fill_every_interval():
+    # full-batch 2-16-16-1 steps at the highest speed: every slice runs over its interval
+    session = ThreadedSession(parse_settings({"hidden": [16, 16], "batch_size": None,
+                                              "steps_per_second": 2000}))
+    done = threading.Event()
+
+    def change_the_rate_then_pause():
+        session.act("play", {})
+        session.wait_for_frame(session.frame()[0], 10.0)
+        session.act("lr", {"lr": 0.5})
+        session.act("pause", {})
+        done.set()
+
+    threading.Thread(target=change_the_rate_then_pause, daemon=True).start()
+    # NOTE: on failure the session is left to its daemon thread: closing it would wait
+    # on the very lock the test found held.
+    assert done.wait(20.0), "the page's actions waited on the play thread for 20 s"
+    session.close()
+    assert session.optimizer.lr == 0.5 and session.running is False
+
+
+@pytest.mark.parametrize(("hidden", "drawn", "listed"), [
+    ([8, 8], True, True), ([16, 16], False, True), ([32, 32], False, False)])
+def test_a_points_graph_is_drawn_listed_or_summed_up_by_its_size(session_of, hidden, drawn,
+                                                                  listed):
+    session = session_of({"hidden": hidden})
+    graph = session.act("inspect", {"set": "train", "index": 0})
+    model, x = session.model, session.problem.train_inputs[0]
+    assert graph["loss"] == pytest.approx(
+        session.problem.loss(model(x), session.problem.train_targets[0]).data, rel=1e-12)
+    assert graph["drawable"] is drawn
+    # the values: every parameter and input, and more computed from them
+    assert graph["values"] > len(model.parameters()) + len(x)
+    if listed:
+        assert graph["captions"][0].startswith(f"step 1 of {len(graph['captions'])}: hinge loss")
+    else:
+        assert graph["captions"] == [] and graph["values"] > graph["list_limit"]
+    if drawn:
+        assert session.step_svg(graph["graph"], 1).lstrip().startswith("<?xml")
+    else:
+        with pytest.raises(KeyError, match="is gone"):
+            session.step_svg(graph["graph"], 0)
