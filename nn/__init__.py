@@ -19,7 +19,8 @@ The two halves of learning, kept apart as in PyTorch:
 Modules: :mod:`nn.modules`; losses: :mod:`nn.losses`; optimizers and
 learning-rate schedules: :mod:`nn.optim`, :mod:`nn.schedules`; data sets and
 batches: :mod:`nn.data`; the training loop: :mod:`nn.training`; files:
-:mod:`nn.serialization`; the ``chainrule`` command: :mod:`nn.cli`.
+:mod:`nn.serialization`; the ``chainrule`` command: :mod:`nn.cli`; the
+course's exercises and their checkers: :mod:`nn.exercises`.
 """
 
 from . import data, losses, optim, schedules
