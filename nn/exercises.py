@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import inspect
 import math
+import random
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -386,6 +387,174 @@ def check_training_loop(train) -> Verdict:
                   f"{expected[-1]:.6f}).", slip)
 
 
+# --- build your own engine (notebook 09) -------------------------------------------------
+#
+# The learner's class follows the skeleton notebook 09 gives:
+# Value(data, parents=(), partials=()), with .data, .grad, .parents and .partials
+# (∂self/∂parent, one number per parent).
+
+
+PARENTS = Slip("the parents not recorded",
+               "the new Value must remember the Values it came from: parents=(self, other), "
+               "in that order, with the partials in the same order.")
+TANH_OF_INPUT = Slip("1 - x² instead of 1 - tanh²(x)",
+                     "d tanh(x)/dx = 1 - tanh(x)², written with the OUTPUT t: 1 - t * t.")
+TANH_SIGN = Slip("the sign of tanh's derivative flipped",
+                 "d tanh(x)/dx = 1 - t² is positive: tanh only ever rises.")
+TANH_SQUARE = Slip("the square forgotten", "d tanh(x)/dx = 1 - t², t squared.")
+DUPLICATES = Slip("a node listed more than once",
+                  "a node reached along two paths must be listed once: keep a set of the "
+                  "nodes already visited.")
+ROOT_FIRST = Slip("the root listed first",
+                  "list a node AFTER its parents: visit the parents, then append the node.")
+MISSING = Slip("nodes missing", "visit every parent of every node, down to the leaves.")
+
+
+def _node_parts(node):
+    return _number(node.data), tuple(node.parents), tuple(_number(p) for p in node.partials)
+
+
+def _check_new_node(build, value_class, numbers, forward, partials, where, slips):
+    """A new node from ``build(*leaves)``: its data, its parents (the leaves) and partials."""
+    try:
+        leaves = [value_class(x) for x in numbers]
+        data, parents, got = _node_parts(build(*leaves))
+    except Exception as error:  # noqa: BLE001 - any failure of the answer is reported
+        return None, _failed(error, where)
+    expected = partials(forward, *numbers)
+    if not _close(data, forward):
+        return None, _wrong(f"For {where}: your data is {data:g}, it should be {forward:g}.",
+                            FORWARD)
+    if len(parents) != len(leaves) or any(p is not leaf for p, leaf in zip(parents, leaves)):
+        return None, _wrong(f"For {where}: your parents are {parents!r}, they should be the "
+                            f"input{'s' if len(leaves) > 1 else ''} {tuple(leaves)!r}.", PARENTS)
+    if _all_close(got, expected):
+        return f"For {where}: data {data:g}, partials {_listed(got)}.", None
+    slip = next((slip for slip, rule in slips.items()
+                 if _all_close(got, rule(forward, *numbers))), None)
+    return None, _wrong(f"For {where}: your partials are {_listed(got)}, they should be "
+                        f"{_listed(expected)}.", slip)
+
+
+def check_mul(value_class) -> Verdict:
+    """``a * b`` of the learner's class: data ``a.data * b.data``, parents ``(a, b)``,
+    partials ``(b.data, a.data)``."""
+    said, verdict = _check_new_node(
+        lambda a, b: a * b, value_class, (2.0, -3.0), -6.0, lambda out, a, b: (b, a),
+        "c = a * b at a = 2, b = -3", {SWAPPED_PARTIALS: lambda out, a, b: (a, b)})
+    return verdict or _right(said)
+
+
+def check_tanh(value_class) -> Verdict:
+    """``x.tanh()`` of the learner's class: data ``tanh(x)``, parents ``(x,)``,
+    partial ``1 - tanh(x)²``."""
+    x = 0.7
+    said, verdict = _check_new_node(
+        lambda a: a.tanh(), value_class, (x,), math.tanh(x), lambda t, a: (1 - t * t,),
+        f"t = x.tanh() at x = {x}",
+        {TANH_OF_INPUT: lambda t, a: (1 - a * a,), TANH_SIGN: lambda t, a: (t * t - 1,),
+         TANH_SQUARE: lambda t, a: (1 - t,)})
+    return verdict or _right(said)
+
+
+@dataclass(eq=False)
+class _Node:
+    """A node of the graph ``check_topological_order`` hands over: ``name`` and ``parents``."""
+
+    name: str
+    parents: tuple = ()
+    data: float = 0.0
+    grad: float = 0.0
+
+
+def check_topological_order(topological_order) -> Verdict:
+    """``topological_order(root)``: every node of the graph once, each after its parents.
+
+    The graph: ``d = a * b``, ``e = d * c``, ``f = e + d`` — ``d`` is reached
+    along two paths. Its nodes have the skeleton's ``parents`` (and ``data``,
+    ``grad``), which is all a topological order reads."""
+    a, b, c = _Node("a"), _Node("b"), _Node("c")
+    d = _Node("d", (a, b))
+    e = _Node("e", (d, c))
+    f = _Node("f", (e, d))
+    try:
+        order = list(topological_order(f))
+    except Exception as error:  # noqa: BLE001 - any failure of the answer is reported
+        return _failed(error, "topological_order(f)")
+    names = {id(node): node.name for node in (a, b, c, d, e, f)}
+    listed = [names.get(id(node), "?") for node in order]
+    where = (f"For d = a * b, e = d * c, f = e + d your order is {' '.join(listed)}")
+    if "?" in listed:
+        return _wrong(f"{where}: '?' stands for {order[listed.index('?')]!r}, which is not a "
+                      f"node of the graph: list the nodes themselves.")
+    if len(set(listed)) < len(listed):
+        return _wrong(f"{where}: {max(listed, key=listed.count)} appears "
+                      f"{max(map(listed.count, listed))} times.", DUPLICATES)
+    if not set(names.values()) <= set(listed):
+        return _wrong(f"{where}: {', '.join(sorted(set(names.values()) - set(listed)))} "
+                      f"missing.", MISSING)
+    position = {name: k for k, name in enumerate(listed)}
+    edges = [("a", "d"), ("b", "d"), ("d", "e"), ("c", "e"), ("e", "f"), ("d", "f")]
+    late = [(parent, child) for parent, child in edges if position[parent] > position[child]]
+    if late:
+        slip = ROOT_FIRST if listed[0] == "f" else None
+        return _wrong(f"{where}: {late[0][0]} comes after {late[0][1]}, which uses it.", slip)
+    return _right(f"{where}: every node once, each after the nodes it uses.")
+
+
+def _random_graph(seed: int):
+    """A recipe: three leaves, then twelve nodes, each +, * or tanh of earlier nodes
+    (reused at random, so some are shared); the last node is the output."""
+    rng = random.Random(seed)
+    leaves = [round(rng.uniform(-1.5, 1.5), 2) for _ in range(3)]
+    steps = []
+    for _ in range(12):
+        count = 3 + len(steps)
+        op = rng.choice(["+", "*", "tanh"])
+        steps.append((op, rng.randrange(count), rng.randrange(count)))
+    return leaves, steps
+
+
+def _replay(value_class, leaves, steps):
+    nodes = [value_class(x) for x in leaves]
+    for op, i, j in steps:
+        nodes.append(nodes[i].tanh() if op == "tanh" else
+                     nodes[i] + nodes[j] if op == "+" else nodes[i] * nodes[j])
+    nodes[-1].backward()
+    return [_number(nodes[-1].data)] + [_number(leaf.grad or 0.0) for leaf in nodes[:3]]
+
+
+def _recipe_text(leaves, steps) -> str:
+    lines = [f"v{k} = {x}" for k, x in enumerate(leaves)]
+    lines += [f"v{k} = " + (f"tanh(v{i})" if op == "tanh" else f"v{i} {op} v{j}")
+              for k, (op, i, j) in enumerate(steps, start=len(leaves))]
+    return "; ".join(lines)
+
+
+def check_engine(value_class, graphs: int = 50) -> Verdict:
+    """The learner's whole engine against chainrule's on ``graphs`` random graphs of
+    +, * and tanh: the output and the gradient of every leaf, to 1e-9 relative."""
+    worst = 0.0
+    for seed in range(graphs):
+        leaves, steps = _random_graph(seed)
+        try:
+            got = _replay(value_class, leaves, steps)
+        except NotImplementedError as error:
+            return _failed(error, f"your engine on random graph {seed}")
+        except Exception as error:  # noqa: BLE001 - any failure of the answer is reported
+            return _failed(error, f"random graph {seed} ({_recipe_text(leaves, steps)})")
+        expected = _replay(Value, leaves, steps)
+        differences = [abs(g - e) / max(1.0, abs(e)) for g, e in zip(got, expected)]
+        if max(differences) > 1e-9:
+            return _wrong(f"On random graph {seed}, {_recipe_text(leaves, steps)}, output "
+                          f"v{len(leaves) + len(steps) - 1}: yours (output, dv0, dv1, dv2) = "
+                          f"{_listed(got)}, chainrule's {_listed(expected)}.")
+        worst = max(worst, *differences)
+    return _right(f"On {graphs} random graphs of +, * and tanh (12 operations each, "
+                  f"shared nodes included) your engine computes chainrule's outputs and "
+                  f"gradients; the largest relative difference is {worst:.1e}.")
+
+
 # --- the registry ---------------------------------------------------------------------
 
 
@@ -398,6 +567,14 @@ EXERCISES = {exercise.name: exercise for exercise in (
              (ASCENT, NOTHING_MOVED, NO_LEARNING_RATE, DIVIDED_BY_LEARNING_RATE)),
     Exercise("training loop", "08_exercises", check_training_loop,
              (NO_ZERO_GRAD, NEVER_MOVED, SUMMED, ASCENT, RECORDED_AFTER)),
+    Exercise("mul", "09_build_your_own_engine", check_mul,
+             (FORWARD, PARENTS, SWAPPED_PARTIALS)),
+    Exercise("tanh", "09_build_your_own_engine", check_tanh,
+             (FORWARD, PARENTS, TANH_OF_INPUT, TANH_SIGN, TANH_SQUARE)),
+    Exercise("topological order", "09_build_your_own_engine", check_topological_order,
+             (DUPLICATES, MISSING, ROOT_FIRST)),
+    Exercise("backward", "09_build_your_own_engine", check_value_class,
+             (NO_SEED, OVERWRITE, ORDER)),
 )}
 
 

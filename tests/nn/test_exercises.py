@@ -220,6 +220,82 @@ def test_a_summed_loss_is_named_from_its_first_step():
         in verdict.message
 
 
+# --- build your own engine -----------------------------------------------------------
+
+
+def engine(mul=None, tanh=None):
+    """The reference engine of notebook 09, with a learner's mul or tanh."""
+
+    class Engine(solutions.Value):
+        pass
+
+    if mul:
+        Engine.__mul__ = mul
+    if tanh:
+        Engine.tanh = tanh
+    return Engine
+
+
+V = solutions.Value
+
+
+def order_without_visited(root):
+    order = []
+
+    def visit(node):
+        for parent in node.parents:
+            visit(parent)
+        order.append(node)
+
+    visit(root)
+    return order
+
+
+def order_root_first(root):
+    order = []
+
+    def visit(node):
+        if node not in order:
+            order.append(node)
+            for parent in node.parents:
+                visit(parent)
+
+    visit(root)
+    return order
+
+
+def test_the_engine_checks_pass_the_reference_with_the_numbers_by_hand():
+    assert str(exercises.check_mul(V)) == ("Right. For c = a * b at a = 2, b = -3: data -6, "
+                                           "partials [-3, 2].")
+    t = math.tanh(0.7)
+    assert f"partials [{1 - t * t:g}]" in exercises.check_tanh(V).message
+    assert "order is a b d c e f" in exercises.check_topological_order(
+        solutions.topological_order).message
+
+
+def test_tanh_written_with_its_input_is_named():
+    verdict = exercises.check_tanh(engine(tanh=lambda a: V(math.tanh(a.data), (a,),
+                                                          (1 - a.data ** 2,))))
+    assert verdict.slip is exercises.TANH_OF_INPUT
+    assert f"your partials are [{1 - 0.49:g}], they should be " \
+           f"[{1 - math.tanh(0.7) ** 2:g}]" in verdict.message
+
+
+def test_a_topological_order_with_a_node_twice_says_which():
+    verdict = exercises.check_topological_order(order_without_visited)
+    assert verdict.slip is exercises.DUPLICATES
+    assert "order is a b d c e a b d f: a appears 2 times" in verdict.message
+
+
+def test_the_engine_matches_chainrule_on_random_graphs_and_a_wrong_tanh_is_shown_its_graph():
+    verdict = exercises.check_engine(V)
+    assert verdict.passed and "On 50 random graphs" in verdict.message
+    wrong = engine(tanh=lambda a: V(math.tanh(a.data), (a,), (1 - a.data ** 2,)))
+    verdict = exercises.check_engine(wrong)
+    assert verdict.status == WRONG and "On random graph 0, v0 = 1.03;" in verdict.message
+    assert exercises.check_engine(StubScalar).status == NOT_ANSWERED
+
+
 # --- every slip, every stub, every exercise ------------------------------------------
 
 
@@ -257,6 +333,26 @@ SLIP_CASES = [
     ("training loop", loop(reduce="sum"), exercises.SUMMED),
     ("training loop", loop(sign=1.0), exercises.ASCENT),
     ("training loop", loop(record="after"), exercises.RECORDED_AFTER),
+    ("mul", engine(mul=lambda a, b: V(a.data + b.data, (a, b), (b.data, a.data))),
+     exercises.FORWARD),
+    ("mul", engine(mul=lambda a, b: V(a.data * b.data)), exercises.PARENTS),
+    ("mul", engine(mul=lambda a, b: V(a.data * b.data, (a, b), (a.data, b.data))),
+     exercises.SWAPPED_PARTIALS),
+    ("tanh", engine(tanh=lambda a: V(a.data, (a,), (1.0,))), exercises.FORWARD),
+    ("tanh", engine(tanh=lambda a: V(math.tanh(a.data), (V(a.data),), (0.5,))),
+     exercises.PARENTS),
+    ("tanh", engine(tanh=lambda a: V(math.tanh(a.data), (a,), (1 - a.data ** 2,))),
+     exercises.TANH_OF_INPUT),
+    ("tanh", engine(tanh=lambda a: V(math.tanh(a.data), (a,), (math.tanh(a.data) ** 2 - 1,))),
+     exercises.TANH_SIGN),
+    ("tanh", engine(tanh=lambda a: V(math.tanh(a.data), (a,), (1 - math.tanh(a.data),))),
+     exercises.TANH_SQUARE),
+    ("topological order", order_without_visited, exercises.DUPLICATES),
+    ("topological order", lambda root: [*root.parents, root], exercises.MISSING),
+    ("topological order", order_root_first, exercises.ROOT_FIRST),
+    ("backward", scalar_class(seed=False), exercises.NO_SEED),
+    ("backward", scalar_class(accumulate=False), exercises.OVERWRITE),
+    ("backward", scalar_class(order="forward"), exercises.ORDER),
 ]
 
 
@@ -279,12 +375,15 @@ class StubScalar:
     def __init__(self, data):
         self.data, self.grad = data, 0.0
 
-    __add__ = __mul__ = backward = stub
+    __add__ = __mul__ = tanh = backward = stub
+
+
+CLASS_ANSWERS = {"value class", "mul", "tanh", "backward"}  # the others are functions
 
 
 @pytest.mark.parametrize("name", list(exercises.EXERCISES))
 def test_a_stub_is_not_answered_yet(name):
-    answer = StubScalar if name == "value class" else stub
+    answer = StubScalar if name in CLASS_ANSWERS else stub
     verdict = exercises.EXERCISES[name].check(answer)
     assert verdict.status == NOT_ANSWERED and not verdict.passed
     assert str(verdict).startswith("Not answered yet.") and "(your answer)" in verdict.message
@@ -292,7 +391,10 @@ def test_a_stub_is_not_answered_yet(name):
 
 @pytest.mark.parametrize("name", list(exercises.EXERCISES))
 def test_the_reference_solution_passes(name):
-    assert exercises.EXERCISES[name].check(solutions.SOLUTIONS[name]).passed
+    answer = solutions.SOLUTIONS[name]
+    if name in CLASS_ANSWERS - {"value class"}:
+        answer = solutions.Value  # the skeleton with the solutions attached
+    assert exercises.EXERCISES[name].check(answer).passed
 
 
 FAILING_ANSWERS = [
