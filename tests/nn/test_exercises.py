@@ -5,8 +5,10 @@ Every slip in ``nn.exercises.EXERCISES`` must appear in ``SLIP_CASES`` below
 with a wrong answer that makes it, so a new slip cannot go untested.
 """
 
+import inspect
 import math
 import pathlib
+import re
 
 import nbformat
 import pytest
@@ -431,6 +433,29 @@ def test_a_notebook_ships_blank_and_lists_its_slips_for_teachers(notebook):
     shown = [output.data["text/plain"] for cell in checks for output in cell.outputs]
     assert len(shown) == len(checks) >= 1
     assert all(text.startswith("Not answered yet.") for text in shown), shown
+
+
+@pytest.mark.parametrize("notebook", sorted({e.notebook for e in exercises.EXERCISES.values()}))
+def test_a_notebook_with_the_solutions_filled_in_says_right_at_every_check(notebook):
+    """Each stub replaced by the solution of the same name (the lines after it, which
+    attach it to the class, kept): the notebook's skeleton fits its checkers."""
+    cells = [cell.source for cell in nbformat.read(NOTEBOOKS / f"{notebook}.ipynb",
+                                                    as_version=4).cells
+             if cell.cell_type == "code"]
+    last_check = max(k for k, source in enumerate(cells) if source.startswith("# check"))
+    namespace, verdicts = {}, []
+    for source in cells[:last_check + 1]:
+        if source.startswith("# YOUR ANSWER"):
+            name = re.search(r"^(?:def|class) (\w+)", source, re.MULTILINE).group(1)
+            attach = source.rpartition("NotImplementedError(")[2].partition("\n")[2]
+            source = inspect.getsource(getattr(solutions, name)) + attach
+        if source.startswith("# check"):
+            *body, last = source.rstrip().splitlines()
+            exec("\n".join(body), namespace)
+            verdicts.append(eval(last, namespace))
+        else:
+            exec(source, namespace)
+    assert len(verdicts) >= 4 and all(verdict.passed for verdict in verdicts), verdicts
 
 
 def test_reveal_prints_a_solution_and_names_the_exercises_for_a_wrong_name(capsys):
