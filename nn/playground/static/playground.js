@@ -320,7 +320,7 @@ async function inspect(set, index) {
     `loss ${number(graph.loss)} (without L2). Its graph has ${graph.values} values and ` +
     `${graph.captions.length} backward steps.` + (graph.drawable ? "" : graph.captions.length ?
     ` Drawings stop at ${graph.limit} values (a 2-8-8-1 network fits): the steps are listed as text.` :
-    ` Steps are listed up to ${graph.list_limit} values (a 2-16-16-1 network fits).`));
+    ` Steps are listed up to ${graph.list_limit} values (a 2-16-16-1 network fits).`);
   $("stepper").hidden = graph.captions.length === 0;
   $("backward-step").max = Math.max(graph.captions.length - 1, 0);
   $("graph").replaceChildren();
