@@ -26,3 +26,47 @@ CORRUPT_LIBRARY = b"\x7fELF" + b"\x02\x01\x01" + bytes(range(256)) * 16
 
 # Function names Python reads as another name (NFKC), or that are not code.
 FUNCTION_NAMES = ["\ufb01", "\U0001d465", "x\nimport os", "class", "", "ｘ"]
+
+
+# --- the playground server (tests/nn/playground/test_server_hostile.py) ------------
+
+HUGE = "9" * 400  # a number no float holds
+
+# Bodies that once crashed a handler (no answer, a traceback in the terminal):
+# (what, "create" or "action", the raw body, a part of the 400's message).
+PLAYGROUND_BODIES = [
+    ("400-digit examples", "create", f'{{"settings": {{"examples": {HUGE}}}}}',
+     "examples must be from 10 to 500, got a number of about 400 digits"),
+    ("400-digit lr", "action", f'{{"action": "lr", "lr": {HUGE}}}', "lr must be from"),
+    ("400-digit speed", "action", f'{{"action": "speed", "steps_per_second": {HUGE}}}',
+     "steps_per_second must be from"),
+    ("400-digit configure", "action",
+     f'{{"action": "configure", "settings": {{"hidden": [{HUGE}]}}}}',
+     "each hidden layer size must be from 1 to 32"),
+    ("400-digit float lr", "action", f'{{"action": "lr", "lr": {HUGE}.5}}',
+     "lr must be a number from"),
+    ("8,000-deep JSON", "create", "[" * 8000 + "]" * 8000, "nested too deeply"),
+    ("8,000-deep settings", "create", '{"settings": ' + "[" * 8000 + "]" * 8000 + "}",
+     "nested too deeply"),
+    ("5,000-digit integer", "create", '{"settings": {"seed": ' + "1" * 5000 + "}}",
+     "the body is not JSON"),
+    ("float iris features", "create",
+     '{"settings": {"dataset": "iris", "loss": "cross_entropy", "iris_features": [2.0, 3.0]}}',
+     "iris_features must be two different whole feature numbers"),
+    ("float iris features in configure", "action",
+     '{"action": "configure", "settings": {"dataset": "iris", "loss": "cross_entropy", '
+     '"iris_features": [2.0, 3.0]}}', "iris_features must be two different whole"),
+    ("action a list", "action", '{"action": ["play"]}', "unknown action ['play']"),
+    ("action a dict", "action", '{"action": {"play": 1}}', "unknown action {'play': 1}"),
+    ("dataset a list", "create", '{"settings": {"dataset": ["moons"]}}',
+     "dataset must be one of"),
+    ("optimizer a dict", "create", '{"settings": {"optimizer": {}}}', "optimizer must be one of"),
+    ("inspect index huge", "action", f'{{"action": "inspect", "set": "train", "index": {HUGE}}}',
+     "there is no train point"),
+    ("NaN lr", "action", '{"action": "lr", "lr": NaN}', "lr must be a number"),
+    ("settings a string", "action", '{"action": "configure", "settings": "iris"}',
+     "settings must be a JSON object"),
+    ("long unknown setting", "create", '{"settings": {"' + "x" * 5000 + '": 1}}',
+     "unknown setting xxx"),
+    ("not UTF-8", "create", b'{"settings": "\xff"}', "the body is not JSON"),
+]
