@@ -70,3 +70,28 @@ PLAYGROUND_BODIES = [
      "unknown setting xxx"),
     ("not UTF-8", "create", b'{"settings": "\xff"}', "the body is not JSON"),
 ]
+
+
+# --- formulas (tests/autograd/test_formula.py) -------------------------------------
+
+# Texts within the 10,000-character limit that once ended in a MemoryError or
+# RecursionError traceback, and a part of the ValueError each gets now.
+DEEP_FORMULAS = [
+    ("-" * 9999 + "x", "too deep for Python's parser: 9999 signs in a row"),
+    ("x**" * 3333 + "x", "3333 powers in a row"),
+    ("a " * 4999 + "$", "4999 names and numbers side by side"),
+    ("+".join(["x"] * 3333), "a chain of 3332 operators"),
+    ("*".join(["x"] * 4999), "a chain of 4998 operators"),
+    ("-(" * 3000 + "x" + ")" * 3000, "too many nested parentheses"),
+    ("tanh(" * 1600 + "x" + ")" * 1600, "too many nested parentheses"),
+]
+
+# Names Python's parser folds (NFKC): {formula: (variables, value or message)}.
+FOLDED_NAMES = [
+    ("\U0001d465*2", {"x": 5.0}, 10.0),                       # mathematical italic x
+    ("\uff58*2", {"\uff58": 5.0}, 10.0),                        # fullwidth x, both sides
+    ("x*2", {"\U0001d465": 5.0}, 10.0),
+    ("\ufb01+1", {"fi": 1.0}, 2.0),                            # the ligature fi
+    ("\U0001d465*2", {"x": 1.0, "\U0001d465": 5.0}, "'x' and '\U0001d465' are one name"),
+    ("\U0001d466*2", {"x": 1.0}, "unknown name '\U0001d466'"),  # named as typed
+]
