@@ -95,3 +95,22 @@ FOLDED_NAMES = [
     ("\U0001d465*2", {"x": 1.0, "\U0001d465": 5.0}, "'x' and '\U0001d465' are one name"),
     ("\U0001d466*2", {"x": 1.0}, "unknown name '\U0001d466'"),  # named as typed
 ]
+
+
+# --- model files (tests/nn/test_serialization.py) ---------------------------------
+
+# What nn.load is pointed at instead of a file: (what, how to make it at a path, message).
+NOT_FILES = [
+    ("FIFO no one writes to", "fifo", "it is a FIFO (named pipe)"),
+    ("device", "device", "it is a device"),
+    ("folder", "folder", "it is a folder"),
+    ("socket", "socket", "it is a socket"),
+]
+
+# Files whose parse would make millions of objects: (what, text, message).
+CROWDED_FILES = [
+    ("1,000,101 keys", "{" + ",".join(f'"{i:x}":0' for i in range(1_000_101)) + "}",
+     "more than 1,000,100 keys"),
+    ("9 million numbers", "[" + ",".join(["0"] * 9_000_000) + "]",
+     "more than 1,000,100 values"),
+]
