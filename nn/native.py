@@ -32,11 +32,12 @@ positions of its rows. Activations are stored feature by feature, so every
 inner loop runs along the rows of the batch and vectorises; the batch is
 padded to a multiple of ``LANES`` rows with copies of its first row, whose
 gradient is 0. The code is compiled with ``-O3 -march=native`` and fused
-multiply-adds: sums of products are those of eager code, term by term in
-the same order, each rounded once instead of twice, and the sums over
-rows are taken in ``LANES`` running sums. Results agree with eager float64
-to about 1e-14 relative (the tests hold them to 1e-12); they are not bit
-for bit eager's.
+multiply-adds, never with ``-ffast-math``: a neuron's sum is eager's, term
+by term in the same order, each product and addition rounded once instead
+of twice; sums over the rows of a batch are taken in ``LANES`` running
+sums. Results agree with eager float64 to about 1e-15 relative per step
+(the tests hold them to 1e-12 over whole runs); they are not bit for bit
+eager's.
 
 Errors stay the table's: a step that meets a value Python would refuse (a
 non-finite activation, loss or update, a frozen decision that changes)
@@ -52,6 +53,7 @@ from __future__ import annotations
 import array
 import ctypes
 import itertools
+import re
 import warnings
 
 from autograd import Value
@@ -64,7 +66,9 @@ from .modules import ACTIVATIONS, MLP
 
 LANES = 8  # rows per vector of running sums; the batch is padded to a multiple
 
-FLAGS = "-O3 -march=native -ffp-contract=fast -ftree-dse -fdse -ftree-pta -ftree-dominator-opts"
+# NOTE: -ffp-contract=fast fuses a * b + c into one rounding (FMA); no
+# -ffast-math: every sum keeps the order the source gives it.
+FLAGS = "-O3 -march=native -ffp-contract=fast"
 
 # How an example counts as classified right, in C, for each loss's own
 # ``predict`` rule: ``pred`` holds the model's outputs, ``target`` the label
@@ -101,6 +105,7 @@ struct kernel {{
     double *grad, *work;
     const double *lr;
     int64_t *started;
+    const int64_t *positions;
     double objective, data_loss;
     int64_t correct;
 }};
@@ -268,8 +273,9 @@ int chainrule_train(struct kernel *kernel, const int64_t *rows, int64_t count)
 """
 
 
-def _activation_block(name, row):
-    """C loops applying an activation row and its partial to ``count`` values."""
+def _activation_block(name):
+    """C loops applying an activation (``name``, its forward, and
+    ``name_partial0``, its partial) to ``count`` values."""
     return f"""
 static void activate_{name}(int64_t count, const double *restrict z, double *restrict a,
                             double *restrict lanes)
@@ -375,6 +381,12 @@ class _Layout:
                                        if key not in counters))
         self.counters = list(dict.fromkeys(key for keys, _, _ in self.forms for key in keys
                                            if key in counters))
+        for _, _, (_, state) in self.forms:
+            for key in self.counters:
+                names = set(re.findall(r"\b[a-z_]+\b", _text(state[key]))) - {"pow", "sqrt"}
+                if not names <= {f"s_{counter}" for counter in self.counters}:
+                    raise native.NativeUnavailable(
+                        f"the optimizer's counter {key!r} depends on more than the counters")
 
     def work_size(self, rows) -> int:
         """Doubles of scratch for ``rows`` (padded) rows."""
@@ -386,7 +398,7 @@ def _source(layout, loss, predict, l2) -> str:
     """The C of the whole step for this model, loss, penalty and optimizer."""
     rows = [row for row in dict.fromkeys(layout.activations) if row is not None]
     support = "".join(native.c_row_functions(row, f"act_{row.name}") + "\n" +
-                      _activation_block(f"act_{row.name}", row) for row in rows)
+                      _activation_block(f"act_{row.name}") for row in rows)
     outputs = layout.sizes[-1]
     labels = _labels(loss, outputs)
     functions = [support, _loss_functions(loss, outputs)]
@@ -530,42 +542,41 @@ def _update_lines(layout) -> list:
     """Each group's update, on its first step and after, from the optimizer's rule."""
     lines = []
     counters = len(layout.counters)
+    start = 0
     for number, (positions, (keys, first, after)) in enumerate(zip(layout.groups,
                                                                    layout.forms)):
-        contiguous = positions == list(range(positions[0], positions[0] + len(positions)))
-        if not contiguous:
-            raise native.NativeUnavailable(
-                "a parameter group that is not a run of consecutive parameters")
-        maximize = layout.maximize[number]
+        if positions == list(range(positions[0], positions[0] + len(positions))):
+            stop = positions[0] + len(positions)
+            loop = [f"for (int64_t i = {positions[0]}; i < {stop}; ++i) {{"]
+        else:  # the group's positions, from kernel->positions
+            loop = [f"for (int64_t t = {start}; t < {start + len(positions)}; ++t) {{",
+                    "    const int64_t i = kernel->positions[t];"]
+        start += len(positions)
+        slot_of = {key: number * counters + layout.counters.index(key)
+                   for key in keys if key in layout.counters}
+        offset_of = {key: layout.keys.index(key) * layout.padded
+                     for key in keys if key not in layout.counters}
         lines += [f"/* parameter group {number} */", "{",
                   f"    const double lr = kernel->lr[{number}];", "    (void)lr;"]
-        for started, (value, state) in ((1, after), (0, first)):
-            lines.append(f"    {'if' if started else 'else'} "
-                         f"{'(kernel->started[' + str(number) + '])' if started else ''} {{")
-            for key in layout.counters:
-                if key in keys:
-                    slot = number * counters + layout.counters.index(key)
-                    lines.append(f"        const double s_{key} = shared[{slot}];")
-            lines += [f"        for (int64_t i = {positions[0]}; i < "
-                      f"{positions[0] + len(positions)}; ++i) {{",
+        for condition, (value, state) in ((f"if (kernel->started[{number}])", after),
+                                          ("else", first)):
+            lines += [f"    {condition} {{",
+                      *(f"        const double s_{key} = shared[{slot}];"
+                        for key, slot in slot_of.items()),
+                      *(f"        {line}" for line in loop),
                       "            const double p = param[i];",
-                      f"            const double g = {'-' if maximize else ''}grad[i];",
-                      "            (void)p; (void)g;"]
-            for key in keys:
-                if key not in layout.counters:
-                    slot = layout.keys.index(key) * layout.padded
-                    lines.append(f"            const double s_{key} = state[{slot} + i];")
-            lines.append(f"            param_next[i] = {_text(value)};")
-            for key in keys:
-                if key not in layout.counters:
-                    slot = layout.keys.index(key) * layout.padded
-                    lines.append(f"            state_next[{slot} + i] = {_text(state[key])};")
-            lines.append("        }")
-            for key in keys:
-                if key in layout.counters:
-                    slot = number * counters + layout.counters.index(key)
-                    lines.append(f"        shared_next[{slot}] = {_text(state[key])};")
-            lines.append("    }")
+                      f"            const double g = {'-' if layout.maximize[number] else ''}"
+                      "grad[i];",
+                      "            (void)p; (void)g;",
+                      *(f"            const double s_{key} = state[{offset} + i];"
+                        for key, offset in offset_of.items()),
+                      f"            param_next[i] = {_text(value)};",
+                      *(f"            state_next[{offset} + i] = {_text(state[key])};"
+                        for key, offset in offset_of.items()),
+                      "        }",
+                      *(f"        shared_next[{slot}] = {_text(state[key])};"
+                        for key, slot in slot_of.items()),
+                      "    }"]
         lines.append("}")
     return lines
 
@@ -579,7 +590,7 @@ class _Kernel(ctypes.Structure):
     _fields_ = [("rows", _I), ("capacity", _I),
                 *((name, _P) for name in ("x", "target", "trace", "param", "param_next",
                                           "state", "state_next", "shared", "shared_next",
-                                          "grad", "work", "lr", "started")),
+                                          "grad", "work", "lr", "started", "positions")),
                 ("objective", _D), ("data_loss", _D), ("correct", _I)]
 
 
@@ -655,9 +666,11 @@ class NativeMLPStep:
             ("grad", layout.padded))}
         self.lr = _zeros("d", len(layout.groups))
         self.started = _zeros("q", len(layout.groups))
+        self.positions = array.array("q", itertools.chain.from_iterable(layout.groups))
         self.kernel = _Kernel(rows=count, x=_address(self.x), target=_address(self.target),
                               trace=_address(self.trace), lr=_address(self.lr),
                               started=_address(self.started),
+                              positions=_address(self.positions),
                               **{name: _address(buffer) for name, buffer in self.buffers.items()})
         self.pointer = ctypes.pointer(self.kernel)
         self._allocate(count)

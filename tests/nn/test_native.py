@@ -210,6 +210,21 @@ def test_parameter_groups_with_their_own_options():
     assert steps == 10
 
 
+def test_groups_of_parameters_far_apart():
+    # no weight decay on the biases: each group is spread over the model
+    def weights_and_biases(model):
+        names = model.named_parameters()
+        return optim.SGD(
+            [{"params": [p for name, p in names if not name.endswith(".b")],
+              "weight_decay": 0.1},
+             {"params": [p for name, p in names if name.endswith(".b")], "lr": 0.05}],
+            lr=0.1, momentum=0.9)
+
+    *_, steps = train_both(lambda: smooth_model(16), weights_and_biases, losses.mse,
+                           *waves(40, 17), [None] * 10)
+    assert steps == 10
+
+
 def test_state_round_trips_through_sync_and_reload():
     X, y = waves(40, seed=12)
     make_model = lambda: smooth_model(13)  # noqa: E731
