@@ -646,8 +646,9 @@ class NativeMLPStep:
         self.options = self._options()
         labels = _labels(loss, layout.sizes[-1])
         self.source = _source(layout, loss, predict, l2)
-        path, self.compile_seconds = native.build(self.source, FLAGS)
-        self.function = ctypes.CDLL(path).chainrule_train
+        functions, self.compile_seconds = native.build_and_load(self.source, FLAGS,
+                                                                ["chainrule_train"])
+        self.function = functions["chainrule_train"]
         self.function.argtypes = [ctypes.POINTER(_Kernel), _P, _I]
         self.function.restype = ctypes.c_int
         count = len(y)
