@@ -20,7 +20,14 @@
 
     An unknown engine, or a format the backend cannot produce, is a
     ``ValueError`` listing what is supported; Graphviz rejecting the source is
-    a :class:`RenderError`.
+    a :class:`RenderError`, and so is a layout that takes longer than
+    ``RENDER_SECONDS`` on either backend (the system ``dot`` is killed, the
+    WebAssembly run interrupted; not in a browser, where nothing can
+    interrupt it): the message says how to draw less.
+    Graphviz's time depends on the shape more than the size (a chain
+    ``x ** x ** ... ** x`` of 50 powers takes seconds, one of 100 minutes,
+    while a 300-value network draws in a fraction of a second), so the
+    bound is on time, not on counts.
 
 The WebAssembly module is compiled once per process, on first use (3-4 s on
 a 2-core machine), and each render gets a fresh instance of it (well
@@ -39,6 +46,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import importlib.util
+import math
 import os
 import shutil
 import sys
@@ -75,6 +83,15 @@ SYSTEM_FORMATS = WASM_FORMATS | {
 
 # Python compiled to WebAssembly (Pyodide), in a browser or a Web Worker.
 IN_BROWSER = sys.platform == "emscripten"
+
+RENDER_SECONDS = 30.0  # the longest a layout may take, on either backend
+TICK_SECONDS = 0.25    # how often the WebAssembly run's clock (its epoch) advances
+
+
+def _too_slow(backend: str) -> str:
+    return (f"Graphviz ({backend}) took over {RENDER_SECONDS:g} s to lay out this graph and "
+            "was stopped: draw less of it (draw(node) for a node nearer the inputs, "
+            "collapse=\"neurons\" for a network, or a smaller formula)")
 
 
 class GraphvizUnavailable(RuntimeError):
@@ -122,8 +139,12 @@ def _render_with_system_dot(source, format, engine):
     dot = shutil.which("dot")
     if dot is None:  # gone from PATH since backend_name() looked
         raise GraphvizUnavailable(INSTALL_HINT)
-    finished = subprocess.run([dot, f"-K{engine}", f"-T{format}"],
-                              input=source.encode("utf-8"), capture_output=True)
+    try:
+        finished = subprocess.run([dot, f"-K{engine}", f"-T{format}"],
+                                  input=source.encode("utf-8"), capture_output=True,
+                                  timeout=RENDER_SECONDS)
+    except subprocess.TimeoutExpired:
+        raise RenderError(_too_slow("system dot")) from None
     if finished.returncode != 0:
         detail = finished.stderr.decode("utf-8", "replace").strip()
         raise RenderError(f"dot exited with status {finished.returncode}: {detail}")
@@ -159,6 +180,8 @@ class _WasmGraphviz:
         try:
             output = instance.graphviz_render(*arguments, size_address)
         except instance.Trap as error:
+            if "interrupt" in str(error):
+                raise RenderError(_too_slow("WebAssembly")) from None
             reason = str(error).strip().splitlines()[-1].strip()  # without the backtrace
             raise RenderError(
                 f"Graphviz (WebAssembly) stopped: {reason}; a graph this large or "
@@ -179,6 +202,10 @@ class _WasmtimeGraphviz(_WasmGraphviz):
         import wasmtime
 
         config = wasmtime.Config()
+        # NOTE: the clock a run is interrupted by: a daemon thread advances
+        # the engine's epoch every TICK_SECONDS, and each run's store may
+        # last RENDER_SECONDS of ticks.
+        config.epoch_interruption = True
         if os.environ.get("CHAINRULE_WASM_CACHE", "1") != "0":
             # NOTE: without a usable cache directory wasmtime refuses the
             # setting; compiling every time is then the fallback.
@@ -196,11 +223,20 @@ class _WasmtimeGraphviz(_WasmGraphviz):
         linker = wasmtime.Linker(self._engine)
         linker.define_wasi()
         self._prepared = linker.instantiate_pre(module)
+        threading.Thread(target=self._tick, args=(self._engine,), daemon=True,
+                         name="chainrule graphviz clock").start()
+
+    @staticmethod
+    def _tick(engine):
+        while True:
+            time.sleep(TICK_SECONDS)
+            engine.increment_epoch()
 
     def _instance(self):
         wasmtime = self._wasmtime
         store = wasmtime.Store(self._engine)
-        store.set_wasi(wasmtime.WasiConfig())
+        store.set_wasi(wasmtime.WasiConfig())  # no files, no stdio
+        store.set_epoch_deadline(max(1, math.ceil(RENDER_SECONDS / TICK_SECONDS)))
         exports = self._prepared.instantiate(store).exports(store)
         memory = exports["memory"]
 

@@ -50,7 +50,7 @@ import threading
 import time
 from dataclasses import replace
 
-from autograd import Value, backward_steps, compile, data_of, topological_order
+from autograd import Value, backward_captions, backward_steps, compile, data_of, topological_order
 
 from ..compiled import CompiledLossAndGradients
 from ..data import batches
@@ -58,7 +58,14 @@ from ..losses import softmax
 from ..modules import MLP
 from ..schedules import LinearDecay
 from ..training import _step
-from .settings import Settings, build_problem, make_optimizer, parse_settings, train_command
+from .settings import (
+    Settings,
+    build_problem,
+    make_optimizer,
+    parse_settings,
+    shown,
+    train_command,
+)
 
 ENGINE = CompiledLossAndGradients
 COMPILE_OPTIONS: dict = {}
@@ -67,7 +74,6 @@ FRAME_SECONDS = 0.2       # a frame at most this often while playing
 GRID = 40                 # the decision boundary is sampled on GRID x GRID points
 MAX_CURVE_POINTS = 400    # curves are thinned to at most this many points
 MAX_DRAWN_VALUES = 400    # a point's graph is drawn up to this many values
-MAX_LISTED_VALUES = 1500  # and its backward steps listed as text up to this many
 RATE_WINDOW_SECONDS = 2.0
 BREATH_SECONDS = 0.002    # the play thread lets go of the session at least this long a slice
 
@@ -110,8 +116,8 @@ class Session:
 
     def _configure(self, settings: Settings):
         """(Re)start the run from ``settings``: step 0, fresh weights from the seed."""
-        self.settings = settings
-        self.problem = problem = build_problem(settings)
+        problem = build_problem(settings)  # first: if it fails, nothing has changed
+        self.settings, self.problem = settings, problem
         self.model = MLP(2, [*settings.hidden, problem.outputs], activation=settings.activation,
                          seed=settings.seed)
         self.parameters = self.model.parameters()
@@ -147,7 +153,7 @@ class Session:
         """Carry out a page's ``{"action": ...}`` with its ``body``: the answer (a dict or
         None). Anything the page may not ask is a ValueError saying what it may."""
         if not isinstance(action, str) or action not in ACTIONS:
-            raise ValueError(f"unknown action {action!r}; the actions are "
+            raise ValueError(f"unknown action {shown(action)}; the actions are "
                              f"{', '.join([*ACTIONS, 'close'])}")
         return ACTIONS[action](self, body)
 
@@ -354,21 +360,20 @@ class Session:
         loss = self.problem.loss(prediction, targets[index])
         loss.label = f"{self.problem.loss.__name__} loss"
         values = len(topological_order(loss))
-        drawable = values <= MAX_DRAWN_VALUES
-        # NOTE: each step keeps a snapshot of the gradients so far, so the steps of
-        # a graph of n values weigh about n²/2 numbers: beyond MAX_LISTED_VALUES
-        # (a 2-16-16-1 network fits) only the point and its loss are shown.
-        steps = (backward_steps(loss, params=copy.parameters(), max_nodes=values)
-                 if values <= MAX_LISTED_VALUES else ())
         graph_id = str(next(self._graph_ids))
-        self._graphs = {graph_id: steps} if drawable else {}  # only the latest graph is kept
+        if values <= MAX_DRAWN_VALUES:
+            steps = backward_steps(loss, params=copy.parameters(), max_nodes=MAX_DRAWN_VALUES)
+            captions = [steps.caption(position) for position in range(len(steps))]
+        else:  # too large to draw: the steps as text
+            steps, captions = None, backward_captions(loss)
+        self._graphs = {graph_id: steps} if steps else {}  # only the latest is kept
         return {
             "graph": graph_id, "set": which, "index": index, "at_step": steps_done,
             "inputs": inputs[index], "target": targets[index],
             "prediction": _floats(prediction), "loss": loss.data,
-            "values": values, "drawable": drawable,
-            "captions": [steps.caption(position) for position in range(len(steps))],
-            "limit": MAX_DRAWN_VALUES, "list_limit": MAX_LISTED_VALUES,
+            "values": values, "drawable": values <= MAX_DRAWN_VALUES,
+            "captions": captions,
+            "limit": MAX_DRAWN_VALUES,
         }
 
     def step_svg(self, graph_id: str, index: int) -> str:

@@ -318,9 +318,8 @@ async function inspect(set, index) {
   $("point-summary").textContent = `${set} point ${index} at (${graph.inputs.map(number).join(", ")}), ` +
     `${target}, after step ${graph.at_step}: prediction ${[].concat(graph.prediction).map(number).join(", ")}, ` +
     `loss ${number(graph.loss)} (without L2). Its graph has ${graph.values} values and ` +
-    `${graph.captions.length} backward steps.` + (graph.drawable ? "" : graph.captions.length ?
-    ` Drawings stop at ${graph.limit} values (a 2-8-8-1 network fits): the steps are listed as text.` :
-    ` Steps are listed up to ${graph.list_limit} values (a 2-16-16-1 network fits).`);
+    `${graph.captions.length} backward steps.` + (graph.drawable ? "" :
+    ` Drawings stop at ${graph.limit} values (a 2-8-8-1 network fits): the steps are listed as text.`);
   $("stepper").hidden = graph.captions.length === 0;
   $("backward-step").max = Math.max(graph.captions.length - 1, 0);
   $("graph").replaceChildren();
