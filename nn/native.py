@@ -639,6 +639,7 @@ class NativeMLPStep:
         return None
 
     def __init__(self, model, loss, optimizer, X, y, *, l2=0.0, predict=None):
+        self.arguments = (model, loss, optimizer, X, y), {"l2": l2, "predict": predict}
         self.model, self.optimizer, self.predict = model, optimizer, predict
         self.parameters = model.parameters()
         self.layout = layout = _Layout(model, optimizer)
@@ -691,7 +692,9 @@ class NativeMLPStep:
         """One step on the rows at positions ``rows`` (None: all, in order):
         ``(objective, data_loss, correct)``, or None (see the class docstring)."""
         groups = self.optimizer.param_groups
-        if not self.usable or len(groups) != len(self.lr) or self._options() != self.options:
+        if len(groups) != len(self.lr) or self._options() != self.options:
+            self._rebuild()
+        if not self.usable:
             return None
         for number, group in enumerate(groups):
             self.lr[number] = group["lr"]
@@ -711,6 +714,16 @@ class NativeMLPStep:
         kernel = self.kernel
         return (kernel.objective, kernel.data_loss,
                 kernel.correct if self.predict is not None else None)
+
+    def _rebuild(self):
+        """Made again for the optimizer's new options or groups (the C form
+        of its update has them as constants), or unusable if it no longer fits."""
+        self.sync()
+        (model, loss, optimizer, *_), _ = arguments, keywords = self.arguments
+        if self.unsupported(model, loss, optimizer, keywords["predict"]) is not None:
+            self.usable, self.options = False, self._options()
+            return
+        self.__init__(*arguments, **keywords)
 
     def _current(self, name) -> array.array:
         """The buffer that holds ``name`` now (the kernel swaps them at each step)."""
