@@ -361,7 +361,7 @@ class _Layout:
     """Where things are: the model's sizes and activations, the parameters'
     offsets, the optimizer's state."""
 
-    def __init__(self, model, optimizer):
+    def __init__(self, model, optimizer, parameters):
         self.sizes = [model.nin, *model.nouts]
         self.activations = [ACTIVATIONS[layer.activation] for layer in model.layers]
         self.offsets = [0]
@@ -370,7 +370,7 @@ class _Layout:
         self.count = self.offsets[-1]
         self.padded = -(-self.count // LANES) * LANES
         self.widest = -(-max(self.sizes) // LANES) * LANES  # the E buffer: transposes too
-        positions = {parameter: index for index, parameter in enumerate(model.parameters())}
+        positions = {parameter: index for index, parameter in enumerate(parameters)}
         self.groups = [[positions[p] for p in group["params"]] for group in optimizer.param_groups]
         self.forms = [_update_forms(optimizer, group) for group in optimizer.param_groups]
         self.maximize = [group.get("maximize", False) for group in optimizer.param_groups]
@@ -632,7 +632,7 @@ class NativeMLPStep:
             return "the optimizer does not hold exactly the model's parameters"
         try:
             native.find_compiler()
-            _Layout(model, optimizer)
+            _Layout(model, optimizer, model.parameters())
             _loss_functions(loss, model.nouts[-1])
         except native.NativeUnavailable as reason:
             return str(reason)
@@ -642,7 +642,7 @@ class NativeMLPStep:
         self.arguments = (model, loss, optimizer, X, y), {"l2": l2, "predict": predict}
         self.model, self.optimizer, self.predict = model, optimizer, predict
         self.parameters = model.parameters()
-        self.layout = layout = _Layout(model, optimizer)
+        self.layout = layout = _Layout(model, optimizer, self.parameters)
         self.options = self._options()
         labels = _labels(loss, layout.sizes[-1])
         self.source = _source(layout, loss, predict, l2)
@@ -751,22 +751,22 @@ class NativeMLPStep:
 
     def reload(self):
         """The model's Values and ``optimizer.state`` -> native memory."""
-        layout = self.layout
+        layout, parameters = self.layout, self.parameters
         values, state, shared = (self._current(name) for name in ("param", "state", "shared"))
-        for position, parameter in enumerate(self.parameters):
-            values[position] = parameter.data
+        values[:len(parameters)] = array.array("d", [p.data for p in parameters])
         self.usable = True
+        every_state = self.optimizer.state
         for number, (positions, (keys, _, _)) in enumerate(zip(layout.groups, layout.forms)):
-            entries = [self.optimizer.state.get(self.parameters[p], {}) for p in positions]
+            entries = [every_state.get(parameters[p]) or {} for p in positions]
             started = bool(entries[0])
-            if any(set(entry) != (set(keys) if started else set()) for entry in entries):
+            expected = set(keys) if started else set()
+            if any(entry.keys() != expected for entry in entries):
                 self.usable = False  # state the C form does not keep: Python steps
                 continue
             self.started[number] = started
             for key in keys if started else ():
                 if key in layout.counters:
-                    numbers = {entry[key] for entry in entries}
-                    if len(numbers) != 1:
+                    if len({entry[key] for entry in entries}) != 1:
                         self.usable = False
                     slot = number * len(layout.counters) + layout.counters.index(key)
                     shared[slot] = entries[0][key]
