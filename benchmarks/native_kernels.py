@@ -29,16 +29,18 @@ smallest model of each problem, briefly).
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 
 # NOTE: numpy's BLAS on one thread, as torch is: CPU time is what is counted.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 import random
+import resource
 import tempfile
 import time
 
-from _demo import L2, SCHEDULE, moons
+from _demo import L2, SCHEDULE, micrograd_copy, micrograd_step, moons
 
 from nn import MLP, losses, optim
 from nn.native import NativeMLPStep
@@ -239,15 +241,21 @@ def rate(engine, seconds):
     return best
 
 
+def micrograd_rate(problem, steps=3):
+    """micrograd's own demo step on the same model: steps/s of CPU time."""
+    twin = micrograd_copy(problem.network())
+    started = time.process_time()
+    for k in range(steps):
+        micrograd_step(twin, problem.X, problem.y, k)
+    return steps / (time.process_time() - started)
+
+
 def measure(quick, seconds):
     import torch
 
     torch.set_num_threads(1)
-    try:
-        import numpy  # noqa: F401
-        with_numpy = True
-    except ImportError:
-        with_numpy = False
+    with_numpy, with_micrograd = (importlib.util.find_spec(name) is not None
+                                  for name in ("numpy", "micrograd"))
     print(f"{'problem':<38} {'torch 1t':>9} {'numpy':>15} {'native':>17} {'GFLOP/s':>8}")
     for problem in problems(quick):
         native, torch_rate = Native(problem), rate(Torch(problem), seconds)
@@ -259,12 +267,24 @@ def measure(quick, seconds):
         print(f"{problem.name:<38} {torch_rate:>9,.0f} {numpy_text:>15} "
               f"{native_rate:>9,.0f} ({native_rate / torch_rate:4.1f}x) "
               f"{native_rate * problem.flops() / 1e9:>8.1f}")
+        if problem.name == "2-16-16-1 SGD" and with_micrograd:
+            slow = micrograd_rate(problem)
+            print(f"{'  micrograd 0.1.0, the same step':<38} {slow:>9.2f} steps/s: native is "
+                  f"{native_rate / slow:,.0f}x micrograd")
+
+
+def compiler_seconds():
+    """CPU seconds the compiler processes of this one have used so far."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def compile_times(quick):
-    """Seconds to set up the native step (emit + compile + load), cold and cached."""
+    """Seconds to set up the native step (emit + compile + load), cold and
+    cached; and the compiler's own CPU seconds (on a shared machine the
+    wall time also counts the other jobs)."""
     print("\nnative setup: emit, compile and load the step (cold: an empty cache)")
-    print(f"{'problem':<38} {'cold s':>7} {'cached s':>9}")
+    print(f"{'problem':<38} {'cold s':>7} {'cc CPU s':>9} {'cached s':>9}")
     saved = os.environ.get("CHAINRULE_NATIVE_CACHE")
     extra = [] if quick else [
         Problem("2-512-512-1 SGD", [2, 512, 512, 1], losses.hinge, *moons(), None, "SGD",
@@ -276,8 +296,11 @@ def compile_times(quick):
         os.environ["CHAINRULE_NATIVE_CACHE"] = folder
         try:
             for problem in [*problems(quick), *extra]:
-                cold, cached = Native(problem).setup_seconds, Native(problem).setup_seconds
-                print(f"{problem.name:<38} {cold:>7.2f} {cached:>9.2f}")
+                before = compiler_seconds()
+                cold = Native(problem).setup_seconds
+                compiler = compiler_seconds() - before
+                cached = Native(problem).setup_seconds
+                print(f"{problem.name:<38} {cold:>7.2f} {compiler:>9.2f} {cached:>9.2f}")
         finally:
             if saved is None:
                 del os.environ["CHAINRULE_NATIVE_CACHE"]
