@@ -284,22 +284,22 @@ class Value:
     # --- comparisons look at data only -----------------------------------
 
     def __lt__(self, other):
-        if _tracing.get():
+        if tracing.get():
             _warn_frozen_comparison(self, "<", other)
         return self._data < _data(other)
 
     def __le__(self, other):
-        if _tracing.get():
+        if tracing.get():
             _warn_frozen_comparison(self, "<=", other)
         return self._data <= _data(other)
 
     def __gt__(self, other):
-        if _tracing.get():
+        if tracing.get():
             _warn_frozen_comparison(self, ">", other)
         return self._data > _data(other)
 
     def __ge__(self, other):
-        if _tracing.get():
+        if tracing.get():
             _warn_frozen_comparison(self, ">=", other)
         return self._data >= _data(other)
 
@@ -376,7 +376,7 @@ class Value:
         # NOTE: as PyTorch's bool(tensor), the truth of the number: without
         # it every Value is true, and `if v:` silently takes the branch for
         # Value(0.0) too. Traced, it is a frozen decision, like a comparison.
-        if _tracing.get():
+        if tracing.get():
             _warn_frozen_comparison(self, "!=", 0.0)
         return self._data != 0.0
 
@@ -569,7 +569,7 @@ def _data(x):
 graph_lock = threading.RLock()
 
 # Set (to True) by autograd.compile while it traces a function.
-_tracing = ContextVar("chainrule_tracing", default=False)
+tracing = ContextVar("chainrule_tracing", default=False)
 
 
 class TraceWarning(UserWarning):

@@ -1,4 +1,5 @@
-"""chainrule's neural-network library, built only on autograd's public API.
+"""chainrule's neural-network library, built only on autograd's public API
+(``autograd`` and :mod:`autograd.extend`).
 
 The two halves of learning, kept apart as in PyTorch:
 
@@ -18,14 +19,18 @@ The two halves of learning, kept apart as in PyTorch:
 
 Modules: :mod:`nn.modules`; losses: :mod:`nn.losses`; optimizers and
 learning-rate schedules: :mod:`nn.optim`, :mod:`nn.schedules`; data sets and
-batches: :mod:`nn.data`; the training loop: :mod:`nn.training`; files:
+batches: :mod:`nn.data`; one training step, the only one: :mod:`nn.step`;
+the training loop: :mod:`nn.training`; the recipes the CLI and the
+playground share: :mod:`nn.recipes`; files:
 :mod:`nn.serialization`; the ``chainrule`` command: :mod:`nn.cli`.
 """
 
 from . import data, losses, optim, schedules
 from .modules import MLP, Layer, Module, Neuron
 from .serialization import load, save
-from .training import History, evaluate, fit
+from .step import ENGINES, Step, StepResult, TrainingStopped
+from .training import History, TrainingInterrupted, evaluate, fit
 
-__all__ = ["Module", "Neuron", "Layer", "MLP", "fit", "evaluate", "History", "save", "load",
+__all__ = ["Module", "Neuron", "Layer", "MLP", "Step", "StepResult", "TrainingStopped",
+           "ENGINES", "fit", "evaluate", "History", "TrainingInterrupted", "save", "load",
            "losses", "optim", "schedules", "data"]

@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from autograd.files import write_atomic
+from autograd.extend import write_atomic
 
 from ._arguments import checked_int, checked_number
 from .modules import MLP

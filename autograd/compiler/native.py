@@ -77,7 +77,7 @@ from contextvars import ContextVar
 
 from .. import ops
 from ..value import Value
-from .emit import _backward, _graph, _names
+from .emit import backward_statements, traced_graph, value_names
 from .source import Source
 
 # C99's <math.h> functions of doubles returning a double, by name: a row of
@@ -313,9 +313,9 @@ def emit_c(c_name: str, output: Value, aux, inputs: list, params: tuple) -> tupl
 
 
 def _emit_function(c_name: str, output: Value, aux, inputs: list, params: tuple) -> tuple:
-    loss_order, aux_values, order, param_number = _graph(output, aux, params)
+    loss_order, aux_values, order, param_number = traced_graph(output, aux, params)
     value_of = {node: _as_c(text) for node, text in
-                _names(order, param_number, inputs, source=CSource).items()}
+                value_names(order, param_number, inputs, source=CSource).items()}
     forward = []
     for node in order:
         if node.parents:
@@ -324,7 +324,8 @@ def _emit_function(c_name: str, output: Value, aux, inputs: list, params: tuple)
             forward.append(f"const double {name} = {expression.text};")
             if _checked(node.primitive):
                 forward.append(f"check += {name} - {name};")
-    backward_lines, terms = _backward(loss_order, value_of, set(param_number), source=CSource)
+    backward_lines, terms = backward_statements(loss_order, value_of, set(param_number),
+                                                source=CSource)
     backward = []
     for line in backward_lines:
         target, operator, expression = line.split(" ", 2)

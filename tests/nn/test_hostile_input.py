@@ -187,7 +187,7 @@ def test_fit_takes_numpy_arrays_as_lists():
 
 
 @pytest.mark.parametrize("arguments, error, message", [
-    (dict(X=None), TypeError, "fit\\(\\) X must be a list \\(or an array\\) of rows"),
+    (dict(X=None), TypeError, "X must be a list \\(or an array\\) of rows"),
     (dict(loss=None), TypeError, "loss must be a function loss\\(prediction, target\\)"),
     (dict(loss=lambda prediction, target: 1.0), TypeError,
      "the loss returned float, not a Value"),
@@ -320,12 +320,12 @@ def test_train_warns_with_an_estimate_before_an_hours_long_run(monkeypatch, caps
     from nn.cli import train as train_command
 
     model = MLP(2, [1024, 1024, 1], seed=0)
-    train_command._warn_if_slow(model, 100, 100, None)
+    train_command._warn_if_slow(model, 100, 100, "eager")
     err = capsys.readouterr().err
     # 2*1024 + 1024*1024 + 1024 multiply-adds, 100 examples, 100 updates, 2.5 µs each
     assert "1,051,648 multiply-adds per example" in err
     assert f"about {2.5e-6 * 1_051_648 * 100 * 100 / 3600:.1f} hours" in err
-    train_command._warn_if_slow(MLP(2, [16, 16, 1]), 100, 100, None)
+    train_command._warn_if_slow(MLP(2, [16, 16, 1]), 100, 100, "eager")
     assert capsys.readouterr().err == ""
 
 

@@ -1,0 +1,41 @@
+"""What a library built on chainrule may use beyond ``autograd``'s own names.
+
+``nn`` is built on ``autograd``'s public API (``from autograd import ...``)
+and on this module only, as HIPS autograd's extensions build on
+``autograd.extend``. Each name here is part of the engine's contract:
+
+* :func:`is_number` — a real number a Value can hold (an int or float, not
+  a bool);
+* :class:`TraceWarning` — the warning of a Python decision that
+  :func:`autograd.compile` froze into a trace;
+* :func:`build`, :data:`PRELUDE`, :func:`has_compiler`,
+  :class:`NativeUnavailable` — native code: a C source built into a shared
+  library in the private cache (``build(source, "-O2") -> (path, built)``),
+  the headers every source starts with, whether a C compiler is found;
+* :func:`write_atomic`, :func:`check_writable` — files that are whole or
+  absent, never half-written;
+* :func:`install_hint` — the ``pip install`` line for an optional extra;
+* :data:`FORMULA_FUNCTIONS` — the functions :func:`autograd.parse_formula`
+  knows, by name; :func:`drawing_backend` — which Graphviz renders
+  drawings here (``"system"`` or the bundled WebAssembly build).
+"""
+
+from .compiler.native import PRELUDE, NativeUnavailable, build, find_compiler
+from .drawing.render import backend_name as drawing_backend
+from .extras import install_hint
+from .files import check_writable, write_atomic
+from .formula import FUNCTIONS as FORMULA_FUNCTIONS
+from .value import TraceWarning, is_number
+
+__all__ = ["is_number", "TraceWarning", "build", "PRELUDE", "has_compiler",
+           "NativeUnavailable", "write_atomic", "check_writable", "install_hint",
+           "FORMULA_FUNCTIONS", "drawing_backend"]
+
+
+def has_compiler() -> bool:
+    """Whether a C compiler is found (``$CC``, cc, gcc, clang or the ziglang package)."""
+    try:
+        find_compiler()
+    except NativeUnavailable:
+        return False
+    return True
