@@ -25,12 +25,32 @@ playground share: :mod:`nn.recipes`; files:
 :mod:`nn.serialization`; the ``chainrule`` command: :mod:`nn.cli`.
 """
 
-from . import data, losses, optim, schedules
-from .modules import MLP, Layer, Module, Neuron
-from .serialization import load, save
-from .step import ENGINES, Step, StepResult, TrainingStopped
-from .training import History, TrainingInterrupted, evaluate, fit
+import importlib
 
-__all__ = ["Module", "Neuron", "Layer", "MLP", "Step", "StepResult", "TrainingStopped",
-           "ENGINES", "fit", "evaluate", "History", "TrainingInterrupted", "save", "load",
-           "losses", "optim", "schedules", "data"]
+# NOTE: names are imported when first used (PEP 562), so ``chainrule`` starts
+# by running its own code, which catches Ctrl-C, before any of the library's
+# imports (half a second): ``from nn import MLP`` works as ever.
+_HOMES = {
+    "Module": "modules", "Neuron": "modules", "Layer": "modules", "MLP": "modules",
+    "Step": "step", "StepResult": "step", "TrainingStopped": "step", "ENGINES": "step",
+    "fit": "training", "evaluate": "training", "History": "training",
+    "TrainingInterrupted": "training", "save": "serialization", "load": "serialization",
+}
+_SUBMODULES = ("losses", "optim", "schedules", "data")
+
+__all__ = [*_HOMES, *_SUBMODULES]
+
+
+def __getattr__(name):
+    if name in _HOMES:
+        value = getattr(importlib.import_module(f".{_HOMES[name]}", __name__), name)
+    elif name in _SUBMODULES:
+        value = importlib.import_module(f".{name}", __name__)
+    else:
+        raise AttributeError(f"module 'nn' has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted({*globals(), *__all__})

@@ -138,6 +138,8 @@ struct step {
     int64_t count, inputs, width, traces, params;
     const double *data;          /* every row of the data set, inputs numbers each */
     const int64_t *data_trace;   /* each data row's trace */
+    const double *data_target;   /* each data row's label, or NULL: no accuracy here */
+    int64_t correct;             /* out: the rows whose predicted label is theirs */
     const int64_t *order;        /* this step's rows: count indices into data */
     trace_function const *call;  /* each trace's function */
     trace_function penalty;      /* the L2 term, or NULL */
@@ -154,6 +156,8 @@ struct step {
 /* 0: done; 1: a trace or the L2 term asked for Python; 2: the update is not finite. */
 int chainrule_step(struct step *s)
 {
+    const int64_t outputs = s->width - 1;
+    s->correct = 0;
     memset(s->grad, 0, sizeof(double) * s->params);
     memset(s->seen, 0, sizeof(int64_t) * s->traces);
     /* the traces in the order the batch first shows them, as Python groups them */
@@ -173,9 +177,15 @@ int chainrule_step(struct step *s)
         }
         if (s->call[t](n, s->gathered, s->gradient, s->param, s->grad, s->results))
             return 1;
-        for (int64_t i = 0; i < n; ++i)
-            memcpy(s->out + s->positions[i] * s->width, s->results + i * s->width,
-                   sizeof(double) * s->width);
+        for (int64_t i = 0; i < n; ++i) {
+            const double *out = s->results + i * s->width + 1;
+            memcpy(s->out + s->positions[i] * s->width, out - 1, sizeof(double) * s->width);
+            if (s->data_target) {
+                double label;
+                PREDICT
+                s->correct += label == s->data_target[s->order[s->positions[i]]];
+            }
+        }
     }
     if (s->penalty && s->penalty(1, s->gathered, 1.0, s->param, s->grad, s->penalty_out))
         return 1;
@@ -197,7 +207,8 @@ class _Step(ctypes.Structure):
     """``struct step`` of the C source above, field for field."""
 
     _fields_ = [*((name, _I) for name in ("count", "inputs", "width", "traces", "params")),
-                ("data", _P), ("data_trace", _P), ("order", _P), ("call", _P), ("penalty", _P),
+                ("data", _P), ("data_trace", _P), ("data_target", _P), ("correct", _I),
+                ("order", _P), ("call", _P), ("penalty", _P),
                 ("gradient", ctypes.c_double), ("lr", ctypes.c_double),
                 *((name, _P) for name in ("param", "grad", "updated", "out", "penalty_out",
                                           "gathered", "results", "positions", "seen"))]
@@ -243,7 +254,15 @@ class NativeTracedStep:
         self.data = array.array("d", (p.data for p in self.parameters))
         self.updated = array.array("d", self.data)
         self.grad = array.array("d", bytes(8 * len(self.data)))
-        source = _STEP_SOURCE.replace("UPDATE", optimizer.native_update(self.parameters))
+        # NOTE: accuracy is counted in C when the predict rule says itself in
+        # C and every label is a number; otherwise in Python from the outputs.
+        predict_c = getattr(predict, "c_statement", None)
+        if predict_c is not None and not all(
+                isinstance(label, (int, float)) and not isinstance(label, bool) for label in y):
+            predict_c = None
+        self.counted_in_c = predict_c is not None
+        source = (_STEP_SOURCE.replace("UPDATE", optimizer.native_update(self.parameters))
+                  .replace("PREDICT", predict_c or "label = 0.0;"))
         path, _ = build(source, "-O2")
         self.function = ctypes.CDLL(path).chainrule_step
         self.function.argtypes, self.function.restype = [ctypes.POINTER(_Step)], ctypes.c_int
@@ -254,6 +273,9 @@ class NativeTracedStep:
         rows = [[*row, target] if real_target else row for row, target in zip(X, y)]
         self.rows = array.array("d", (number for row in rows for number in row))
         self.step.data, self.step.inputs = _address(self.rows), len(rows[0])
+        self.targets = array.array("d", y if self.counted_in_c else [])
+        if self.counted_in_c:
+            self.step.data_target = _address(self.targets)
         self.calls, self.penalty_out = array.array("q"), array.array("d", [0.0])
         self.step.penalty_out = _address(self.penalty_out)
         self.ready = self._build_traces(rows, y)
@@ -324,6 +346,8 @@ class NativeTracedStep:
         predict = self.predict
         if predict is None:
             return None
+        if self.counted_in_c:
+            return self.step.correct
         width, out = self.step.width, self.out
         targets = self.y if rows is None else [self.y[i] for i in rows]
         if self.several_outputs:

@@ -167,14 +167,10 @@ class Step:
                                    predict=self.predict)
         return None
 
-    def __call__(self, rows=None) -> StepResult:
-        """One update on ``rows`` (indices into ``X``; None: every row in order)."""
-        where = f"step {self.steps + 1}"
-        return self.take(rows, where)
-
-    def take(self, rows, where: str) -> StepResult:
-        """:meth:`__call__`, with ``where`` naming the step in a refusal
-        (``"epoch 3, step 12"``)."""
+    def __call__(self, rows=None, *, epoch: int | None = None) -> StepResult:
+        """One update on ``rows`` (indices into ``X``; None: every row in
+        order). ``epoch``, if given, is named with the step in a refusal
+        (``training stopped at epoch 3, step 12: ...``)."""
         if rows is not None and rows == self.all_rows:
             rows = None
         size = len(self.y) if rows is None else len(rows)
@@ -188,10 +184,10 @@ class Step:
             # table's own error or computes what eager code computes.
             self.native.sync()
             try:
-                return self._python_step(rows, size, where)
+                return self._python_step(rows, size, epoch)
             finally:
                 self.native.reload()
-        return self._python_step(rows, size, where)
+        return self._python_step(rows, size, epoch)
 
     def sync(self):
         """Write a native step's parameters and optimizer state back to the
@@ -199,7 +195,7 @@ class Step:
         if self.native is not None:
             self.native.sync()
 
-    def _python_step(self, rows, size, where) -> StepResult:
+    def _python_step(self, rows, size, epoch) -> StepResult:
         if rows is None:
             inputs, targets = self.X, self.y
         else:
@@ -211,9 +207,9 @@ class Step:
             with enable_grad():
                 objective, data_loss, predictions = self.backpropagate(inputs, targets)
         except ArithmeticError as error:
-            raise self._stopped(where, f"the loss could not be computed ({error})") from error
+            raise self._stopped(epoch, f"the loss could not be computed ({error})") from error
         if not math.isfinite(objective):
-            raise self._stopped(where, non_finite_loss(objective))
+            raise self._stopped(epoch, non_finite_loss(objective))
         # NOTE: the optimizer's state (momentum buffers, Adam's step count)
         # moves with an update, so a refused update puts it back too. Its
         # entries are floats, replaced rather than changed in place: copying
@@ -225,7 +221,7 @@ class Step:
             for parameter, value in zip(parameters, before):
                 parameter.data = value
             optimizer.state = state_before
-            raise self._stopped(where, f"the update made a parameter non-finite (loss "
+            raise self._stopped(epoch, f"the update made a parameter non-finite (loss "
                                        f"{objective})")
         self.steps += 1
         predict = self.predict
@@ -233,8 +229,10 @@ class Step:
                    sum(predict(p) == t for p, t in zip(predictions, targets)))
         return StepResult(objective, data_loss, correct, size)
 
-    def _stopped(self, where, problem) -> TrainingStopped:
-        return TrainingStopped(where, self.steps + 1, problem)
+    def _stopped(self, epoch, problem) -> TrainingStopped:
+        step = self.steps + 1
+        where = f"step {step}" if epoch is None else f"epoch {epoch}, step {step}"
+        return TrainingStopped(where, step, problem)
 
 
 def non_finite_loss(loss_value) -> str:

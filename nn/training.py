@@ -185,19 +185,23 @@ def fit(model, X, y, loss, optimizer, epochs: int, batch_size: int | None = None
     step = Step(model, loss, optimizer, X, y, l2=l2, engine=engine, predict=predict)
     X, y = step.X, step.y
     rng = generator(seed)
-    batch_order(len(X), batch_size)  # checks batch_size before anything runs
+    batch_order(len(X), batch_size, shuffle=False)  # checks batch_size before anything runs
     _dry_run(model, X, y, loss, step.predict)
     history = History(loss_name=_name_of(loss), l2=step.l2)
     steps_per_epoch = -(-len(X) // (batch_size or len(X)))
     bar = _progress_bar(epochs * steps_per_epoch, progress)
+    epoch_rows = batch_order(len(X), batch_size, shuffle, rng)
+    shuffled = not isinstance(epoch_rows[0], range)  # else the same order every epoch
     try:
         for epoch in range(1, epochs + 1):
-            for rows in batch_order(len(X), batch_size, shuffle, rng):
+            if epoch > 1 and shuffled:
+                epoch_rows = batch_order(len(X), batch_size, shuffle, rng)
+            for rows in epoch_rows:
                 if lr_schedule is not None:
                     optimizer.lr = checked_number(
                         f"lr_schedule({history.steps})",
                         lr_schedule(history.steps))
-                measured = step.take(rows, f"epoch {epoch}, step {history.steps + 1}")
+                measured = step(rows, epoch=epoch)
                 history.record_step(measured, optimizer.lr)
                 if bar is not None:
                     bar.set_postfix(history.progress(epoch, epochs), refresh=False)

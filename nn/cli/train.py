@@ -43,13 +43,13 @@ from ..schedules import LinearDecay
 from ..serialization import save
 from ..step import ENGINES, checked_engine
 from ..training import TrainingInterrupted, evaluate, fit, significant
+from . import INTERRUPTED
 
 # NOTE: measured with benchmarks-like runs of fit on moons (2-16-16-1 to
 # 2-128-128-1: 2.5 to 3.1 µs per multiply-add and example, forward and
 # backward); runs estimated past SLOW_RUN_SECONDS get a warning, not a refusal.
 EAGER_SECONDS_PER_MULTIPLY_ADD = 2.5e-6
 SLOW_RUN_SECONDS = 600
-INTERRUPTED = 130  # the exit status of a program stopped by Ctrl-C (128 + SIGINT)
 PLOTS_FOLDER = Path("plots")  # relative to where chainrule runs; .gitignore covers it
 
 
@@ -149,7 +149,37 @@ def _file_path(text: str) -> Path:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Carry out ``chainrule train``; returns the exit status."""
+    """Carry out ``chainrule train``; returns the exit status.
+
+    Ctrl-C at any moment prints one line, what was trained and saved, and
+    returns 130; the model of the last whole step is saved first with
+    ``--save`` (a file is written whole or not at all)."""
+    made = {}  # "model", "steps" once trained (or interrupted in training), "saved"
+    try:
+        return _train(args, made)
+    except KeyboardInterrupt as interrupt:
+        if isinstance(interrupt, TrainingInterrupted):
+            made["steps"] = interrupt.history.steps
+        print(f"chainrule train: {_interrupted(args, made)}", file=sys.stderr)
+        return INTERRUPTED
+
+
+def _interrupted(args, made) -> str:
+    """What an interrupted run says: how far it got and where the model is."""
+    if "steps" not in made:
+        return "interrupted before training; nothing saved"
+    done = f"interrupted after {_plural(made['steps'], 'whole step')}"
+    if args.save is None:
+        return f"{done}; the model is not saved (--save MODEL.json keeps it)"
+    if "saved" not in made:
+        try:
+            save(made["model"], args.save)
+        except OSError as error:
+            return f"{done}; the model could not be saved: {error}"
+    return f"{done}; the model is saved to {args.save}"
+
+
+def _train(args, made) -> int:
     if args.save is not None:
         try:  # before training, so a bad path costs no training
             check_writable(args.save)
@@ -180,6 +210,7 @@ def run(args: argparse.Namespace) -> int:
           f"{ENGINE_NAMES[engine]} engine")
     _warn_if_slow(model, len(X), total_steps, engine)
     objective_before = evaluate(model, X, y, task.loss)[0] + _penalty(model)
+    made["model"] = model
     try:
         history = fit(model, X, y, task.loss, optimizer, args.epochs, args.batch_size,
                       lr_schedule=LinearDecay(lr, lr / 10, total_steps), seed=args.seed,
@@ -187,11 +218,7 @@ def run(args: argparse.Namespace) -> int:
     except FloatingPointError as error:
         print(f"chainrule train: error: {error}", file=sys.stderr)
         return 1
-    except TrainingInterrupted as interrupt:
-        print(f"chainrule train: {interrupt}", file=sys.stderr)
-        if args.save is not None:
-            return _save(model, args.save) or INTERRUPTED
-        return INTERRUPTED
+    made["steps"] = history.steps
     loss, accuracy = evaluate(model, X, y, task.loss)
     penalty = _penalty(model)
     name = task.loss.__name__
@@ -210,8 +237,10 @@ def run(args: argparse.Namespace) -> int:
         print(f"chainrule train: warning: {problem}: {advice}", file=sys.stderr)
     # NOTE: the model first: a plot that cannot be written must not cost the
     # trained model.
-    if args.save is not None and _save(model, args.save):
-        return 1
+    if args.save is not None:
+        if _save(model, args.save):
+            return 1
+        made["saved"] = args.save
     try:
         _write_plots(args, model, X, y, task, history)
     except OSError as error:

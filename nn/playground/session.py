@@ -176,9 +176,8 @@ class Session:
         if self.schedule is not None:
             self.optimizer.lr = self.schedule(self.steps)
         rows = self._next_rows()
-        where = f"epoch {self.epoch}, step {self.steps + 1}"
         try:
-            measured = self.training_step.take(rows, where)
+            measured = self.training_step(rows, epoch=self.epoch)
         except (FloatingPointError, ValueError) as error:
             self.error = str(error)
             self.running = False

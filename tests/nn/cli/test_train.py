@@ -206,7 +206,8 @@ def test_a_subcommand_is_one_module(monkeypatch, capsys):
 
     hello = types.ModuleType("hello")
     hello.add_subcommand = add_subcommand
-    monkeypatch.setattr(cli, "COMMANDS", [*cli.COMMANDS, hello])
+    monkeypatch.setitem(sys.modules, "nn.cli.hello", hello)
+    monkeypatch.setattr(cli, "COMMANDS", [*cli.COMMANDS, "hello"])
     assert cli.main(["hello", "--name", "chainrule"]) == 0
     assert capsys.readouterr().out == "hello chainrule\n"
     assert "train" in cli.build_parser().format_help()
