@@ -1,4 +1,4 @@
-"""Fixtures for the drawing tests: choose which Graphviz backend they see."""
+"""Fixtures: which Graphviz backend the drawing tests see, and the browser."""
 
 import os
 import sys
@@ -7,6 +7,7 @@ import pytest
 
 from autograd.drawing import render
 from autograd.extras import install_hint
+from tests.browser import Chromium, chromium_executable
 
 
 @pytest.fixture
@@ -36,3 +37,17 @@ def fake_dot(tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", f"{script.parent}{os.pathsep}{os.environ['PATH']}")
     assert render.backend_name() == "system"
     return script
+
+
+@pytest.fixture
+def chromium():
+    """Headless Chromium (tests.browser): skips without it, except in CI."""
+    chromium_executable()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = Chromium(playwright)
+        try:
+            yield browser
+        finally:
+            browser.close()
