@@ -21,8 +21,10 @@ Modules: :mod:`nn.modules`; losses: :mod:`nn.losses`; optimizers and
 learning-rate schedules: :mod:`nn.optim`, :mod:`nn.schedules`; data sets and
 batches: :mod:`nn.data`; one training step, the only one: :mod:`nn.step`;
 the training loop: :mod:`nn.training`; the recipes the CLI and the
-playground share: :mod:`nn.recipes`; files:
-:mod:`nn.serialization`; the ``chainrule`` command: :mod:`nn.cli`.
+playground share: :mod:`nn.recipes`; files: :mod:`nn.serialization`; the
+PyTorch twin of an MLP, both ways (``to_torch``, ``from_torch``):
+:mod:`nn.pytorch`; the ``chainrule`` command: :mod:`nn.cli`; the course's
+exercises and their checkers: :mod:`nn.exercises`.
 """
 
 import importlib
@@ -35,6 +37,7 @@ _HOMES = {
     "Step": "step", "StepResult": "step", "TrainingStopped": "step", "ENGINES": "step",
     "fit": "training", "evaluate": "training", "History": "training",
     "TrainingInterrupted": "training", "save": "serialization", "load": "serialization",
+    "to_torch": "pytorch", "from_torch": "pytorch",
 }
 _SUBMODULES = ("losses", "optim", "schedules", "data")
 

@@ -188,11 +188,8 @@ class CompiledFunction:
         """
         _require_grad("trace")
         nodes = [Value(as_float(x, f"trace input {i}")) for i, x in enumerate(inputs)]
-        token = tracing.set(True)  # comparisons of Values warn: they would be frozen
-        try:
+        with tracing():  # comparisons of Values warn: they would be frozen
             output, aux = self.f(*nodes), None
-        finally:
-            tracing.reset(token)
         if self.has_aux:
             output, aux = _loss_and_aux(output)
         if not isinstance(output, Value):
