@@ -8,10 +8,16 @@ and on this module only, as HIPS autograd's extensions build on
   a bool);
 * :class:`TraceWarning` — the warning of a Python decision that
   :func:`autograd.compile` froze into a trace;
-* :func:`build`, :data:`PRELUDE`, :func:`has_compiler`,
-  :class:`NativeUnavailable` — native code: a C source built into a shared
-  library in the private cache (``build(source, "-O2") -> (path, built)``),
-  the headers every source starts with, whether a C compiler is found;
+* :func:`build`, :func:`build_and_load`, :data:`PRELUDE`,
+  :func:`find_compiler`, :func:`has_compiler`, :class:`NativeUnavailable` —
+  native code: a C source built into a shared library in the private cache
+  (``build(source, "-O2") -> (path, built)``), the headers every source
+  starts with, the C compiler found (or why none is);
+* :class:`CSource`, :func:`emit_c_gradient`, :func:`c_row_functions` — the
+  op table's rows printed as C: an expression, a whole graph's value and
+  gradient as one function, a row's forward and partials as C functions;
+* :func:`tracing` — the block is a trace: Python decisions on a Value's
+  data warn and are recorded;
 * :func:`write_atomic`, :func:`check_writable` — files that are whole or
   absent, never half-written;
 * :func:`install_hint` — the ``pip install`` line for an optional extra;
@@ -20,15 +26,25 @@ and on this module only, as HIPS autograd's extensions build on
   drawings here (``"system"`` or the bundled WebAssembly build).
 """
 
-from .compiler.native import PRELUDE, NativeUnavailable, build, find_compiler
+from .compiler.native import (
+    PRELUDE,
+    CSource,
+    NativeUnavailable,
+    build,
+    build_and_load,
+    c_row_functions,
+    emit_c_gradient,
+    find_compiler,
+)
 from .drawing.render import backend_name as drawing_backend
 from .extras import install_hint
 from .files import check_writable, write_atomic
 from .formula import FUNCTIONS as FORMULA_FUNCTIONS
-from .value import TraceWarning, is_number
+from .value import TraceWarning, is_number, tracing
 
-__all__ = ["is_number", "TraceWarning", "build", "PRELUDE", "has_compiler",
-           "NativeUnavailable", "write_atomic", "check_writable", "install_hint",
+__all__ = ["is_number", "TraceWarning", "tracing", "build", "build_and_load", "PRELUDE",
+           "find_compiler", "has_compiler", "NativeUnavailable", "CSource", "emit_c_gradient",
+           "c_row_functions", "write_atomic", "check_writable", "install_hint",
            "FORMULA_FUNCTIONS", "drawing_backend"]
 
 

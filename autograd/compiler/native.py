@@ -344,7 +344,8 @@ def _statements(output: Value, aux, inputs: list, params: tuple) -> tuple:
             lines.append(f"const double {name} = {expression.text};")
             if _checked(node.primitive):
                 lines.append(f"check += {name} - {name};")
-    backward_lines, terms = backward_statements(loss_order, value_of, set(param_number), source=CSource)
+    backward_lines, terms = backward_statements(loss_order, value_of, set(param_number),
+                                                source=CSource)
     for line in backward_lines:
         target, operator, expression = line.split(" ", 2)
         declaration = "double " if operator == "=" else ""
