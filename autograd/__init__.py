@@ -34,7 +34,7 @@ import builtins
 
 from . import ops
 from .compiler import compile as compile
-from .drawing import BackwardStep, BackwardSteps, backward_steps, draw
+from .drawing import BackwardStep, BackwardSteps, backward_captions, backward_steps, draw
 from .formula import parse_formula
 from .functional import (
     grad,
@@ -73,7 +73,8 @@ __all__ = [
     "grad", "value_and_grad", "gradients", "jvp", "vjp", "jacobian", "jacfwd", "jacrev",
     "hessian",
     "gradcheck", "GradcheckError", "ops",
-    "draw", "backward_steps", "BackwardStep", "BackwardSteps", "parse_formula",
+    "draw", "backward_steps", "backward_captions", "BackwardStep", "BackwardSteps",
+    "parse_formula",
     # abs stays importable by name, but a star import must not hide a builtin
     *(row.name for row in ops.FUNCTIONS if not hasattr(builtins, row.name)),
 ]

@@ -18,8 +18,10 @@ and on this module only, as HIPS autograd's extensions build on
   gradient as one function, a row's forward and partials as C functions;
 * :func:`tracing` — the block is a trace: Python decisions on a Value's
   data warn and are recorded;
-* :func:`write_atomic`, :func:`check_writable` — files that are whole or
-  absent, never half-written;
+* :func:`write_atomic`, :func:`check_writable`, :func:`read_regular`,
+  :class:`NotRegularFile` — files that are whole or absent, never
+  half-written, and read only when they are regular files (never a FIFO
+  that would block);
 * :func:`install_hint` — the ``pip install`` line for an optional extra;
 * :data:`FORMULA_FUNCTIONS` — the functions :func:`autograd.parse_formula`
   knows, by name; :func:`drawing_backend` — which Graphviz renders
@@ -38,13 +40,14 @@ from .compiler.native import (
 )
 from .drawing.render import backend_name as drawing_backend
 from .extras import install_hint
-from .files import check_writable, write_atomic
+from .files import NotRegularFile, check_writable, read_regular, write_atomic
 from .formula import FUNCTIONS as FORMULA_FUNCTIONS
 from .value import TraceWarning, is_number, tracing
 
 __all__ = ["is_number", "TraceWarning", "tracing", "build", "build_and_load", "PRELUDE",
            "find_compiler", "has_compiler", "NativeUnavailable", "CSource", "emit_c_gradient",
-           "c_row_functions", "write_atomic", "check_writable", "install_hint",
+           "c_row_functions", "write_atomic", "check_writable", "read_regular",
+           "NotRegularFile", "install_hint",
            "FORMULA_FUNCTIONS", "drawing_backend"]
 
 

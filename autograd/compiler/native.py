@@ -91,6 +91,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 
 from .. import ops
+from ..files import NotRegularFile, read_regular
 from ..value import Value
 from .emit import backward_statements, traced_graph, value_names
 from .source import Source
@@ -695,23 +696,21 @@ def _blocking(folder: str) -> str:
 DIGEST = ".sha256"  # the digest of a library's bytes, in a file beside it
 
 
-def _read_regular(path: str, limit: int) -> bytes:
-    """The bytes of ``path``, a regular file of this user's at most ``limit``
-    bytes long, read without following a link; CacheProblem otherwise."""
+def _read_private(path: str, limit: int) -> bytes:
+    """The bytes of ``path``, a regular file of this user's that no one
+    else may write to, at most ``limit`` bytes long, read without
+    following a link; CacheProblem otherwise."""
     try:
-        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)
-                             | getattr(os, "O_NONBLOCK", 0))
+        data, status = read_regular(path, limit, follow_links=False)
+    except NotRegularFile as error:
+        links = " (links are not followed)" if error.kind == "a symbolic link" else ""
+        raise CacheProblem(path, f"is {error.kind}{links}") from None
     except OSError as error:
-        reason = "is a symbolic link (links are not followed)" if os.path.islink(path) \
-            else f"cannot be read ({error.strerror or error})"
-        raise CacheProblem(path, reason) from None
-    with os.fdopen(descriptor, "rb") as file:
-        info = os.fstat(descriptor)
-        reason = "is not a regular file" if not stat.S_ISREG(info.st_mode) else \
-            f"is larger than {limit:,} bytes" if info.st_size > limit else _foreign(info)
-        if reason:
-            raise CacheProblem(path, reason)
-        return file.read(limit + 1)
+        raise CacheProblem(path, f"cannot be read ({error.strerror or error})") from None
+    reason = f"is larger than {limit:,} bytes" if len(data) > limit else _foreign(status)
+    if reason:
+        raise CacheProblem(path, reason)
+    return data
 
 
 def _verified(library: str) -> bool:
@@ -720,8 +719,8 @@ def _verified(library: str) -> bool:
     build. False if it or its digest is absent; CacheProblem if it fails."""
     if not os.path.lexists(library) or not os.path.lexists(library + DIGEST):
         return False
-    expected = _read_regular(library + DIGEST, 64).decode("ascii", "replace")
-    actual = hashlib.sha256(_read_regular(library, LIBRARY_LIMIT)).hexdigest()
+    expected = _read_private(library + DIGEST, 64).decode("ascii", "replace")
+    actual = hashlib.sha256(_read_private(library, LIBRARY_LIMIT)).hexdigest()
     if actual != expected:
         raise CacheProblem(library, "does not match the digest stored beside it at its "
                                     "build (truncated or changed since)")
