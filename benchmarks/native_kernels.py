@@ -16,8 +16,9 @@ engine="c")`` (the engine ``fit(..., engine="c")`` takes; without
 ``nn.Step``, :class:`nn.native.NativeMLPStep` called directly); PyTorch CPU
 on batched tensors with ``torch.optim``, one thread
 (``torch.set_num_threads(1)``); numpy by hand (SGD problems only). Each
-engine runs for ``--seconds`` after a warm-up; steps/s are reported with
-the ratio to torch. GFLOP/s counts 6 · rows · Σ nin · nout per step (the
+engine runs for ``--seconds`` after a warm-up; steps/s (of this process's CPU
+time, the best of three runs, so other jobs on a shared machine do not
+count) are reported with the ratio to torch. GFLOP/s counts 6 · rows · Σ nin · nout per step (the
 products forward, and the two products of each layer backward).
 
 Then the native step's compile time for each model, cold (an empty cache)
@@ -28,12 +29,18 @@ smallest model of each problem, briefly).
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
+
+# NOTE: numpy's BLAS on one thread, as torch is: CPU time is what is counted.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 import random
+import resource
 import tempfile
 import time
 
-from _demo import L2, SCHEDULE, moons
+from _demo import L2, SCHEDULE, micrograd_copy, micrograd_step, moons
 
 from nn import MLP, losses, optim
 from nn.native import NativeMLPStep
@@ -219,25 +226,36 @@ def problems(quick):
 
 
 def rate(engine, seconds):
-    """Steps per second over about ``seconds``, after a warm-up step."""
+    """Steps per second of this process's CPU time (other jobs on a shared
+    machine do not count; torch runs one thread) over about ``seconds``,
+    after a warm-up step: the best of three runs."""
     engine.step(0)
-    count, started = 0, time.perf_counter()
-    while time.perf_counter() - started < seconds:
-        for k in range(count + 1, count + 11):
-            engine.step(k)
-        count += 10
-    return count / (time.perf_counter() - started)
+    best = 0.0
+    for _ in range(3):
+        count, started = 0, time.process_time()
+        while time.process_time() - started < seconds / 3:
+            for k in range(count + 1, count + 11):
+                engine.step(k)
+            count += 10
+        best = max(best, count / (time.process_time() - started))
+    return best
+
+
+def micrograd_rate(problem, steps=3):
+    """micrograd's own demo step on the same model: steps/s of CPU time."""
+    twin = micrograd_copy(problem.network())
+    started = time.process_time()
+    for k in range(steps):
+        micrograd_step(twin, problem.X, problem.y, k)
+    return steps / (time.process_time() - started)
 
 
 def measure(quick, seconds):
     import torch
 
     torch.set_num_threads(1)
-    try:
-        import numpy  # noqa: F401
-        with_numpy = True
-    except ImportError:
-        with_numpy = False
+    with_numpy, with_micrograd = (importlib.util.find_spec(name) is not None
+                                  for name in ("numpy", "micrograd"))
     print(f"{'problem':<38} {'torch 1t':>9} {'numpy':>15} {'native':>17} {'GFLOP/s':>8}")
     for problem in problems(quick):
         native, torch_rate = Native(problem), rate(Torch(problem), seconds)
@@ -249,12 +267,24 @@ def measure(quick, seconds):
         print(f"{problem.name:<38} {torch_rate:>9,.0f} {numpy_text:>15} "
               f"{native_rate:>9,.0f} ({native_rate / torch_rate:4.1f}x) "
               f"{native_rate * problem.flops() / 1e9:>8.1f}")
+        if problem.name == "2-16-16-1 SGD" and with_micrograd:
+            slow = micrograd_rate(problem)
+            print(f"{'  micrograd 0.1.0, the same step':<38} {slow:>9.2f} steps/s: native is "
+                  f"{native_rate / slow:,.0f}x micrograd")
+
+
+def compiler_seconds():
+    """CPU seconds the compiler processes of this one have used so far."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def compile_times(quick):
-    """Seconds to set up the native step (emit + compile + load), cold and cached."""
+    """Seconds to set up the native step (emit + compile + load), cold and
+    cached; and the compiler's own CPU seconds (on a shared machine the
+    wall time also counts the other jobs)."""
     print("\nnative setup: emit, compile and load the step (cold: an empty cache)")
-    print(f"{'problem':<38} {'cold s':>7} {'cached s':>9}")
+    print(f"{'problem':<38} {'cold s':>7} {'cc CPU s':>9} {'cached s':>9}")
     saved = os.environ.get("CHAINRULE_NATIVE_CACHE")
     extra = [] if quick else [
         Problem("2-512-512-1 SGD", [2, 512, 512, 1], losses.hinge, *moons(), None, "SGD",
@@ -266,8 +296,11 @@ def compile_times(quick):
         os.environ["CHAINRULE_NATIVE_CACHE"] = folder
         try:
             for problem in [*problems(quick), *extra]:
-                cold, cached = Native(problem).setup_seconds, Native(problem).setup_seconds
-                print(f"{problem.name:<38} {cold:>7.2f} {cached:>9.2f}")
+                before = compiler_seconds()
+                cold = Native(problem).setup_seconds
+                compiler = compiler_seconds() - before
+                cached = Native(problem).setup_seconds
+                print(f"{problem.name:<38} {cold:>7.2f} {compiler:>9.2f} {cached:>9.2f}")
         finally:
             if saved is None:
                 del os.environ["CHAINRULE_NATIVE_CACHE"]

@@ -91,6 +91,45 @@ def _labels(loss, outputs):
     return LABELS.get(loss.target, (None,))
 
 
+# The one product of every layer, forward and backward, as a tile of NM rows
+# by NV vectors of LANES columns, one function for each shape used (its
+# sums then stay in registers).
+_TILE = r"""
+/* out[m][col] = first[m] + sum_k c[m * cm + k * ck] * src[k * sk + col]
+   for m < {NM} and {NV} vectors of columns (first NULL: 0.0), each sum in
+   the order of k, of which there are count; only the first `valid`
+   columns are stored. */
+static inline void tile_{NM}x{NV}(int64_t count, const double *restrict c, int64_t cm,
+                                int64_t ck, const double *restrict first, int64_t fm,
+                                const double *restrict src, int64_t sk, double *restrict out,
+                                int64_t om, int64_t valid)
+{{
+    vec s[{NM}][{NV}];
+    for (int m = 0; m < {NM}; ++m)
+        for (int v = 0; v < {NV}; ++v)
+            s[m][v] = (vec){{0}} + (first ? first[m * fm] : 0.0);
+    for (int64_t k = 0; k < count; ++k) {{
+        vec a[{NV}];
+        for (int v = 0; v < {NV}; ++v)
+            a[v] = load(src + k * sk + v * LANES);
+        for (int m = 0; m < {NM}; ++m) {{
+            const double factor = c[m * cm + k * ck];
+            for (int v = 0; v < {NV}; ++v)
+                s[m][v] += factor * a[v];
+        }}
+    }}
+    for (int m = 0; m < {NM}; ++m)
+        for (int v = 0; v < {NV}; ++v) {{
+            if (valid >= (v + 1) * LANES)
+                store(out + m * om + v * LANES, s[m][v]);
+            else
+                for (int k = 0; k < LANES && v * LANES + k < valid; ++k)
+                    out[m * om + v * LANES + k] = s[m][v][k];
+        }}
+}}
+"""
+TILES = ((8, 2), (8, 1), (1, 2), (1, 1))
+
 _HEADER = r"""
 #include <string.h>
 
@@ -142,117 +181,71 @@ static inline double lane_sum(vec s)
     return total;
 }}
 
-/* out[j][r] = w[j][nin] + sum_i w[j][i] * in[i][r]: the bias, then the
-   products in the order of the inputs, as a Neuron sums them; eight
-   neurons at a time, LANES rows at a time. */
-static NOINLINE void dense_forward(int64_t nin, int64_t nout, int64_t R,
-                                   const double *restrict w, const double *restrict in,
-                                   double *restrict out)
+{tiles}
+/* out[m][col] for every m < rows and col < columns (see tile): eight rows
+   by two vectors at a time, then what is left. */
+static NOINLINE void products(int64_t rows, int64_t columns, int64_t count,
+                              const double *restrict c, int64_t cm, int64_t ck,
+                              const double *restrict first, int64_t fm,
+                              const double *restrict src, int64_t sk, double *restrict out,
+                              int64_t om, int64_t valid)
 {{
-    const int64_t stride = nin + 1;
-    int64_t j = 0;
-    for (; j + 8 <= nout; j += 8) {{
-        const double *wj = w + j * stride;
-        for (int64_t r = 0; r < R; r += LANES) {{
-            vec s[8];
-            for (int m = 0; m < 8; ++m)
-                s[m] = (vec){{0}} + wj[m * stride + nin];
-            for (int64_t i = 0; i < nin; ++i) {{
-                const vec a = load(in + i * R + r);
-                for (int m = 0; m < 8; ++m)
-                    s[m] += wj[m * stride + i] * a;
-            }}
-            for (int m = 0; m < 8; ++m)
-                store(out + (j + m) * R + r, s[m]);
-        }}
+    int64_t m = 0;
+    for (; m + 8 <= rows; m += 8) {{
+        int64_t col = 0;
+        for (; col + 2 * LANES <= columns; col += 2 * LANES)
+            tile_8x2(count, c + m * cm, cm, ck, first ? first + m * fm : 0, fm, src + col,
+                 sk, out + m * om + col, om, valid - col);
+        if (col < columns)
+            tile_8x1(count, c + m * cm, cm, ck, first ? first + m * fm : 0, fm, src + col,
+                 sk, out + m * om + col, om, valid - col);
     }}
-    for (; j < nout; ++j) {{
-        const double *wj = w + j * stride;
-        for (int64_t r = 0; r < R; r += LANES) {{
-            vec s = (vec){{0}} + wj[nin];
-            for (int64_t i = 0; i < nin; ++i)
-                s += wj[i] * load(in + i * R + r);
-            store(out + j * R + r, s);
-        }}
+    for (; m < rows; ++m) {{
+        int64_t col = 0;
+        for (; col + 2 * LANES <= columns; col += 2 * LANES)
+            tile_1x2(count, c + m * cm, cm, ck, first ? first + m * fm : 0, fm, src + col,
+                 sk, out + m * om + col, om, valid - col);
+        if (col < columns)
+            tile_1x1(count, c + m * cm, cm, ck, first ? first + m * fm : 0, fm, src + col,
+                 sk, out + m * om + col, om, valid - col);
     }}
+}}
+
+/* out[j][r] = w[j][nin] + sum_i w[j][i] * in[i][r]: the bias, then the
+   products in the order of the inputs, as a Neuron sums them. */
+static void dense_forward(int64_t nin, int64_t nout, int64_t R, const double *restrict w,
+                          const double *restrict in, double *restrict out)
+{{
+    products(nout, R, nin, w, nin + 1, 1, w + nin, nin + 1, in, R, out, R, R);
 }}
 
 /* g[j][i] = sum_r dz[j][r] * in[i][r] and g[j][nin] = sum_r dz[j][r]:
-   the gradients of a layer's weights and biases, four neurons by two
-   inputs at a time, in LANES running sums. */
-static NOINLINE void dense_weight_grad(int64_t nin, int64_t nout, int64_t R,
-                                       const double *restrict dz, const double *restrict in,
-                                       double *restrict g)
+   the gradients of a layer's weights and biases: the weights' sums over
+   the rows in order, the biases' in LANES running sums. The inputs are
+   first turned row by row into t (padded to LANES columns with 0.0), so
+   the sums run along the inputs. */
+static void dense_weight_grad(int64_t nin, int64_t nout, int64_t R, const double *restrict dz,
+                              const double *restrict in, double *restrict g,
+                              double *restrict t)
 {{
-    const int64_t stride = nin + 1;
+    const int64_t width = (nin + LANES - 1) / LANES * LANES;
+    for (int64_t r = 0; r < R; ++r)
+        for (int64_t i = 0; i < width; ++i)
+            t[r * width + i] = i < nin ? in[i * R + r] : 0.0;
     for (int64_t j = 0; j < nout; ++j) {{
-        vec s = {{0}};
+        vec bias = {{0}};
         for (int64_t r = 0; r < R; r += LANES)
-            s += load(dz + j * R + r);
-        g[j * stride + nin] = lane_sum(s);
+            bias += load(dz + j * R + r);
+        g[j * (nin + 1) + nin] = lane_sum(bias);
     }}
-    int64_t j = 0;
-    for (; j + 4 <= nout; j += 4) {{
-        int64_t i = 0;
-        for (; i + 2 <= nin; i += 2) {{
-            vec s[4][2] = {{{{0}}}};
-            for (int64_t r = 0; r < R; r += LANES) {{
-                const vec a0 = load(in + i * R + r), a1 = load(in + (i + 1) * R + r);
-                for (int m = 0; m < 4; ++m) {{
-                    const vec d = load(dz + (j + m) * R + r);
-                    s[m][0] += d * a0;
-                    s[m][1] += d * a1;
-                }}
-            }}
-            for (int m = 0; m < 4; ++m) {{
-                g[(j + m) * stride + i] = lane_sum(s[m][0]);
-                g[(j + m) * stride + i + 1] = lane_sum(s[m][1]);
-            }}
-        }}
-        for (; i < nin; ++i)
-            for (int m = 0; m < 4; ++m) {{
-                vec s = {{0}};
-                for (int64_t r = 0; r < R; r += LANES)
-                    s += load(dz + (j + m) * R + r) * load(in + i * R + r);
-                g[(j + m) * stride + i] = lane_sum(s);
-            }}
-    }}
-    for (; j < nout; ++j)
-        for (int64_t i = 0; i < nin; ++i) {{
-            vec s = {{0}};
-            for (int64_t r = 0; r < R; r += LANES)
-                s += load(dz + j * R + r) * load(in + i * R + r);
-            g[j * stride + i] = lane_sum(s);
-        }}
+    products(nout, width, R, dz, R, 1, 0, 0, t, width, g, nin + 1, nin);
 }}
 
-/* din[i][r] = sum_j w[j][i] * dz[j][r]: the gradient of a layer's inputs,
-   eight inputs at a time, LANES rows at a time. */
-static NOINLINE void dense_input_grad(int64_t nin, int64_t nout, int64_t R,
-                                      const double *restrict w, const double *restrict dz,
-                                      double *restrict din)
+/* din[i][r] = sum_j w[j][i] * dz[j][r]: the gradient of a layer's inputs. */
+static void dense_input_grad(int64_t nin, int64_t nout, int64_t R, const double *restrict w,
+                             const double *restrict dz, double *restrict din)
 {{
-    const int64_t stride = nin + 1;
-    int64_t i = 0;
-    for (; i + 8 <= nin; i += 8)
-        for (int64_t r = 0; r < R; r += LANES) {{
-            vec s[8] = {{{{0}}}};
-            for (int64_t j = 0; j < nout; ++j) {{
-                const vec d = load(dz + j * R + r);
-                const double *wj = w + j * stride + i;
-                for (int m = 0; m < 8; ++m)
-                    s[m] += wj[m] * d;
-            }}
-            for (int m = 0; m < 8; ++m)
-                store(din + (i + m) * R + r, s[m]);
-        }}
-    for (; i < nin; ++i)
-        for (int64_t r = 0; r < R; r += LANES) {{
-            vec s = {{0}};
-            for (int64_t j = 0; j < nout; ++j)
-                s += w[j * stride + i] * load(dz + j * R + r);
-            store(din + i * R + r, s);
-        }}
+    products(nin, R, nout, w, 1, nin + 1, 0, 0, dz, R, din, R, R);
 }}
 """
 
@@ -367,7 +360,7 @@ class _Layout:
     """Where things are: the model's sizes and activations, the parameters'
     offsets, the optimizer's state."""
 
-    def __init__(self, model, optimizer):
+    def __init__(self, model, optimizer, parameters):
         self.sizes = [model.nin, *model.nouts]
         self.activations = [ACTIVATIONS[layer.activation] for layer in model.layers]
         self.offsets = [0]
@@ -375,8 +368,8 @@ class _Layout:
             self.offsets.append(self.offsets[-1] + nout * (nin + 1))
         self.count = self.offsets[-1]
         self.padded = -(-self.count // LANES) * LANES
-        self.widest = max(self.sizes)
-        positions = {parameter: index for index, parameter in enumerate(model.parameters())}
+        self.widest = -(-max(self.sizes) // LANES) * LANES  # the E buffer: transposes too
+        positions = {parameter: index for index, parameter in enumerate(parameters)}
         self.groups = [[positions[p] for p in group["params"]] for group in optimizer.param_groups]
         self.forms = [_update_forms(optimizer, group) for group in optimizer.param_groups]
         self.maximize = [group.get("maximize", False) for group in optimizer.param_groups]
@@ -409,7 +402,8 @@ def _source(layout, loss, predict, l2) -> str:
     if l2:
         functions.append(_penalty_function(l2))
     body = _body(layout, labels, PREDICTIONS.get(predict), l2)
-    return "\n".join([native.PRELUDE, _HEADER.format(lanes=LANES), *functions,
+    tiles = "".join(_TILE.format(NM=rows, NV=vectors) for rows, vectors in TILES)
+    return "\n".join([native.PRELUDE, _HEADER.format(lanes=LANES, tiles=tiles), *functions,
                       _ENTRY.format(body=body)])
 
 
@@ -475,7 +469,7 @@ def _body(layout, labels, prediction, l2) -> str:
         if row is not None:
             lines.append(f"backward_act_{row.name}({sizes[layer]} * R, Z{layer}, A{layer}, D);")
         lines.append(f"dense_weight_grad({sizes[layer - 1]}, {sizes[layer]}, R, D, "
-                     f"A{layer - 1}, grad + {offsets[layer - 1]});")
+                     f"A{layer - 1}, grad + {offsets[layer - 1]}, E);")
         if layer > 1:
             lines += [f"dense_input_grad({sizes[layer - 1]}, {sizes[layer]}, R, "
                       f"param + {offsets[layer - 1]}, D, E);",
@@ -637,16 +631,17 @@ class NativeMLPStep:
             return "the optimizer does not hold exactly the model's parameters"
         try:
             native.find_compiler()
-            _Layout(model, optimizer)
+            _Layout(model, optimizer, model.parameters())
             _loss_functions(loss, model.nouts[-1])
         except native.NativeUnavailable as reason:
             return str(reason)
         return None
 
     def __init__(self, model, loss, optimizer, X, y, *, l2=0.0, predict=None):
+        self.arguments = (model, loss, optimizer, X, y), {"l2": l2, "predict": predict}
         self.model, self.optimizer, self.predict = model, optimizer, predict
         self.parameters = model.parameters()
-        self.layout = layout = _Layout(model, optimizer)
+        self.layout = layout = _Layout(model, optimizer, self.parameters)
         self.options = self._options()
         labels = _labels(loss, layout.sizes[-1])
         self.source = _source(layout, loss, predict, l2)
@@ -696,7 +691,9 @@ class NativeMLPStep:
         """One step on the rows at positions ``rows`` (None: all, in order):
         ``(objective, data_loss, correct)``, or None (see the class docstring)."""
         groups = self.optimizer.param_groups
-        if not self.usable or len(groups) != len(self.lr) or self._options() != self.options:
+        if len(groups) != len(self.lr) or self._options() != self.options:
+            self._rebuild()
+        if not self.usable:
             return None
         for number, group in enumerate(groups):
             self.lr[number] = group["lr"]
@@ -716,6 +713,16 @@ class NativeMLPStep:
         kernel = self.kernel
         return (kernel.objective, kernel.data_loss,
                 kernel.correct if self.predict is not None else None)
+
+    def _rebuild(self):
+        """Made again for the optimizer's new options or groups (the C form
+        of its update has them as constants), or unusable if it no longer fits."""
+        self.sync()
+        (model, loss, optimizer, *_), _ = arguments, keywords = self.arguments
+        if self.unsupported(model, loss, optimizer, keywords["predict"]) is not None:
+            self.usable, self.options = False, self._options()
+            return
+        self.__init__(*arguments, **keywords)
 
     def _current(self, name) -> array.array:
         """The buffer that holds ``name`` now (the kernel swaps them at each step)."""
@@ -743,22 +750,22 @@ class NativeMLPStep:
 
     def reload(self):
         """The model's Values and ``optimizer.state`` -> native memory."""
-        layout = self.layout
+        layout, parameters = self.layout, self.parameters
         values, state, shared = (self._current(name) for name in ("param", "state", "shared"))
-        for position, parameter in enumerate(self.parameters):
-            values[position] = parameter.data
+        values[:len(parameters)] = array.array("d", [p.data for p in parameters])
         self.usable = True
+        every_state = self.optimizer.state
         for number, (positions, (keys, _, _)) in enumerate(zip(layout.groups, layout.forms)):
-            entries = [self.optimizer.state.get(self.parameters[p], {}) for p in positions]
+            entries = [every_state.get(parameters[p]) or {} for p in positions]
             started = bool(entries[0])
-            if any(set(entry) != (set(keys) if started else set()) for entry in entries):
+            expected = set(keys) if started else set()
+            if any(entry.keys() != expected for entry in entries):
                 self.usable = False  # state the C form does not keep: Python steps
                 continue
             self.started[number] = started
             for key in keys if started else ():
                 if key in layout.counters:
-                    numbers = {entry[key] for entry in entries}
-                    if len(numbers) != 1:
+                    if len({entry[key] for entry in entries}) != 1:
                         self.usable = False
                     slot = number * len(layout.counters) + layout.counters.index(key)
                     shared[slot] = entries[0][key]

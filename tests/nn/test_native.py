@@ -8,7 +8,7 @@ import random
 
 import pytest
 
-from autograd import ops
+from autograd import Value, ops
 from nn import MLP, losses, optim
 from nn.losses import l2_penalty
 from nn.native import NativeMLPStep
@@ -332,3 +332,21 @@ def test_without_a_compiler_it_is_unsupported(monkeypatch):
     reason = NativeMLPStep.unsupported(model, losses.hinge,
                                        optim.SGD(model.parameters(), lr=0.1), None)
     assert "no-such-compiler-anywhere" in reason
+
+
+def test_options_changed_between_steps_are_followed():
+    def change(number, optimizer):
+        if number == 3:
+            optimizer.momentum = 0.5  # every group's; the C form is made again
+        if number == 6:
+            optimizer.add_param_group({"params": [Value(1.0)]})  # not the model's
+
+    *_, steps = train_both(lambda: smooth_model(18),
+                           lambda m: optim.SGD(m.parameters(), lr=0.05, momentum=0.9),
+                           losses.mse, *waves(30, 19), [None] * 6, before_step=change)
+    assert steps == 6
+    model = smooth_model(18)
+    optimizer = optim.SGD(model.parameters(), lr=0.05)
+    engine = NativeMLPStep(model, losses.mse, optimizer, *waves(30, 19))
+    change(6, optimizer)
+    assert engine(None) is None  # no longer the model's parameters only: Python steps

@@ -6,8 +6,12 @@ the bodies come from the hostile-input corpus (tests/hostile.py).
 """
 
 import http.client
+import os
+import signal
 import socket
 import struct
+import subprocess
+import sys
 import time
 
 import pytest
@@ -202,3 +206,18 @@ def test_the_standard_librarys_error_pages_carry_the_security_headers(server, se
     assert SECURITY <= set(response.headers)
     assert response.getheader("X-Content-Type-Options") == "nosniff"
     connection.close()
+
+
+def test_the_command_prints_the_address_with_its_token():
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(__file__))))
+    process = subprocess.Popen([sys.executable, "-m", "nn", "playground", "--port", "0",
+                                "--no-browser"], stdout=subprocess.PIPE, text=True,
+                               env={**os.environ, "PYTHONPATH": root})
+    try:
+        line = process.stdout.readline()
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(30)
+    address = line.split(" at ", 1)[1].split()[0]
+    assert address.startswith("http://127.0.0.1:") and "/?token=" in address
+    assert len(address.split("?token=")[1]) >= 40
