@@ -641,9 +641,9 @@ def test_adam_state_with_a_non_finite_step_is_refused(step):
 def test_an_optimizer_torch_lacks_is_skipped_by_name_not_failed():
     torch = pytest.importorskip("torch")
 
-    class Lion(SGD):  # no torch.optim.Lion here
+    class Ballistic(SGD):  # no torch.optim.Ballistic
         pass
 
-    with pytest.raises(pytest.skip.Exception, match="torch.optim has no Lion"):
-        torch_twin(torch, Lion)
+    with pytest.raises(pytest.skip.Exception, match="torch.optim has no Ballistic"):
+        torch_twin(torch, Ballistic)
     assert torch_twin(torch, SGD) is torch.optim.SGD
