@@ -16,12 +16,12 @@ import time
 
 import nn
 
-RUNS = 8
+RUNS = 6
 
 
 def start(tmp_path, index):
     path = tmp_path / f"model{index}.json"
-    command = ["train", "--epochs", "60", "--save", str(path),
+    command = ["train", "--epochs", "40", "--save", str(path),
                "--out", str(tmp_path / f"plots{index}")]
     process = subprocess.Popen(
         [sys.executable, "-c", f"import sys, runpy; sys.argv = ['nn', *{command!r}]; "
@@ -54,7 +54,11 @@ def test_sigint_at_random_moments_never_prints_a_traceback(tmp_path):
             assert last.startswith(("chainrule train: interrupted", "chainrule: interrupted"))
             assert ("saved to" in last) == path.exists(), last
         else:
-            assert process.returncode == 0  # finished before the signal came
+            # NOTE: finished before the signal came; while the interpreter
+            # shuts down (after chainrule's last line) SIGINT has its
+            # default action again: killed by the signal, with nothing printed.
+            assert process.returncode in (0, -signal.SIGINT), err
+            assert out.rstrip().splitlines()[-1].startswith("wrote ")
         if path.exists():
             nn.load(path)  # whole, never half-written
     assert outcomes.count(130) >= RUNS // 2
