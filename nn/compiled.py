@@ -23,7 +23,7 @@ from .losses import Loss, l2_penalty
 
 
 class CompiledLossAndGradients:
-    """:func:`loss_and_gradients` for one model, loss and ``l2``, compiled:
+    """:func:`nn.training.loss_and_gradients` for one model, loss and ``l2``, compiled:
     call it with ``(inputs, targets)`` for the same ``(loss value,
     predictions)`` and the same gradients added to every ``p.grad``.
 

@@ -1,6 +1,6 @@
 """The training loop: backpropagation, then gradient descent, once per batch.
 
-One step of :func:`fit`, for each batch of each epoch:
+One step of :func:`nn.fit`, for each batch of each epoch:
 
 1. ``optimizer.zero_grad()``: ``backward()`` adds into the parameters'
    ``grad``, so last step's gradients are cleared first;
@@ -72,7 +72,7 @@ class History:
     ``epoch_accuracy`` (over all the epoch's examples) and ``epoch_end_step``
     (how many updates were made when it ended). ``loss_name`` and ``l2`` say
     what the objective was (``"hinge"``, ``0.0001``), for labels.
-    ``step_loss`` and ``epoch_loss`` are the older names of the objectives.
+    ``step_loss`` and ``epoch_loss`` are other names for the objectives.
     """
 
     loss_name: str = "loss"
@@ -99,12 +99,12 @@ class History:
 
     @property
     def step_loss(self) -> list:
-        """The older name of :attr:`step_objective`."""
+        """Another name for ``step_objective``: the objective at each step."""
         return self.step_objective
 
     @property
     def epoch_loss(self) -> list:
-        """The older name of :attr:`epoch_objective`."""
+        """Another name for ``epoch_objective``: the objective of each epoch."""
         return self.epoch_objective
 
     @property
@@ -300,7 +300,7 @@ def fit(model, X, y, loss, optimizer, epochs: int, batch_size: int | None = None
 
 
 class TrainingInterrupted(KeyboardInterrupt):
-    """Ctrl-C during :func:`fit`: ``history`` holds the steps made, and the
+    """Ctrl-C during :func:`nn.fit`: ``history`` holds the steps made, and the
     model their parameters (a step cut short is undone)."""
 
     def __init__(self, history: History):
@@ -396,8 +396,8 @@ def _step(backpropagate, parameters, inputs, targets, optimizer, where):
 
 
 def non_finite_loss(loss_value) -> str:
-    """What a non-finite loss means, for :func:`_stopped`: an overflow to
-    ±inf (results too large for a float are inf: README "Overflow") or NaN."""
+    """What a non-finite loss means, for ``_stopped``: an overflow to
+    ±inf (results too large for a float are inf: docs/how-it-works/ops.md#overflow) or NaN."""
     if math.isinf(loss_value):
         return (f"the loss overflowed to {loss_value} (a value beyond the largest float, "
                 f"about 1.8e308)")

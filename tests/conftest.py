@@ -1,5 +1,7 @@
-"""Fixtures for the drawing tests: choose which Graphviz backend they see."""
+"""The optional test groups in the run's header and summary; fixtures for the
+drawing tests (which Graphviz backend they see)."""
 
+import collections
 import os
 import sys
 
@@ -7,6 +9,34 @@ import pytest
 
 from autograd.drawing import render
 from autograd.extras import install_hint
+from tests.groups import GROUPS, REASON_PREFIX, missing
+
+
+def pytest_report_header(config):
+    installed = [name for name in GROUPS if not missing(name)]
+    absent = [name for name in GROUPS if missing(name)]
+    line = f"optional test groups: {', '.join(installed) or 'none'} installed"
+    if absent:
+        line += (f"; {', '.join(absent)} not installed: their tests are skipped "
+                 "(the end of the run says how to enable them)")
+    return line
+
+
+def pytest_terminal_summary(terminalreporter):
+    """One line per optional group skipped: how many tests, and how to run them."""
+    skipped = collections.Counter()
+    reasons = {}
+    for report in terminalreporter.stats.get("skipped", []):
+        text = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        if REASON_PREFIX in text:
+            reason = text[text.index(REASON_PREFIX):]
+            name = reason[len(REASON_PREFIX):].split(":", 1)[0]
+            skipped[name] += 1
+            reasons[name] = reason
+    if skipped:
+        terminalreporter.section("optional test groups skipped")
+        for name, count in sorted(skipped.items()):
+            terminalreporter.write_line(f"{name}: {count} skipped ({reasons[name]})")
 
 
 @pytest.fixture

@@ -18,10 +18,10 @@ So with settings ``chainrule train`` can express, the model after E epochs
 is the one ``chainrule train ... --epochs E --compile`` trains.
 
 A background thread per session takes the steps while the session plays,
-at most ``steps_per_second``, and publishes a :meth:`frame` about five
+at most ``steps_per_second``, and publishes a :meth:`Session.frame` about five
 times a second (and after each single step): the decision boundary on a
 grid, the loss curves, every parameter with its gradient and optimizer
-state. A page's event stream waits on :meth:`wait_for_frame`.
+state. A page's event stream waits on :meth:`Session.wait_for_frame`.
 
 The engine. Steps run on ``ENGINE``: the compiled step of ``nn.compiled``
 (code traced once by ``autograd.compile``), and the boundary grid on the

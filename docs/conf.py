@@ -1,0 +1,129 @@
+"""Sphinx configuration of chainrule's documentation site.
+
+Build and serve it locally, rebuilding on every save:
+
+    .venv/bin/pip install -e ".[docs]" && .venv/bin/sphinx-autobuild docs docs/_build/html
+
+CI builds it once with warnings as errors (``sphinx-build -W -n``): see
+``tests/docs/test_site.py``. Pages are MyST markdown; the notebooks in
+``notebooks/`` are copied into ``learn/notebooks/`` at each build and rendered
+from their committed outputs (never executed here: the test suite runs them).
+"""
+
+from __future__ import annotations
+
+import importlib
+import pathlib
+import pkgutil
+import shutil
+import sys
+
+DOCS = pathlib.Path(__file__).resolve().parent
+ROOT = DOCS.parent
+sys.path.insert(0, str(ROOT))  # document this checkout, not another installed copy
+
+project = "chainrule"
+author = "chainrule developers"
+copyright = "chainrule developers"
+
+extensions = [
+    "myst_nb",
+    "sphinx.ext.autodoc",
+    "sphinx.ext.autosummary",
+    "sphinx.ext.mathjax",
+    "sphinxarg.ext",
+]
+templates_path = ["_templates"]
+exclude_patterns = ["_build", "jupyter_execute", ".jupyter_cache"]
+# The Guides toctree ends with a glob that lists any page added at the top of
+# docs/ by itself; with no such page it matches nothing, which is fine.
+suppress_warnings = ["toc.empty_glob"]
+
+# MyST: markdown pages with directives in ``` fences, $math$, and heading
+# anchors (`page.md#a-heading`) checked like any other link.
+myst_enable_extensions = ["colon_fence", "dollarmath", "deflist"]
+myst_heading_anchors = 3
+nb_execution_mode = "off"  # the committed outputs; tests/test_notebooks.py runs them
+nb_merge_streams = True
+
+# Every cross-reference must resolve; the standard library's names cannot
+# (there is no network for intersphinx), so they are the only exceptions.
+nitpicky = True
+nitpick_ignore_regex = [
+    (r"py:(class|obj|exc|data)",
+     r"(builtins\.)?(int|float|str|bytes|bool|list|tuple|dict|set|object|type|None|"
+     r"Exception|ValueError|TypeError|KeyboardInterrupt|FloatingPointError|RuntimeError|"
+     r"OverflowError|ZeroDivisionError|Warning|RuntimeWarning|UserWarning|"
+     r"BaseException|NotImplemented|Ellipsis)"),
+    (r"py:(class|obj|data)", r"(typing|collections\.abc|collections|contextlib|pathlib|os|"
+                             r"argparse|dataclasses|threading|contextvars|types|"
+                             r"random|math|ctypes|http\.server|socketserver|io)\..*"),
+    (r"py:(class|obj)", r"(Callable|Iterable|Iterator|Sequence|Mapping|Any|Path|"
+                        r"optional|callable|iterable|sequence)"),
+    (r"py:mod", r"(math|cmath|ctypes|ast|argparse|difflib)"),
+    (r"py:class", r"(graphviz|matplotlib)\..*|HTTPStatus"),
+    # A private base class (nn.optim._Moments) is shown as a base, never documented.
+    (r"py:class", r".*\._\w+"),
+]
+
+autosummary_generate = True
+autosummary_ignore_module_all = False  # a package's __all__ is its public API
+autodoc_default_options = {"members": True, "show-inheritance": True}
+autodoc_member_order = "bysource"
+autodoc_typehints = "description"
+
+html_theme = "furo"
+html_title = "chainrule"
+html_static_path = []
+html_show_sourcelink = False
+
+
+def copy_notebooks(app):
+    """The notebooks as pages of the Learn section, a fresh copy at each build."""
+    target = DOCS / "learn" / "notebooks"
+    shutil.rmtree(target, ignore_errors=True)
+    target.mkdir(parents=True)
+    for notebook in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        shutil.copy2(notebook, target / notebook.name)
+
+
+PACKAGES = ("autograd", "nn")
+
+
+def write_module_pages(app):
+    """``api/generated/modules.rst``: every public module, its contract and its own names.
+
+    The packages' ``__all__`` (and the modules it lists) have autosummary
+    pages; every other module is documented here, whole, less the names its
+    package re-exports (documented once, under the package's name). A new
+    module appears without an edit.
+    """
+    text = ["Modules and their contracts", "=" * 27, "",
+            "Each module's docstring states its contract. The names a package exports",
+            "are documented once, on the package's pages (:doc:`../index`); the rest",
+            "are here, module by module, in the order of the source tree.", ""]
+    for package_name in PACKAGES:
+        package = importlib.import_module(package_name)
+        exported = {id(getattr(package, name)) for name in package.__all__}
+        for module_info in pkgutil.walk_packages(package.__path__, f"{package_name}."):
+            name = module_info.name
+            if any(part.startswith("_") for part in name.split(".")):
+                continue  # private modules and __main__
+            module = importlib.import_module(name)
+            if id(module) in exported or id(getattr(package, name.split(".")[1], None)) in exported:
+                continue  # on its own page, or shadowed by a function of its name (gradcheck)
+            skipped = sorted(member for member, value in vars(module).items()
+                             if not member.startswith("_") and id(value) in exported)
+            text += [f".. automodule:: {name}", "   :members:"]
+            if skipped:
+                text.append(f"   :exclude-members: {', '.join(skipped)}")
+            text.append("")
+    target = DOCS / "api" / "generated" / "modules.rst"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if not target.exists() or target.read_text(encoding="utf-8") != "\n".join(text):
+        target.write_text("\n".join(text), encoding="utf-8")
+
+
+def setup(app):
+    app.connect("builder-inited", copy_notebooks)
+    app.connect("builder-inited", write_module_pages)
