@@ -13,8 +13,11 @@ from their committed outputs (never executed here: the test suite runs them).
 from __future__ import annotations
 
 import importlib
+import inspect
 import pathlib
 import pkgutil
+import posixpath
+import re
 import shutil
 import sys
 
@@ -35,9 +38,6 @@ extensions = [
 ]
 templates_path = ["_templates"]
 exclude_patterns = ["_build", "jupyter_execute", ".jupyter_cache"]
-# The Guides toctree ends with a glob that lists any page added at the top of
-# docs/ by itself; with no such page it matches nothing, which is fine.
-suppress_warnings = ["toc.empty_glob"]
 
 # MyST: markdown pages with directives in ``` fences, $math$, and heading
 # anchors (`page.md#a-heading`) checked like any other link.
@@ -62,8 +62,10 @@ nitpick_ignore_regex = [
                         r"optional|callable|iterable|sequence)"),
     (r"py:mod", r"(math|cmath|ctypes|ast|argparse|difflib)"),
     (r"py:class", r"(graphviz|matplotlib)\..*|HTTPStatus"),
-    # A private base class (nn.optim._Moments) is shown as a base, never documented.
-    (r"py:class", r".*\._\w+"),
+    # Private names (a base class such as nn.optim._Moments) are never documented.
+    (r"py:\w+", r"(.*\.)?_[A-Za-z]\w*"),
+    # Module constants (EXERCISES, TORCH_ACTIVATIONS) are named in prose, not documented.
+    (r"py:(data|obj)", r"(.*\.)?[A-Z][A-Z0-9_]+"),
 ]
 
 autosummary_generate = True
@@ -85,6 +87,23 @@ def copy_notebooks(app):
     target.mkdir(parents=True)
     for notebook in sorted((ROOT / "notebooks").glob("*.ipynb")):
         shutil.copy2(notebook, target / notebook.name)
+
+
+NOTEBOOK_LINK = re.compile(r"\]\(((?:\.\./)+)notebooks/([\w.-]+\.ipynb)\)")
+
+
+def link_notebooks_to_their_pages(app, docname, source):
+    """A page's link to ``../notebooks/NAME.ipynb`` (right on GitHub) goes to the
+    notebook's rendered page on the site."""
+    depth = docname.count("/") + 1  # how many ../ lead from the page to the repository
+
+    def to_page(match):
+        if len(match[1]) // 3 != depth:
+            return match[0]
+        target = posixpath.relpath(f"learn/notebooks/{match[2]}", posixpath.dirname(docname) or ".")
+        return f"]({target})"
+
+    source[0] = NOTEBOOK_LINK.sub(to_page, source[0])
 
 
 PACKAGES = ("autograd", "nn")
@@ -118,6 +137,11 @@ def write_module_pages(app):
             if skipped:
                 text.append(f"   :exclude-members: {', '.join(skipped)}")
             text.append("")
+            for member in skipped:  # classes are found through their canonical name already
+                value = getattr(module, member)
+                if inspect.isfunction(value) and value.__module__ == name:
+                    text += [f".. py:function:: {member}", f"   :module: {name}", "",
+                             f"   Exported as :obj:`{package_name}.{member}`.", ""]
     target = DOCS / "api" / "generated" / "modules.rst"
     target.parent.mkdir(parents=True, exist_ok=True)
     if not target.exists() or target.read_text(encoding="utf-8") != "\n".join(text):
@@ -127,3 +151,4 @@ def write_module_pages(app):
 def setup(app):
     app.connect("builder-inited", copy_notebooks)
     app.connect("builder-inited", write_module_pages)
+    app.connect("source-read", link_notebooks_to_their_pages)

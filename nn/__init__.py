@@ -19,13 +19,16 @@ The two halves of learning, kept apart as in PyTorch:
 Modules: :mod:`nn.modules`; losses: :mod:`nn.losses`; optimizers and
 learning-rate schedules: :mod:`nn.optim`, :mod:`nn.schedules`; data sets and
 batches: :mod:`nn.data`; the training loop: :mod:`nn.training`; files:
-:mod:`nn.serialization`; the ``chainrule`` command: :mod:`nn.cli`.
+:mod:`nn.serialization`; the PyTorch twin of an MLP, both ways (``to_torch``,
+``from_torch``): :mod:`nn.pytorch`; the ``chainrule`` command: :mod:`nn.cli`; the
+course's exercises and their checkers: :mod:`nn.exercises`.
 """
 
 from . import data, losses, optim, schedules
 from .modules import MLP, Layer, Module, Neuron
+from .pytorch import from_torch, to_torch
 from .serialization import load, save
 from .training import History, evaluate, fit
 
 __all__ = ["Module", "Neuron", "Layer", "MLP", "fit", "evaluate", "History", "save", "load",
-           "losses", "optim", "schedules", "data"]
+           "losses", "optim", "schedules", "data", "to_torch", "from_torch"]

@@ -1,139 +1,87 @@
-"""Headless Chromium for the browser tests, driven over the DevTools pipe.
+"""Headless Chromium for the browser tests, driven by Playwright.
 
-Chromium is driven over the DevTools protocol on a pipe
-(``--remote-debugging-pipe``: JSON messages, NUL-terminated, on file
-descriptors 3 and 4), which needs only the standard library and no network.
-A test that needs it calls :func:`chromium_executable`, which skips where
-Chromium is not installed, except in CI (CI=true), where .ci/run installs
-Debian's chromium and a missing browser is a failure.
+Playwright (from PyPI, in the ``browser`` extra) drives Debian's Chromium at
+its ``executable_path``: no browser is downloaded. A test asks for the
+``chromium`` fixture (tests/conftest.py) and opens pages with
+:meth:`Chromium.open`; every request to another origin than the ones it
+allows is aborted and recorded, and every console error and uncaught
+exception of the page is recorded, so a test can assert there were none.
+
+Without Playwright or Chromium the fixture skips with the ``browser`` group's
+reason (tests/groups.py), except in CI (CI=true), where .ci/run installs
+both and a missing browser is a failure.
 """
 
-import base64
-import fcntl
-import itertools
-import json
-import os
-import select
-import shutil
-import subprocess
 import time
+from urllib.parse import urlsplit
 
-import pytest
+from tests.groups import program, require
 
 CHROMIUM_FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--disable-dev-shm-usage", "--remote-debugging-pipe",
+    "--disable-dev-shm-usage", "--disable-default-apps", "--disable-extensions",
 ]
 
 
-# Looked up at import, before a fixture empties PATH to hide a system `dot`.
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-
-
 def chromium_executable():
-    if CHROMIUM:
-        return CHROMIUM
-    reason = "needs Chromium (Debian: apt-get install chromium); .ci/run installs it in CI"
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"CI must run the browser test: {reason}")
-    pytest.skip(reason=reason)
+    require("browser")
+    return program("chromium")
+
+
+def origin_of(url):
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 class Chromium:
-    """Headless Chromium and one page, driven over the DevTools pipe."""
+    """One headless Chromium; each :meth:`open` a fresh page in its own context."""
 
-    def __init__(self, executable, profile):
-        to_browser_read, self._to_browser = os.pipe()
-        self._from_browser, from_browser_write = os.pipe()
+    def __init__(self, playwright):
+        self._browser = playwright.chromium.launch(executable_path=chromium_executable(),
+                                                   args=CHROMIUM_FLAGS)
+        self.console_errors = []
+        self.blocked = []
+        self.requests = []
 
-        def give_the_pipes_descriptors_3_and_4():  # runs in the child, before exec
-            # NOTE: copies above 10 first, so moving one pipe to 3 or 4 can
-            # never overwrite the other.
-            reading = fcntl.fcntl(to_browser_read, fcntl.F_DUPFD, 10)
-            writing = fcntl.fcntl(from_browser_write, fcntl.F_DUPFD, 10)
-            os.dup2(reading, 3)
-            os.dup2(writing, 4)
+    def open(self, url, *, allow=()):
+        """A page showing ``url``; only ``url``'s origin (and ``allow``) may be reached."""
+        context = self._browser.new_context()
+        allowed = {origin_of(url), *allow}
 
-        self._process = subprocess.Popen(
-            [executable, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "about:blank"],
-            preexec_fn=give_the_pipes_descriptors_3_and_4, close_fds=False,
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        os.close(to_browser_read)
-        os.close(from_browser_write)
-        self._ids = itertools.count(1)
-        self._received = b""
-        self._session = None
+        def only_allowed(route):
+            request_url = route.request.url
+            if request_url.startswith(("data:", "blob:")) or origin_of(request_url) in allowed:
+                route.continue_()
+            else:
+                self.blocked.append(request_url)
+                route.abort()
 
-    def call(self, method, **params):
-        """Send one command (to the page, once attached) and return its result."""
-        message = {"id": next(self._ids), "method": method, "params": params}
-        if self._session:
-            message["sessionId"] = self._session
-        os.write(self._to_browser, json.dumps(message).encode() + b"\0")
-        while True:
-            reply = self._next_message()
-            if reply.get("id") == message["id"]:
-                if "error" in reply:
-                    raise RuntimeError(f"{method}: {reply['error']}")
-                return reply["result"]
-
-    def _next_message(self, timeout=30.0):
-        deadline = time.monotonic() + timeout
-        while b"\0" not in self._received:
-            ready, _, _ = select.select([self._from_browser], [], [],
-                                        max(0.0, deadline - time.monotonic()))
-            chunk = os.read(self._from_browser, 1 << 16) if ready else b""
-            if not chunk:
-                raise TimeoutError("Chromium did not answer over the DevTools pipe")
-            self._received += chunk
-        message, self._received = self._received.split(b"\0", 1)
-        return json.loads(message)
-
-    def open(self, url):
-        target = self.call("Target.createTarget", url=url)["targetId"]
-        self._session = self.call("Target.attachToTarget", targetId=target,
-                                  flatten=True)["sessionId"]
-        loaded = f"document.URL === {json.dumps(url)} && document.readyState === 'complete'"
-        deadline = time.monotonic() + 30.0
-        while not self.evaluate(loaded):
-            assert time.monotonic() < deadline, f"{url} did not load"
-            time.sleep(0.05)
-
-    def evaluate(self, expression):
-        return self.call("Runtime.evaluate", expression=expression,
-                         returnByValue=True)["result"].get("value")
-
-    def press(self, key, key_code):
-        for event in ("keyDown", "keyUp"):
-            self.call("Input.dispatchKeyEvent", type=event, key=key, code=key,
-                      windowsVirtualKeyCode=key_code)
+        context.route("**/*", only_allowed)
+        page = context.new_page()
+        page.on("console", lambda message: message.type == "error"
+                and self.console_errors.append(message.text))
+        page.on("pageerror", lambda error: self.console_errors.append(str(error)))
+        page.on("worker", lambda worker: worker.on(
+            "console", lambda message: message.type == "error"
+            and self.console_errors.append(message.text)))
+        page.on("requestfinished", lambda request: self.requests.append(request))
+        page.goto(url)
+        return page
 
     def close(self):
-        self._process.kill()
-        self._process.wait()
-        os.close(self._to_browser)
-        os.close(self._from_browser)
+        self._browser.close()
 
-    def click(self, x, y):
-        """A left click at page coordinates (CSS pixels), as a mouse makes it."""
-        for event in ("mousePressed", "mouseReleased"):
-            self.call("Input.dispatchMouseEvent", type=event, x=x, y=y, button="left",
-                      clickCount=1)
 
-    def wait_for(self, expression, timeout=30.0, what=None):
-        """Evaluate ``expression`` until it is truthy; return its value."""
-        deadline = time.monotonic() + timeout
-        while True:
-            value = self.evaluate(expression)
-            if value:
-                return value
-            if time.monotonic() > deadline:
-                raise AssertionError(f"timed out waiting for {what or expression}")
-            time.sleep(0.05)
+def wait_for(page, expression, what, timeout=30.0):
+    """Evaluate ``expression`` in ``page`` until it is truthy; return its value.
 
-    def screenshot(self, width, height) -> bytes:
-        """The page as a PNG, laid out at ``width`` x ``height`` CSS pixels."""
-        self.call("Emulation.setDeviceMetricsOverride", width=width, height=height,
-                  deviceScaleFactor=1, mobile=False)
-        return base64.b64decode(self.call("Page.captureScreenshot", format="png")["data"])
+    Polled with ``page.evaluate`` (the DevTools protocol's evaluation): Playwright's
+    ``wait_for_function`` evaluates a string with the page's ``eval``, which the
+    pages' Content-Security-Policy forbids, as it should."""
+    deadline = time.monotonic() + timeout
+    while not (value := page.evaluate(expression)):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        page.wait_for_timeout(50)
+    return value

@@ -1,5 +1,5 @@
-"""The optional test groups in the run's header and summary; fixtures for the
-drawing tests (which Graphviz backend they see)."""
+"""The optional test groups in the run's header and summary; fixtures: which
+Graphviz backend the drawing tests see, and the browser."""
 
 import collections
 import os
@@ -9,6 +9,7 @@ import pytest
 
 from autograd.drawing import render
 from autograd.extras import install_hint
+from tests.browser import Chromium, chromium_executable
 from tests.groups import GROUPS, REASON_PREFIX, missing
 
 
@@ -66,3 +67,17 @@ def fake_dot(tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", f"{script.parent}{os.pathsep}{os.environ['PATH']}")
     assert render.backend_name() == "system"
     return script
+
+
+@pytest.fixture
+def chromium():
+    """Headless Chromium (tests.browser): skips without it, except in CI."""
+    chromium_executable()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = Chromium(playwright)
+        try:
+            yield browser
+        finally:
+            browser.close()

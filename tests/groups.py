@@ -16,6 +16,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import os
+import shutil
 from dataclasses import dataclass
 
 import pytest
@@ -27,6 +28,7 @@ from autograd.extras import install_hint
 class Group:
     modules: tuple[str, ...]  # what must be importable
     enable: str  # the command that installs them
+    programs: tuple[tuple[str, ...], ...] = ()  # each: a program on PATH, by any of its names
 
 
 GROUPS = {
@@ -34,15 +36,30 @@ GROUPS = {
     "notebooks": Group(("nbclient", "nbformat", "ipykernel", "ipywidgets"),
                        install_hint("notebooks")),
     "native": Group(("ziglang",), install_hint("native")),
-    "docs": Group(("sphinx", "myst_nb", "furo", "sphinxarg", "playwright"), install_hint("docs")),
+    "browser": Group(("playwright",), f"{install_hint('browser')}, and Chromium (Debian: "
+                     "apt-get install chromium)", programs=(("chromium", "chromium-browser"),)),
+    "docs": Group(("sphinx", "myst_nb", "furo", "sphinxarg"), install_hint("docs")),
 }
+
+# Looked up at import, before a fixture empties PATH to hide a system `dot`.
+FOUND = {name: shutil.which(name) for group in GROUPS.values()
+         for names in group.programs for name in names}
 
 REASON_PREFIX = "optional test group "
 
 
 def missing(name: str) -> list[str]:
-    """The modules of group ``name`` that are not installed."""
-    return [module for module in GROUPS[name].modules if importlib.util.find_spec(module) is None]
+    """The modules and programs of group ``name`` that are not installed."""
+    group = GROUPS[name]
+    return ([module for module in group.modules if importlib.util.find_spec(module) is None]
+            + [names[0] for names in group.programs if not any(FOUND[n] for n in names)])
+
+
+def program(name: str) -> str:
+    """The path of the program ``name`` (by any of its names), found at import."""
+    names = next(names for group in GROUPS.values() for names in group.programs
+                 if name in names)
+    return next(FOUND[n] for n in names if FOUND[n])
 
 
 def reason(name: str) -> str:

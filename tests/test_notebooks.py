@@ -4,7 +4,8 @@ and the committed copies are the output of such a run.
 Every ``notebooks/*.ipynb`` is picked up, so a new notebook is tested without
 touching this file. The notebooks' own cells assert every number their prose
 claims; here we only need them to run without an error. Refresh the
-committed outputs with ``.venv/bin/python notebooks/execute.py``.
+committed outputs with ``.venv/bin/python notebooks/execute.py``. The course
+map, ``docs/course.md``, links every notebook and names every exercise's slips.
 """
 
 import importlib.util
@@ -84,3 +85,15 @@ def test_the_kernel_is_this_python(tmp_path, runner, nbformat):
     executable, package = notebook.cells[0].outputs[0].text.split()
     assert pathlib.Path(executable) == pathlib.Path(sys.executable)
     assert pathlib.Path(package) == ROOT / "autograd" / "__init__.py"
+
+
+def test_the_course_map_links_every_notebook_and_names_every_exercise_slip():
+    from nn.exercises import EXERCISES
+
+    course = (ROOT / "docs" / "course.md").read_text(encoding="utf-8")
+    for path in PATHS:
+        assert f"](../notebooks/{path.name})" in course, path.name
+    for exercise in EXERCISES.values():
+        assert f"`{exercise.name}`" in course, exercise.name
+        for slip in exercise.slips:
+            assert slip.name in course, slip.name

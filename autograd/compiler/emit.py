@@ -15,6 +15,7 @@ is eager's, term by term, and they skip nodes with no path to a parameter.
 from __future__ import annotations
 
 import itertools
+import keyword
 import math
 
 from .. import ops
@@ -129,6 +130,17 @@ def _graph(output: Value, aux, params: tuple) -> tuple:
     for number, param in enumerate(params):
         param_number.setdefault(param, number)
     return loss_order, aux_values, order, param_number
+
+
+def function_name(f) -> str:
+    """The name the emitted function gets: ``f.__name__`` when it is a plain
+    ASCII identifier (so Python reads it back unchanged: ``ﬁ`` would be
+    read as ``fi``), else ``compiled``. No other user text reaches the source."""
+    name = getattr(f, "__name__", "")
+    if isinstance(name, str) and name.isascii() and name.isidentifier() \
+            and not keyword.iskeyword(name):
+        return name
+    return "compiled"
 
 
 def emit(name: str, output: Value, aux, inputs: list, params: tuple) -> tuple:

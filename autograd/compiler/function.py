@@ -72,7 +72,6 @@ from __future__ import annotations
 
 import builtins
 import itertools
-import keyword
 import linecache
 import warnings
 import weakref
@@ -80,7 +79,7 @@ from collections.abc import Callable, Iterable
 
 from ..value import Value, _tracing, as_float, as_values, constant, graph_lock, is_grad_enabled
 from . import native
-from .emit import emit
+from .emit import emit, function_name
 
 BACKENDS = ("python", "c", "auto")
 
@@ -198,10 +197,7 @@ class CompiledFunction:
             output, aux = _loss_and_aux(output)
         if not isinstance(output, Value):
             output = constant(as_float(output, "the compiled function's result"))
-        name = getattr(self.f, "__name__", "")
-        # NOTE: only an identifier reaches the source: no user text can be code.
-        if not name.isidentifier() or keyword.iskeyword(name):
-            name = "compiled"
+        name = function_name(self.f)
         source, namespace = emit(name, output, aux, nodes, self.params)
         filename = f"<chainrule-compiled {name} #{next(_serial_numbers)}>"
         scope = {}

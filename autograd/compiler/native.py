@@ -50,6 +50,16 @@ their source, flags and compiler in ``$XDG_CACHE_HOME/chainrule/native``
 (``~/.cache/...`` by default; ``CHAINRULE_NATIVE_CACHE`` overrides the
 folder), so a second run pays no compile.
 
+The cache loads only what this user built (:func:`build`): the folder is
+created mode 0700 and used only if it is a real folder of this user's
+that no one else may write to; a library is loaded only if it is a
+regular file of this user's (no link is followed) whose bytes have the
+SHA-256 digest stored beside it, atomically, when it was built. Any
+problem — a folder of someone else's, a link, an unwritable or full disk,
+a truncated, corrupt or foreign library, a missing function — means one
+RuntimeWarning naming the path and the reason, and a fresh build in a
+private temporary folder; when even that fails, the Python backend.
+
 FFI: :mod:`ctypes`, from the standard library. The runtime depends on
 nothing outside it, the interface is six pointers and numbers per call, and
 cffi's advantage (parsing C declarations, faster calls) would matter only
@@ -60,6 +70,7 @@ from __future__ import annotations
 
 import array
 import ast
+import atexit
 import ctypes
 import functools
 import hashlib
@@ -69,9 +80,12 @@ import os
 import re
 import shlex
 import shutil
+import stat
 import subprocess
 import sys
 import tempfile
+import time
+import warnings
 from contextlib import contextmanager
 from contextvars import ContextVar
 
@@ -511,40 +525,194 @@ def _compiler_identity(command: tuple) -> str:
     try:
         result = subprocess.run([*command, "--version"], capture_output=True, text=True,
                                 timeout=60)
-    except OSError as error:
+    except (OSError, subprocess.TimeoutExpired) as error:
         raise NativeUnavailable(f"the C compiler {command[0]!r} does not run: {error}") from None
     return result.stdout
 
 
-def build(source: str, level: str) -> tuple:
-    """The shared library of ``source``: ``(path, seconds compiling)``, 0.0 from the cache."""
+class CacheProblem(Exception):
+    """The cache cannot be used: ``path`` and ``reason`` say why."""
+
+    def __init__(self, path: str, reason: str):
+        super().__init__(f"{path}: {reason}")
+        self.path, self.reason = path, reason
+
+
+# The problems warned about so far, so each is told once per process.
+_warned: set = set()
+
+
+def warn_cache_problem(problem: CacheProblem, action: str):
+    """One RuntimeWarning per path and reason: what is wrong and what is done instead."""
+    if (problem.path, problem.reason) in _warned:
+        return
+    _warned.add((problem.path, problem.reason))
+    warnings.warn(f"chainrule's native cache {problem.path} {problem.reason}: {action}",
+                  RuntimeWarning, stacklevel=2)
+
+
+def _foreign(info: os.stat_result) -> str:
+    """Why a file or folder with ``info`` is not this user's alone ("" if it is)."""
+    if not hasattr(os, "getuid"):  # Windows: permissions are ACLs, per-user folders
+        return ""
+    if info.st_uid != os.getuid():
+        return f"belongs to user id {info.st_uid}, not to this user ({os.getuid()})"
+    if info.st_mode & 0o022:
+        return f"is writable by other users (mode {stat.S_IMODE(info.st_mode):o})"
+    return ""
+
+
+def private_folder(folder: str) -> str:
+    """``folder``, created mode 0700 if absent; CacheProblem if it is not
+    a real folder of this user's that no one else may write to (as pip
+    refuses a cache folder it does not own)."""
+    try:
+        os.makedirs(os.path.dirname(os.path.abspath(folder)), exist_ok=True)
+        try:
+            os.mkdir(folder, 0o700)
+        except FileExistsError:
+            pass
+        info = os.lstat(folder)
+    except OSError as error:
+        reason = _blocking(folder) or error.strerror or str(error)
+        raise CacheProblem(folder, f"cannot be created ({reason})") from None
+    if stat.S_ISLNK(info.st_mode):
+        raise CacheProblem(folder, "is a symbolic link (links are not followed)")
+    if not stat.S_ISDIR(info.st_mode):
+        raise CacheProblem(folder, "is not a folder")
+    reason = _foreign(info)
+    if reason:
+        raise CacheProblem(folder, reason)
+    return folder
+
+
+def _blocking(folder: str) -> str:
+    """The nearest existing ancestor of ``folder`` if it is not a folder ("" otherwise)."""
+    path = os.path.abspath(folder)
+    while not os.path.lexists(path) and os.path.dirname(path) != path:
+        path = os.path.dirname(path)
+    return "" if os.path.isdir(path) else f"{path} is not a folder"
+
+
+DIGEST = ".sha256"  # the digest of a library's bytes, in a file beside it
+
+
+def _read_regular(path: str, limit: int) -> bytes:
+    """The bytes of ``path``, a regular file of this user's at most ``limit``
+    bytes long, read without following a link; CacheProblem otherwise."""
+    try:
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)
+                             | getattr(os, "O_NONBLOCK", 0))
+    except OSError as error:
+        reason = "is a symbolic link (links are not followed)" if os.path.islink(path) \
+            else f"cannot be read ({error.strerror or error})"
+        raise CacheProblem(path, reason) from None
+    with os.fdopen(descriptor, "rb") as file:
+        info = os.fstat(descriptor)
+        reason = "is not a regular file" if not stat.S_ISREG(info.st_mode) else \
+            f"is larger than {limit:,} bytes" if info.st_size > limit else _foreign(info)
+        if reason:
+            raise CacheProblem(path, reason)
+        return file.read(limit + 1)
+
+
+def _verified(library: str) -> bool:
+    """Whether ``library`` is in the cache and verified: this user's regular
+    file (no link) whose bytes have the digest stored beside it at its
+    build. False if it or its digest is absent; CacheProblem if it fails."""
+    if not os.path.lexists(library) or not os.path.lexists(library + DIGEST):
+        return False
+    expected = _read_regular(library + DIGEST, 64).decode("ascii", "replace")
+    actual = hashlib.sha256(_read_regular(library, LIBRARY_LIMIT)).hexdigest()
+    if actual != expected:
+        raise CacheProblem(library, "does not match the digest stored beside it at its "
+                                    "build (truncated or changed since)")
+    return True
+
+
+LIBRARY_LIMIT = 1 << 30  # a library read for its digest: far above any built here
+
+_scratch_folder = None  # this process's private temporary folder (see _temporary_folder)
+
+
+def _temporary_folder() -> str:
+    global _scratch_folder
+    if _scratch_folder is None:
+        try:
+            _scratch_folder = tempfile.mkdtemp(prefix="chainrule-native-")  # mode 0700
+        except OSError as error:
+            raise NativeUnavailable(f"no private temporary folder to build in "
+                                    f"({error.strerror or error})") from None
+        atexit.register(shutil.rmtree, _scratch_folder, True)
+    return _scratch_folder
+
+
+def build(source: str, level: str, cache: bool = True) -> tuple:
+    """The shared library of ``source``: ``(path, seconds compiling)``, 0.0 from the cache.
+
+    A cached library is used only if it is verified (see :func:`_verified`)
+    in a private folder (:func:`private_folder`). A library that fails is
+    built again; a folder that cannot be used (or ``cache=False``) means a
+    build in this process's private temporary folder, removed at exit.
+    Each problem is one RuntimeWarning naming the path and the reason.
+    """
     command = find_compiler()
     identity = _compiler_identity(tuple(command))
     gcc = "Free Software Foundation" in identity
     flags = (*FLAGS, *(GCC_FLAGS if gcc else ()), level)
     key = hashlib.sha256("\0".join([source, *flags, *command, identity]).encode()).hexdigest()
-    folder = cache_folder()
     suffix = ".dll" if sys.platform == "win32" else ".so"
-    path = os.path.join(folder, f"{key[:32]}{suffix}")
-    if os.path.exists(path):
-        return path, 0.0
-    os.makedirs(folder, exist_ok=True)
-    import time
+    name = f"{key[:32]}{suffix}"
+    if cache:
+        try:
+            library = os.path.join(private_folder(cache_folder()), name)
+            try:
+                if _verified(library):
+                    return library, 0.0
+            except CacheProblem as problem:
+                warn_cache_problem(problem, "not loaded; it is built again")
+            return library, _compile_into(os.path.dirname(library), name, command, flags,
+                                          source)
+        except CacheProblem as problem:
+            warn_cache_problem(problem, "built in a private temporary folder instead")
+    folder = _temporary_folder()
+    try:
+        return os.path.join(folder, name), _compile_into(folder, name, command, flags, source)
+    except CacheProblem as problem:
+        raise NativeUnavailable(f"cannot build in {problem.path}: {problem.reason}") from None
 
+
+def _compile_into(folder: str, name: str, command: list, flags: tuple, source: str) -> float:
+    """Compile ``source`` to ``folder/name`` and store its digest beside it:
+    the seconds it took; CacheProblem if the folder refuses a file."""
     started = time.perf_counter()
-    with tempfile.TemporaryDirectory(dir=folder) as scratch:
-        c_file = os.path.join(scratch, "step.c")
-        with open(c_file, "w") as file:
-            file.write(source)
-        built = os.path.join(scratch, f"step{suffix}")
-        result = subprocess.run([*command, *flags, c_file, "-o", built, "-lm"],
-                                capture_output=True, text=True)
-        if result.returncode != 0:
-            raise NativeUnavailable(
-                f"the C compiler {' '.join(command)} failed: {result.stderr.strip()[:2000]}")
-        # NOTE: replaced atomically, so a process never loads a half-written library.
-        os.replace(built, path)
-    return path, time.perf_counter() - started
+    try:
+        with tempfile.TemporaryDirectory(dir=folder) as scratch:
+            c_file = os.path.join(scratch, "step.c")
+            with open(c_file, "w") as file:
+                file.write(source)
+            built = os.path.join(scratch, "step.so")
+            try:
+                result = subprocess.run([*command, *flags, c_file, "-o", built, "-lm"],
+                                        capture_output=True, text=True)
+            except OSError as error:
+                raise NativeUnavailable(f"the C compiler {command[0]!r} does not run: "
+                                        f"{error}") from None
+            if result.returncode != 0:
+                raise NativeUnavailable(
+                    f"the C compiler {' '.join(command)} failed: {result.stderr.strip()[:2000]}")
+            with open(built, "rb") as file:
+                digest = hashlib.sha256(file.read()).hexdigest()
+            with open(os.path.join(scratch, "digest"), "w") as file:
+                file.write(digest)
+            # NOTE: each replaced atomically, library first: a process never
+            # loads a half-written library, nor one without its digest.
+            library = os.path.join(folder, name)
+            os.replace(built, library)
+            os.replace(os.path.join(scratch, "digest"), library + DIGEST)
+    except OSError as error:
+        raise CacheProblem(folder, f"refuses a new file ({error.strerror or error})") from None
+    return time.perf_counter() - started
 
 
 _DOUBLE_P = ctypes.POINTER(ctypes.c_double)
@@ -552,14 +720,32 @@ SIGNATURE = [ctypes.c_int64, _DOUBLE_P, ctypes.c_double, _DOUBLE_P, _DOUBLE_P, _
 
 
 def load(path: str, names) -> dict:
-    """The functions ``names`` of the library at ``path``, ready to call."""
-    library = ctypes.CDLL(path)
-    functions = {}
-    for name in names:
-        function = getattr(library, name)
+    """The functions ``names`` of the library at ``path``, ready to call;
+    CacheProblem if it does not load or lacks one."""
+    try:
+        library = ctypes.CDLL(path)
+        functions = {name: getattr(library, name) for name in names}
+    except (OSError, AttributeError) as error:
+        raise CacheProblem(path, f"does not load ({error})") from None
+    for function in functions.values():
         function.argtypes, function.restype = SIGNATURE, ctypes.c_int
-        functions[name] = function
     return functions
+
+
+def build_and_load(source: str, level: str, names) -> tuple:
+    """``(functions, seconds compiling)``: :func:`build`, then :func:`load`;
+    a cached library that does not load is built again in a private
+    temporary folder, with a warning."""
+    path, seconds = build(source, level)
+    try:
+        return load(path, names), seconds
+    except CacheProblem as problem:
+        warn_cache_problem(problem, "built in a private temporary folder instead")
+    path, seconds = build(source, level, cache=False)
+    try:
+        return load(path, names), seconds
+    except CacheProblem as problem:
+        raise NativeUnavailable(f"the library {problem.path} {problem.reason}") from None
 
 
 def doubles(values) -> ctypes.Array:
@@ -583,8 +769,9 @@ class NativeReplay:
             "chainrule_map", output, aux, inputs, params)
         self.source = PRELUDE + self.c_source + "\n"
         self.statements = self.c_source.count(";")
-        path, self.compile_seconds = build(self.source, self.level)
-        self.function = load(path, ["chainrule_map"])["chainrule_map"]
+        functions, self.compile_seconds = build_and_load(self.source, self.level,
+                                                         ["chainrule_map"])
+        self.function = functions["chainrule_map"]
         self.params = params
         self.aux_shape = aux  # None, a list, or one value
         self.input_count = len(inputs)

@@ -16,7 +16,6 @@ import urllib.parse
 
 import pytest
 
-from tests.browser import chromium_executable
 from tests.groups import require
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -96,19 +95,6 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-@pytest.fixture(scope="module")
-def browser():
-    executable = chromium_executable()
-    playwright = require("docs", "playwright.sync_api").sync_playwright().start()
-    try:
-        browser = playwright.chromium.launch(executable_path=executable,
-                                             args=["--no-sandbox", "--disable-gpu"])
-        yield browser
-        browser.close()
-    finally:
-        playwright.stop()
-
-
 @pytest.mark.parametrize("path, heading, check", [
     ("index.html", "Start here", "document.querySelectorAll('.sidebar-tree a').length > 10"),
     ("learn/notebooks/03_three_kinds_of_gradient_descent.html", "03 · Three kinds",
@@ -117,17 +103,11 @@ def browser():
     ("api/generated/autograd.Value.html", "autograd.Value",
      "!!document.getElementById('autograd.Value.backward')"),
 ], ids=["start", "notebook with a plot", "Value"])
-def test_the_page_renders_in_chromium(served, browser, path, heading, check):
-    page = browser.new_page()
-    errors = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    try:
-        page.goto(f"{served}/{path}", wait_until="load")
-        title = page.locator("article h1").first
-        assert title.is_visible() and title.inner_text().startswith(heading)
-        assert page.evaluate(check), f"{path}: {check} is false"
-        box = page.locator("article").bounding_box()
-        assert box["width"] > 300 and box["height"] > 300
-        assert not errors, f"{path}: JavaScript errors {errors}"
-    finally:
-        page.close()
+def test_the_page_renders_in_chromium(served, chromium, path, heading, check):
+    page = chromium.open(f"{served}/{path}")
+    title = page.locator("article h1").first
+    assert title.is_visible() and title.inner_text().startswith(heading)
+    assert page.evaluate(check), f"{path}: {check} is false"
+    box = page.locator("article").bounding_box()
+    assert box["width"] > 300 and box["height"] > 300
+    assert chromium.console_errors == [] and chromium.blocked == []

@@ -202,7 +202,8 @@ def test_a_second_compile_of_the_same_graph_comes_from_the_cache(monkeypatch, tm
     second = native_step(lambda x: (w * x).sin(), [w])
     second(1.0)
     assert second.backend_note.endswith("from the cache")
-    assert len(os.listdir(tmp_path / "chainrule" / "native")) == 1
+    library, digest = sorted(os.listdir(tmp_path / "chainrule" / "native"))
+    assert digest == library + native.DIGEST
 
 
 def test_without_a_system_compiler_the_ziglang_extra_compiles(monkeypatch, tmp_path):

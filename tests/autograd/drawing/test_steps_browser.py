@@ -1,18 +1,16 @@
 """The step-by-step page in a real browser: headless Chromium moves the slider.
 
-The browser is :mod:`tests.browser`'s: driven over the DevTools pipe, with
-the standard library only; the test skips without Chromium, except in CI.
+The browser is :mod:`tests.browser`'s (Playwright driving Chromium); the
+test skips without Chromium, except in CI.
 """
 
-import json
 import pathlib
 
 import pytest
 
 from autograd import Value, backward_steps, topological_order
-from tests.browser import Chromium, chromium_executable
 
-HIGHLIGHTED = """JSON.stringify({
+HIGHLIGHTED = """({
   caption: document.querySelector("figure.frame:not([hidden]) figcaption").textContent,
   slider: document.getElementById("step").valueAsNumber,
   shown: [...document.querySelectorAll("figure.frame")].filter(f => !f.hidden).length,
@@ -21,8 +19,7 @@ HIGHLIGHTED = """JSON.stringify({
 })"""
 
 
-def test_moving_the_slider_moves_the_highlighted_node(wasm_only, tmp_path):
-    executable = chromium_executable()
+def test_moving_the_slider_moves_the_highlighted_node(wasm_only, chromium, tmp_path):
     x, w, b = Value(1.0, label="x"), Value(-2.0, label="w"), Value(0.5, label="b")
     out = (w * x + b).tanh() * x
     steps = backward_steps(out)
@@ -30,18 +27,15 @@ def test_moving_the_slider_moves_the_highlighted_node(wasm_only, tmp_path):
     order = topological_order(out)
     expected = [[f"v{order.index(step.node)}"] for step in steps]
 
-    browser = Chromium(executable, tmp_path / "profile")
-    try:
-        browser.open(pathlib.Path(page).as_uri())
-        seen = [json.loads(browser.evaluate(HIGHLIGHTED))]
-        browser.evaluate('document.getElementById("step").focus()')
-        for _ in range(len(steps)):
-            browser.press("ArrowRight", 39)
-            seen.append(json.loads(browser.evaluate(HIGHLIGHTED)))
-        browser.press("Home", 36)
-        seen.append(json.loads(browser.evaluate(HIGHLIGHTED)))
-    finally:
-        browser.close()
+    browser = chromium.open(pathlib.Path(page).as_uri())
+    seen = [browser.evaluate(HIGHLIGHTED)]
+    browser.focus("#step")
+    for _ in range(len(steps)):
+        browser.keyboard.press("ArrowRight")
+        seen.append(browser.evaluate(HIGHLIGHTED))
+    browser.keyboard.press("Home")
+    seen.append(browser.evaluate(HIGHLIGHTED))
+    assert chromium.console_errors == [] and chromium.blocked == []
 
     # frame 0 is the forward pass: no node highlighted yet, the seed named
     assert [state["slider"] for state in seen] == [*range(len(steps) + 1), 0]
@@ -55,7 +49,7 @@ def test_moving_the_slider_moves_the_highlighted_node(wasm_only, tmp_path):
         steps.caption(index) + "".join(step.formulas()) for index, step in enumerate(steps)]
 
 
-PAGE_STATE = """JSON.stringify({
+PAGE_STATE = """({
   legend: [...document.querySelectorAll("ul.legend li")].map(item => item.textContent.trim()),
   swatches: [...document.querySelectorAll("ul.legend .swatch")]
             .map(swatch => getComputedStyle(swatch).borderTopColor),
@@ -67,25 +61,21 @@ PAGE_STATE = """JSON.stringify({
 })"""
 
 
-def test_the_page_has_a_legend_formulas_and_zooms_at_readable_size(wasm_only, tmp_path):
-    executable = chromium_executable()
+def test_the_page_has_a_legend_formulas_and_zooms_at_readable_size(wasm_only, chromium,
+                                                                   tmp_path):
     x, w, b = Value(1.5, label="x"), Value(-0.8, label="w"), Value(0.3, label="b")
     out = (w * x + b).tanh()
     steps = backward_steps(out, params=[w, b])
     page = steps.save_html(tmp_path / "steps.html")
 
-    browser = Chromium(executable, tmp_path / "profile")
-    try:
-        browser.open(pathlib.Path(page).as_uri())
-        browser.evaluate('document.getElementById("next").click()')  # step 1: tanh
-        states = [json.loads(browser.evaluate(PAGE_STATE))]
-        for button in ("zoom-in", "zoom-in", "zoom-reset", "zoom-out"):
-            browser.evaluate(f'document.getElementById("{button}").click()')
-            states.append(json.loads(browser.evaluate(PAGE_STATE)))
-        caption = browser.evaluate(
-            'document.querySelector("figure.frame:not([hidden]) figcaption").textContent')
-    finally:
-        browser.close()
+    browser = chromium.open(pathlib.Path(page).as_uri())
+    browser.click("#next")  # step 1: tanh
+    states = [browser.evaluate(PAGE_STATE)]
+    for button in ("zoom-in", "zoom-in", "zoom-reset", "zoom-out"):
+        browser.click(f"#{button}")
+        states.append(browser.evaluate(PAGE_STATE))
+    caption = browser.text_content("figure.frame:not([hidden]) figcaption")
+    assert chromium.console_errors == [] and chromium.blocked == []
 
     first = states[0]
     assert first["legend"][:4] == ["parameter", "input", "constant", "computed value"]

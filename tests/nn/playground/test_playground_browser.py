@@ -6,51 +6,37 @@ browser is :mod:`tests.browser`'s; the test skips without Chromium, except
 in CI.
 """
 
-import json
 
 import pytest
 
 from nn import MLP
 from nn.losses import hinge
-from tests.browser import Chromium, chromium_executable
+from tests.browser import wait_for
 
 FRAME = "window.chainrulePlayground.page.frame"
 
 
-def frame(browser, expression):
-    """A JSON-able expression of the page's latest frame, evaluated in the page."""
-    return json.loads(browser.evaluate(f"JSON.stringify({expression})"))
-
-
 def latest(browser):
-    return frame(browser, f"{{steps: {FRAME}.steps, examples: {FRAME}.examples_seen, "
-                          f"running: {FRAME}.running, lr: {FRAME}.lr, "
-                          f"loss: {FRAME}.curves.at(-1).train_loss, "
-                          f"boundary: {FRAME}.boundary.classes, "
-                          f"parameters: {FRAME}.parameters, export: {FRAME}.export}}")
+    return browser.evaluate(f"({{steps: {FRAME}.steps, examples: {FRAME}.examples_seen, "
+                            f"running: {FRAME}.running, lr: {FRAME}.lr, "
+                            f"loss: {FRAME}.curves.at(-1).train_loss, "
+                            f"boundary: {FRAME}.boundary.classes, "
+                            f"parameters: {FRAME}.parameters, export: {FRAME}.export}})")
 
 
 def click_button(browser, element_id):
     browser.evaluate(f'document.getElementById("{element_id}").click()')
 
 
-@pytest.fixture
-def browser(tmp_path):
-    executable = chromium_executable()
-    chromium = Chromium(executable, tmp_path / "profile")
-    yield chromium
-    chromium.close()
-
-
-def test_train_change_the_rate_step_once_and_open_a_points_graph(server, browser, wasm_only):
-    browser.open(server.url)
-    browser.wait_for(f"{FRAME} && {FRAME}.steps === 0", what="the first frame")
+def test_train_change_the_rate_step_once_and_open_a_points_graph(server, chromium, wasm_only):
+    browser = chromium.open(server.url)
+    wait_for(browser, f"{FRAME} && {FRAME}.steps === 0", "the first frame")
     start = latest(browser)
     assert start["running"] is False and start["examples"] == 0
 
     # play: the loss falls and the boundary changes
     click_button(browser, "play")
-    browser.wait_for(f"{FRAME}.steps >= 80", what="80 updates")
+    wait_for(browser, f"{FRAME}.steps >= 80", "80 updates")
     playing = latest(browser)
     assert playing["running"] is True
     assert playing["loss"] < 0.8 * start["loss"]
@@ -60,16 +46,16 @@ def test_train_change_the_rate_step_once_and_open_a_points_graph(server, browser
     # the learning rate changed mid-run reaches the optimizer and the curve
     browser.evaluate('document.getElementById("live-lr").value = "0.05"')
     click_button(browser, "set-lr")
-    browser.wait_for(f"{FRAME}.lr === 0.05 && {FRAME}.curves.at(-1).lr === 0.05",
-                     what="the new learning rate")
+    wait_for(browser, f"{FRAME}.lr === 0.05 && {FRAME}.curves.at(-1).lr === 0.05",
+             "the new learning rate")
     assert any("changed by hand" in reason for reason in latest(browser)["export"]["missing"])
 
     # pause, then exactly one update: p := p - lr * grad for plain SGD
     click_button(browser, "play")
-    browser.wait_for(f"{FRAME}.running === false", what="the pause")
+    wait_for(browser, f"{FRAME}.running === false", "the pause")
     before = latest(browser)
     click_button(browser, "step")
-    browser.wait_for(f"{FRAME}.steps === {before['steps'] + 1}", what="one step")
+    wait_for(browser, f"{FRAME}.steps === {before['steps'] + 1}", "one step")
     after = latest(browser)
     batch_size = 10  # the page's default mini-batch
     assert after["examples"] == before["examples"] + batch_size
@@ -83,13 +69,13 @@ def test_train_change_the_rate_step_once_and_open_a_points_graph(server, browser
 
     # click a training point: its graph, drawn, steps through its backward pass
     browser.evaluate('document.getElementById("boundary").scrollIntoView()')
-    position = frame(browser, 'window.chainrulePlayground.pointPosition("train", 3)')
-    browser.click(position["x"], position["y"])
-    browser.wait_for('!!document.querySelector("#graph svg g.node.current")', what="the graph")
+    position = browser.evaluate('window.chainrulePlayground.pointPosition("train", 3)')
+    browser.mouse.click(position["x"], position["y"])
+    wait_for(browser, '!!document.querySelector("#graph svg g.node.current")', "the graph")
     summary = browser.evaluate('document.getElementById("point-summary").textContent')
     assert summary.startswith("train point 3 ")
-    graph = frame(browser, "window.chainrulePlayground.page.graph")
-    point = frame(browser, f'{FRAME}.points.train[3]')
+    graph = browser.evaluate("window.chainrulePlayground.page.graph")
+    point = browser.evaluate(f'{FRAME}.points.train[3]')
     model = MLP(2, [8, 8, 1], seed=0)
     model.load_state_dict({name: value for name, value, _, _ in after["parameters"]})
     target = 2 * point[2] - 1
@@ -101,10 +87,11 @@ def test_train_change_the_rate_step_once_and_open_a_points_graph(server, browser
     assert browser.evaluate('document.getElementById("caption").textContent').startswith(
         f"step 1 of {len(graph['captions'])}: hinge loss")
     click_button(browser, "next-step")
-    browser.wait_for('document.getElementById("graph").dataset.step === "1"',
-                     what="the second backward step")
+    wait_for(browser, 'document.getElementById("graph").dataset.step === "1"',
+             "the second backward step")
     second = browser.evaluate('document.querySelector("#graph svg g.node.current > title")'
                               '.textContent')
     assert second != first
     assert browser.evaluate('document.getElementById("caption").textContent').startswith(
         "step 2 of")
+    assert chromium.console_errors == [] and chromium.blocked == []
