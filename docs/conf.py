@@ -13,6 +13,7 @@ from their committed outputs (never executed here: the test suite runs them).
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import inspect
 import pathlib
 import pkgutil
@@ -73,6 +74,14 @@ autosummary_ignore_module_all = False  # a package's __all__ is its public API
 autodoc_default_options = {"members": True, "show-inheritance": True}
 autodoc_member_order = "bysource"
 autodoc_typehints = "description"
+
+# MathJax from the docs extra (django-static-mathjax ships MathJax 3 as plain
+# files; it needs no Django), so a locally served site shows its math offline.
+LOCAL_MATHJAX = "mathjax/tex-mml-chtml.js"  # relative to _static
+_mathjax = importlib.util.find_spec("mathjax")
+MATHJAX_FILES = _mathjax and pathlib.Path(_mathjax.origin).parent / "static" / "mathjax" / "es5"
+if MATHJAX_FILES and (MATHJAX_FILES / "tex-mml-chtml.js").exists():
+    mathjax_path = LOCAL_MATHJAX
 
 html_theme = "furo"
 html_title = "chainrule"
@@ -148,7 +157,20 @@ def write_module_pages(app):
         target.write_text("\n".join(text), encoding="utf-8")
 
 
+def copy_mathjax(app, exception):
+    """The MathJax files the pages load: the TeX-and-MathML component, its fonts
+    and the extensions it loads on demand."""
+    if exception is None and app.builder.format == "html" and \
+            app.config.mathjax_path == LOCAL_MATHJAX:
+        target = pathlib.Path(app.outdir) / "_static" / "mathjax"
+        target.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(MATHJAX_FILES / "tex-mml-chtml.js", target)
+        for folder in ("input", "output", "a11y", "ui"):
+            shutil.copytree(MATHJAX_FILES / folder, target / folder, dirs_exist_ok=True)
+
+
 def setup(app):
     app.connect("builder-inited", copy_notebooks)
     app.connect("builder-inited", write_module_pages)
     app.connect("source-read", link_notebooks_to_their_pages)
+    app.connect("build-finished", copy_mathjax)

@@ -32,13 +32,13 @@ class Group:
 
 
 GROUPS = {
-    "torch": Group(("torch",), "install PyTorch (its CPU build): .venv/bin/pip install torch"),
+    "torch": Group(("torch",), f"{install_hint('torch')} (its CPU build is enough)"),
     "notebooks": Group(("nbclient", "nbformat", "ipykernel", "ipywidgets"),
                        install_hint("notebooks")),
     "native": Group(("ziglang",), install_hint("native")),
     "browser": Group(("playwright",), f"{install_hint('browser')}, and Chromium (Debian: "
                      "apt-get install chromium)", programs=(("chromium", "chromium-browser"),)),
-    "docs": Group(("sphinx", "myst_nb", "furo", "sphinxarg"), install_hint("docs")),
+    "docs": Group(("sphinx", "myst_nb", "furo", "sphinxarg", "mathjax"), install_hint("docs")),
 }
 
 # Looked up at import, before a fixture empties PATH to hide a system `dot`.

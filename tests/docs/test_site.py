@@ -16,6 +16,7 @@ import urllib.parse
 
 import pytest
 
+from tests.browser import wait_for
 from tests.groups import require
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -99,7 +100,8 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
     ("index.html", "Start here", "document.querySelectorAll('.sidebar-tree a').length > 10"),
     ("learn/notebooks/03_three_kinds_of_gradient_descent.html", "03 · Three kinds",
      "[...document.querySelectorAll('.cell_output img')].some("
-     "img => img.complete && img.naturalWidth > 300)"),
+     "img => img.complete && img.naturalWidth > 300)"
+     " && document.querySelectorAll('mjx-container').length > 10"),  # plots and math
     ("api/generated/autograd.Value.html", "autograd.Value",
      "!!document.getElementById('autograd.Value.backward')"),
 ], ids=["start", "notebook with a plot", "Value"])
@@ -107,7 +109,7 @@ def test_the_page_renders_in_chromium(served, chromium, path, heading, check):
     page = chromium.open(f"{served}/{path}")
     title = page.locator("article h1").first
     assert title.is_visible() and title.inner_text().startswith(heading)
-    assert page.evaluate(check), f"{path}: {check} is false"
+    wait_for(page, check, f"{path}: {check}")
     box = page.locator("article").bounding_box()
     assert box["width"] > 300 and box["height"] > 300
     assert chromium.console_errors == [] and chromium.blocked == []
