@@ -24,20 +24,22 @@ def pytest_report_header(config):
 
 
 def pytest_terminal_summary(terminalreporter):
-    """One line per optional group skipped: how many tests, and how to run them."""
-    skipped = collections.Counter()
+    """One line per optional group skipped: what was skipped, and how to run it."""
+    skipped = collections.defaultdict(collections.Counter)
     reasons = {}
     for report in terminalreporter.stats.get("skipped", []):
         text = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
         if REASON_PREFIX in text:
             reason = text[text.index(REASON_PREFIX):]
             name = reason[len(REASON_PREFIX):].split(":", 1)[0]
-            skipped[name] += 1
+            skipped[name]["tests" if "::" in report.nodeid else "modules"] += 1
             reasons[name] = reason
     if skipped:
         terminalreporter.section("optional test groups skipped")
-        for name, count in sorted(skipped.items()):
-            terminalreporter.write_line(f"{name}: {count} skipped ({reasons[name]})")
+        for name, counts in sorted(skipped.items()):
+            what = " and ".join(f"{count} {kind if count > 1 else kind[:-1]}"
+                                for kind, count in sorted(counts.items(), reverse=True))
+            terminalreporter.write_line(f"{name}: {what} skipped ({reasons[name]})")
 
 
 @pytest.fixture
