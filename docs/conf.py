@@ -65,6 +65,9 @@ nitpick_ignore_regex = [
     (r"py:class", r"(graphviz|matplotlib)\..*|HTTPStatus"),
     # Private names (a base class such as nn.optim._Moments) are never documented.
     (r"py:\w+", r"(.*\.)?_[A-Za-z]\w*"),
+    # A bare method name in a module's docstring (:meth:`play_slice`) has no class to
+    # resolve in: it is shown as code. A qualified one (Session.frame) must resolve.
+    (r"py:(meth|attr)", r"[A-Za-z_]\w*"),
     # Module constants (EXERCISES, TORCH_ACTIVATIONS) are named in prose, not documented.
     (r"py:(data|obj)", r"(.*\.)?[A-Z][A-Z0-9_]+"),
 ]
