@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-import inspect
 import pathlib
 import pkgutil
 import posixpath
@@ -145,19 +144,49 @@ def write_module_pages(app):
                 continue  # on its own page, or shadowed by a function of its name (gradcheck)
             skipped = sorted(member for member, value in vars(module).items()
                              if not member.startswith("_") and id(value) in exported)
-            text += [f".. automodule:: {name}", "   :members:"]
+            # Only the names the module defines: one it imports (autograd.extend's)
+            # is documented where it is defined.
+            text += [f".. automodule:: {name}", "   :members:", "   :ignore-module-all:"]
             if skipped:
                 text.append(f"   :exclude-members: {', '.join(skipped)}")
             text.append("")
-            for member in skipped:  # classes are found through their canonical name already
-                value = getattr(module, member)
-                if inspect.isfunction(value) and value.__module__ == name:
-                    text += [f".. py:function:: {member}", f"   :module: {name}", "",
-                             f"   Exported as :obj:`{package_name}.{member}`.", ""]
     target = DOCS / "api" / "generated" / "modules.rst"
     target.parent.mkdir(parents=True, exist_ok=True)
     if not target.exists() or target.read_text(encoding="utf-8") != "\n".join(text):
         target.write_text("\n".join(text), encoding="utf-8")
+
+
+def resolve_as_python_would(app, env, node, contnode):
+    """A short reference in a docstring (:func:`fit` in ``nn.training``, a type
+    hint ``Source`` in ``autograd.compiler.emit``) names what the module's own
+    namespace holds: resolve it to where that object is documented, its
+    defining module or the package that exports it."""
+    module_name, target = node.get("py:module"), node["reftarget"]
+    if node.get("refdomain") != "py" or not module_name \
+            or module_name.split(".")[0] not in PACKAGES:
+        return None
+    found = importlib.import_module(module_name)
+    scopes = [found, getattr(found, node.get("py:class") or "", None)]
+    for scope in scopes:
+        for part in target.split("."):
+            scope = getattr(scope, part, None)
+        if scope is not None:
+            found = scope
+            break
+    else:
+        return None
+    candidates = [f"{found.__module__}.{found.__qualname__}"] \
+        if hasattr(found, "__module__") and hasattr(found, "__qualname__") else []
+    candidates += [f"{package}.{name}" for package in PACKAGES
+                   for name in sys.modules[package].__all__
+                   if getattr(sys.modules[package], name) is found]
+    domain = env.get_domain("py")
+    for candidate in candidates:
+        resolved = domain.resolve_xref(env, node["refdoc"], app.builder, "obj", candidate,
+                                       node, contnode)
+        if resolved is not None:
+            return resolved
+    return None
 
 
 def copy_mathjax(app, exception):
@@ -177,3 +206,4 @@ def setup(app):
     app.connect("builder-inited", write_module_pages)
     app.connect("source-read", link_notebooks_to_their_pages)
     app.connect("build-finished", copy_mathjax)
+    app.connect("missing-reference", resolve_as_python_would)
