@@ -42,14 +42,13 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 
-from ..modules import ACTIVATIONS
+from ..modules import ACTIVATIONS, HIDDEN_ACTIVATIONS
 from .session import Session
 from .settings import (
     BINARY_LOSSES,
     CLASS_LOSSES,
     DATASETS,
     DEFAULT_NOISE,
-    HIDDEN_ACTIVATIONS,
     LIMITS,
     LR_SCHEDULES,
     OPTIMIZERS,
