@@ -320,13 +320,19 @@ def test_train_warns_with_an_estimate_before_an_hours_long_run(monkeypatch, caps
     from nn.cli import train as train_command
 
     model = MLP(2, [1024, 1024, 1], seed=0)
-    train_command._warn_if_slow(model, 100, 100, None)
+    train_command.warn_if_slow(model, 100, 100, 100, None)
     err = capsys.readouterr().err
-    # 2*1024 + 1024*1024 + 1024 multiply-adds, 100 examples, 100 updates, 2.5 µs each
+    # 2*1024 + 1024*1024 + 1024 multiply-adds and 1,053,697 parameters; 100 epochs of
+    # 100 examples, one full-batch update each, at the measured costs
     assert "1,051,648 multiply-adds per example" in err
-    assert f"about {2.5e-6 * 1_051_648 * 100 * 100 / 3600:.1f} hours" in err
-    train_command._warn_if_slow(MLP(2, [16, 16, 1]), 100, 100, None)
-    assert capsys.readouterr().err == ""
+    hours = (100 * 100 * (train_command.EAGER_SECONDS_PER_MULTIPLY_ADD * 1_051_648
+                          + train_command.EAGER_SECONDS_PER_EXAMPLE)
+             + 100 * (train_command.EAGER_SECONDS_PER_PARAMETER_UPDATE * 1_053_697
+                      + train_command.EAGER_SECONDS_PER_UPDATE)) / 3600
+    assert f"100 epochs over 100 examples take about {hours:.1f} hours" in err
+    train_command.warn_if_slow(model, 100, 100, 100, "python")
+    train_command.warn_if_slow(MLP(2, [16, 16, 1]), 100, 100, 100, None)
+    assert capsys.readouterr().err == ""  # compiled, or a short run: no warning
 
 
 # ---- data --------------------------------------------------------------------------
