@@ -19,7 +19,13 @@
 
     An unknown engine, or a format the backend cannot produce, is a
     ``ValueError`` listing what is supported; Graphviz rejecting the source is
-    a :class:`RenderError`.
+    a :class:`RenderError`, and so is a layout that takes longer than
+    ``RENDER_SECONDS`` on either backend (the system ``dot`` is killed, the
+    WebAssembly run interrupted): the message says how to draw less.
+    Graphviz's time depends on the shape more than the size (a chain
+    ``x ** x ** ... ** x`` of 50 powers takes seconds, one of 100 minutes,
+    while a 300-value network draws in a fraction of a second), so the
+    bound is on time, not on counts.
 
 The WebAssembly module is compiled once per process, on first use (3-4 s on
 a 2-core machine), and each render gets a fresh instance of it (well
@@ -37,9 +43,11 @@ from __future__ import annotations
 import atexit
 import contextlib
 import importlib.util
+import math
 import os
 import shutil
 import threading
+import time
 
 from ..extras import install_hint
 
@@ -67,6 +75,16 @@ WASM_FORMATS = frozenset({
 SYSTEM_FORMATS = WASM_FORMATS | {
     "png", "jpg", "jpeg", "gif", "bmp", "tif", "tiff", "webp", "pdf", "svgz",
 }
+
+
+RENDER_SECONDS = 30.0  # the longest a layout may take, on either backend
+TICK_SECONDS = 0.25    # how often the WebAssembly run's clock (its epoch) advances
+
+
+def _too_slow(backend: str) -> str:
+    return (f"Graphviz ({backend}) took over {RENDER_SECONDS:g} s to lay out this graph and "
+            "was stopped: draw less of it (draw(node) for a node nearer the inputs, "
+            "collapse=\"neurons\" for a network, or a smaller formula)")
 
 
 class GraphvizUnavailable(RuntimeError):
@@ -113,8 +131,12 @@ def _render_with_system_dot(source, format, engine):
     dot = shutil.which("dot")
     if dot is None:  # gone from PATH since backend_name() looked
         raise GraphvizUnavailable(INSTALL_HINT)
-    finished = subprocess.run([dot, f"-K{engine}", f"-T{format}"],
-                              input=source.encode("utf-8"), capture_output=True)
+    try:
+        finished = subprocess.run([dot, f"-K{engine}", f"-T{format}"],
+                                  input=source.encode("utf-8"), capture_output=True,
+                                  timeout=RENDER_SECONDS)
+    except subprocess.TimeoutExpired:
+        raise RenderError(_too_slow("system dot")) from None
     if finished.returncode != 0:
         detail = finished.stderr.decode("utf-8", "replace").strip()
         raise RenderError(f"dot exited with status {finished.returncode}: {detail}")
@@ -135,6 +157,10 @@ class _WasmGraphviz:
         import wasmtime
 
         config = wasmtime.Config()
+        # NOTE: the clock a run is interrupted by: a daemon thread advances
+        # the engine's epoch every TICK_SECONDS, and each run's store may
+        # last RENDER_SECONDS of ticks.
+        config.epoch_interruption = True
         if os.environ.get("CHAINRULE_WASM_CACHE", "1") != "0":
             # NOTE: without a usable cache directory wasmtime refuses the
             # setting; compiling every time is then the fallback.
@@ -153,6 +179,14 @@ class _WasmGraphviz:
         linker = wasmtime.Linker(self._engine)
         linker.define_wasi()
         self._prepared = linker.instantiate_pre(module)
+        threading.Thread(target=self._tick, args=(self._engine,), daemon=True,
+                         name="chainrule graphviz clock").start()
+
+    @staticmethod
+    def _tick(engine):
+        while True:
+            time.sleep(TICK_SECONDS)
+            engine.increment_epoch()
 
     def render(self, source, format, engine):
         wasmtime = self._wasmtime
@@ -160,6 +194,7 @@ class _WasmGraphviz:
         # trap cannot leave a half-updated instance for the next render.
         store = wasmtime.Store(self._engine)
         store.set_wasi(wasmtime.WasiConfig())  # no files, no stdio
+        store.set_epoch_deadline(max(1, math.ceil(RENDER_SECONDS / TICK_SECONDS)))
         exports = self._prepared.instantiate(store).exports(store)
         memory, malloc = exports["memory"], exports["malloc"]
 
@@ -173,6 +208,8 @@ class _WasmGraphviz:
         try:
             output = exports["graphviz_render"](store, *arguments, size_address)
         except (wasmtime.Trap, wasmtime.WasmtimeError) as error:
+            if "interrupt" in str(error):
+                raise RenderError(_too_slow("WebAssembly")) from None
             reason = str(error).strip().splitlines()[-1].strip()  # without the backtrace
             raise RenderError(
                 f"Graphviz (WebAssembly) stopped: {reason}; a graph this large or "

@@ -3,7 +3,9 @@
     chainrule playground [--port 8765] [--no-browser]
 
 starts the playground's local web server (:mod:`nn.playground.server`) on
-127.0.0.1, opens the page in the default browser and serves until Ctrl+C.
+127.0.0.1, prints the page's address — which carries this launch's secret
+token, so only who holds it can use the server — opens it in the default
+browser and serves until Ctrl+C.
 Exit status: 0 when stopped, 1 when the port cannot be used.
 """
 

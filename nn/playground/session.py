@@ -40,7 +40,7 @@ import threading
 import time
 from dataclasses import replace
 
-from autograd import Value, backward_steps, compile, data_of, topological_order
+from autograd import Value, backward_captions, backward_steps, compile, data_of, topological_order
 
 from ..compiled import CompiledLossAndGradients
 from ..data import batches
@@ -81,8 +81,8 @@ class Session:
 
     def _configure(self, settings: Settings):
         """(Re)start the run from ``settings``: step 0, fresh weights from the seed."""
-        self.settings = settings
-        self.problem = problem = build_problem(settings)
+        problem = build_problem(settings)  # first: if it fails, nothing has changed
+        self.settings, self.problem = settings, problem
         self.model = MLP(2, [*settings.hidden, problem.outputs], activation=settings.activation,
                          seed=settings.seed)
         self.parameters = self.model.parameters()
@@ -343,17 +343,21 @@ class Session:
         prediction = copy(x)
         loss = self.problem.loss(prediction, targets[index])
         loss.label = f"{self.problem.loss.__name__} loss"
-        steps = backward_steps(loss, params=copy.parameters(), max_nodes=MAX_DRAWN_VALUES)
         values = len(topological_order(loss))
         graph_id = str(next(self._graph_ids))
+        if values <= MAX_DRAWN_VALUES:
+            steps = backward_steps(loss, params=copy.parameters(), max_nodes=MAX_DRAWN_VALUES)
+            captions = [steps.caption(position) for position in range(len(steps))]
+        else:  # too large to draw: the steps as text
+            steps, captions = None, backward_captions(loss)
         with self._changed:
-            self._graphs = {graph_id: steps}  # only the latest graph is kept
+            self._graphs = {graph_id: steps} if steps else {}  # only the latest is kept
         return {
             "graph": graph_id, "set": which, "index": index, "at_step": steps_done,
             "inputs": inputs[index], "target": targets[index],
             "prediction": _floats(prediction), "loss": loss.data,
             "values": values, "drawable": values <= MAX_DRAWN_VALUES,
-            "captions": [steps.caption(position) for position in range(len(steps))],
+            "captions": captions,
             "limit": MAX_DRAWN_VALUES,
         }
 
