@@ -26,7 +26,7 @@ from autograd import Value
 
 from .. import data, losses, optim
 from ..cli import train
-from ..modules import HIDDEN_ACTIVATIONS
+from ..modules import ACTIVATIONS, HIDDEN_ACTIVATIONS
 
 # Bounds on everything a page can ask for.
 LIMITS = {
@@ -113,6 +113,22 @@ def loss_choices(dataset: str) -> dict:
 
 
 # --- checking what a page sent ------------------------------------------------------
+
+
+def choices() -> dict:
+    """What the page offers, read from the tables it comes from."""
+    return {
+        "datasets": {name: {"classes": class_count(name), "noise": DEFAULT_NOISE[name],
+                            "losses": list(BINARY_LOSSES if class_count(name) == 2
+                                           else CLASS_LOSSES)}
+                     for name in DATASETS},
+        "activations": [name for name in HIDDEN_ACTIVATIONS if name in ACTIVATIONS],
+        "optimizers": {name: Settings(optimizer=name, optimizer_options=optimizer_options(cls))
+                       .to_json()["optimizer_options"] for name, cls in OPTIMIZERS.items()},
+        "lr_schedules": list(LR_SCHEDULES),
+        "limits": LIMITS,
+        "defaults": Settings().to_json(),
+    }
 
 
 def shown(value, limit: int = 60) -> str:
