@@ -34,7 +34,7 @@ import builtins
 
 from . import ops
 from .compiler import compile as compile
-from .drawing import BackwardStep, BackwardSteps, backward_steps, draw
+from .drawing import BackwardStep, BackwardSteps, backward_captions, backward_steps, draw
 from .functional import (
     grad,
     gradients,
@@ -72,7 +72,7 @@ __all__ = [
     "grad", "value_and_grad", "gradients", "jvp", "vjp", "jacobian", "jacfwd", "jacrev",
     "hessian",
     "gradcheck", "GradcheckError", "ops",
-    "draw", "backward_steps", "BackwardStep", "BackwardSteps",
+    "draw", "backward_steps", "backward_captions", "BackwardStep", "BackwardSteps",
     # abs stays importable by name, but a star import must not hide a builtin
     *(row.name for row in ops.FUNCTIONS if not hasattr(builtins, row.name)),
 ]

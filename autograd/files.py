@@ -1,8 +1,13 @@
-"""Writing files so that a reader never sees half of one.
+"""Writing files so that a reader never sees half of one, and reading
+only what is a file.
 
 ``write_atomic(path, data)`` is the one way chainrule writes a file: model
 files (:mod:`nn.serialization`), drawings and step-by-step pages
 (:mod:`autograd.drawing`) and the command line's outputs all go through it.
+``read_regular(path, limit)`` is the way it reads a file someone else may
+have put there (a model file, a cached library): a FIFO, a device, a
+socket or a folder is refused before anything could block on it, and at
+most ``limit + 1`` bytes are read.
 
 What it promises, as careful tools do (editors, ``rsync``, git):
 
@@ -68,6 +73,45 @@ def write_atomic(path, data: bytes) -> None:
             raise _error(failure, path, f"{failure.strerror}; the old file is unchanged") \
                 from failure
         raise
+
+
+class NotRegularFile(ValueError):
+    """What :func:`read_regular` refuses; ``kind`` says what it is ("a FIFO")."""
+
+    def __init__(self, path, kind: str):
+        super().__init__(f"{path} is {kind}, not a regular file: only files are read")
+        self.kind = kind
+
+
+def file_kind(mode: int) -> str:
+    """What a file of ``st_mode`` ``mode`` is, in words ("" for a regular file)."""
+    kinds = [(stat.S_ISREG, ""), (stat.S_ISDIR, "a folder"), (stat.S_ISLNK, "a symbolic link"),
+             (stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISSOCK, "a socket"),
+             (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device")]
+    return next((kind for test, kind in kinds if test(mode)), "not a regular file")
+
+
+def read_regular(path, limit: int, follow_links: bool = True) -> tuple:
+    """``(data, status)``: at most ``limit + 1`` bytes of the regular file
+    ``path`` (a caller compares ``len(data)`` with ``limit``) and its
+    ``os.fstat``. Anything else is :class:`NotRegularFile`, found by
+    ``stat`` before it is opened (``open`` alone blocks forever on a FIFO
+    no one writes to), and again on what was opened, without blocking,
+    in case it was swapped in between. ``follow_links=False`` refuses a
+    link too. A missing or unreadable file is the ``OSError``.
+    """
+    kind = file_kind(os.stat(path, follow_symlinks=follow_links).st_mode)
+    if kind:
+        raise NotRegularFile(path, kind)
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    if not follow_links:
+        flags |= getattr(os, "O_NOFOLLOW", 0)
+    with os.fdopen(os.open(path, flags), "rb") as file:
+        status = os.fstat(file.fileno())
+        kind = file_kind(status.st_mode)
+        if kind:
+            raise NotRegularFile(path, kind)
+        return file.read(limit + 1), status
 
 
 def check_writable(path) -> None:

@@ -18,8 +18,16 @@ tree is walked node by node, and only these are accepted
 
 Anything else (attribute access, subscripts, lambdas, keyword arguments,
 comparisons, strings, ...) is a ``ValueError`` that names the construct, and
-so is a formula longer than ``MAX_LENGTH`` characters or of more than
-``MAX_SYNTAX_NODES`` syntax nodes. Where a learner slipped, the message
+so is a formula longer than ``MAX_LENGTH`` characters, of more than
+``MAX_SYNTAX_NODES`` syntax nodes, or too deep for Python's parser (which
+gives up near a thousand levels: the message says what is deep, ``9999
+signs in a row`` or ``a chain of 3332 operators``). So any text within the
+length limit becomes a Value or a ``ValueError``.
+
+Names are read as Python reads them: its parser folds every identifier to
+NFKC (``𝑥``, ``ｘ`` and ``x`` are one name, ``ﬁ`` is ``fi``), and so are the
+names of ``variables``. Two variables that fold to one name are refused,
+and a message names the variable as the formula wrote it. Where a learner slipped, the message
 says so in a formula's words: ``x ^ 2`` (use ``**``), ``tahn(x)`` and
 ``ln(x)`` (did you mean tanh / log?), ``2x`` and ``w x`` (a product needs
 ``*``), ``e ** x`` (write ``exp(x)``). Arithmetic the table refuses (``log(-1)``,
@@ -31,10 +39,13 @@ iterative, so a long formula cannot exhaust Python's recursion limit.
 from __future__ import annotations
 
 import ast
+import io
 import keyword
 import math
 import operator
 import re
+import tokenize
+import unicodedata
 from collections.abc import Mapping
 
 from . import ops
@@ -78,12 +89,18 @@ def parse_formula(source: str, variables: Mapping[str, Value]) -> Value:
         raise ValueError(f"the expression has {len(source)} characters; "
                          f"at most {MAX_LENGTH} are accepted")
     source = source.strip()
+    variables = _folded(variables)
     try:
         tree = ast.parse(source, mode="eval")
     except SyntaxError as error:
         raise ValueError(f"not a valid expression: {_explain(source, error)}") from None
-    except RecursionError:
-        raise ValueError("the expression is nested too deeply for Python's parser") from None
+    except (RecursionError, MemoryError):
+        # NOTE: CPython's parser raises MemoryError past its stack of about
+        # 6,000 rules, and RecursionError building a tree of about 3,000
+        # levels: a limit of depth, not of memory.
+        raise ValueError(f"the expression is too deep for Python's parser: {_deepest(source)}. "
+                         f"Write it in smaller pieces (a long sum as sums of parts, "
+                         f"(a + b + ...) + (c + d + ...))") from None
     syntax_nodes = list(ast.walk(tree.body))
     if len(syntax_nodes) > MAX_SYNTAX_NODES:
         raise ValueError(f"the expression has {len(syntax_nodes)} parts; "
@@ -92,6 +109,62 @@ def parse_formula(source: str, variables: Mapping[str, Value]) -> Value:
         _check(node, variables, source)
     result = _evaluate(tree.body, variables)
     return result if isinstance(result, Value) else constant(result)
+
+
+def _folded(variables: Mapping[str, Value]) -> dict:
+    """``variables`` by their names as Python's parser reads them (NFKC);
+    ValueError for two that fold to one name."""
+    folded, written = {}, {}
+    for name, value in variables.items():
+        key = unicodedata.normalize("NFKC", name)
+        if key in folded:
+            raise ValueError(f"{written[key]!r} and {name!r} are one name to Python (both read "
+                             f"as {key!r}): give it one value")
+        folded[key], written[key] = value, name
+    return folded
+
+
+def _deepest(source: str) -> str:
+    """What nests deepest in ``source``, in a formula's words, read from its
+    tokens (a scan, so any text of any depth is measured)."""
+    depth = deepest_parentheses = signs = most_signs = chain = longest_chain = 0
+    side_by_side = most_side_by_side = powers = 0
+    previous = None
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
+    except (tokenize.TokenError, SyntaxError):
+        tokens = []
+    for token in tokens:
+        text = token.string
+        operand_before = previous is not None and (previous.type in (tokenize.NAME,
+                                                                     tokenize.NUMBER)
+                                                   or previous.string == ")")
+        if text == "(":
+            depth += 1
+            deepest_parentheses = max(deepest_parentheses, depth)
+        elif text == ")":
+            depth -= 1
+        if text in ("-", "+", "~") and not operand_before:
+            signs += 1
+            most_signs = max(most_signs, signs)
+        elif token.type in (tokenize.OP, tokenize.NAME, tokenize.NUMBER):
+            signs = 0
+        if token.type == tokenize.OP and text not in "()" and operand_before:
+            chain += 1
+            longest_chain = max(longest_chain, chain)
+            powers += text == "**"
+        if token.type in (tokenize.NAME, tokenize.NUMBER):
+            side_by_side = side_by_side + 1 if operand_before else 1
+            most_side_by_side = max(most_side_by_side, side_by_side)
+        if token.type not in (tokenize.NL, tokenize.NEWLINE, tokenize.ENDMARKER):
+            previous = token
+    measures = [(most_signs, f"{most_signs} signs in a row"),
+                (powers, f"{powers} powers in a row (** groups from the right)"),
+                (longest_chain, f"a chain of {longest_chain} operators"),
+                (deepest_parentheses, f"parentheses {deepest_parentheses} deep"),
+                (most_side_by_side, f"{most_side_by_side} names and numbers side by side "
+                                    f"with no operator between them")]
+    return max(measures, key=lambda measure: measure[0])[1]  # the first of equals
 
 
 def _explain(source, error):
@@ -129,8 +202,9 @@ def _check(node, variables, source):
             hint = did_you_mean(node.id, [*variables, *FUNCTIONS])
             if node.id == "e":
                 hint = " for e ** x (Euler's number to a power) write exp(x)"
-            raise ValueError(f"unknown name {node.id!r}: give it a value, as in "
-                             f"{node.id}=1.5{';' + hint if hint else ''}")
+            written = ast.get_source_segment(source, node) or node.id
+            raise ValueError(f"unknown name {written!r}: give it a value, as in "
+                             f"{written}=1.5{';' + hint if hint else ''}")
     elif isinstance(node, ast.BinOp):
         if type(node.op) not in BINARY_OPERATORS:
             symbol = PYTHON_OPERATORS.get(type(node.op), (type(node.op).__name__,))[0]

@@ -568,8 +568,27 @@ def _data(x):
 # calls topological_order(). Compiled steps take it too (they add to grads).
 graph_lock = threading.RLock()
 
-# Set (to True) by autograd.compile while it traces a function.
+# Set (to True) while a function is traced (see tracing).
 _tracing = ContextVar("chainrule_tracing", default=False)
+# The list a trace records its frozen decisions in (see tracing).
+_decisions = ContextVar("chainrule_decisions", default=None)
+
+
+@contextmanager
+def tracing():
+    """The block is a trace: a Python decision on a Value's data (a
+    comparison, ``bool(v)``) decides once, so it warns (:class:`TraceWarning`)
+    and is recorded in the list this yields as ``(value, symbol, number)``:
+    ``value symbol number`` was the question (``symbol`` one of ``< <= >
+    >= !=``), its answer is the one the trace took. A tracer that prints
+    the graph may check the answer each time the code runs."""
+    decisions = []
+    tracing_token, decisions_token = _tracing.set(True), _decisions.set(decisions)
+    try:
+        yield decisions
+    finally:
+        _tracing.reset(tracing_token)
+        _decisions.reset(decisions_token)
 
 
 class TraceWarning(UserWarning):
@@ -577,6 +596,9 @@ class TraceWarning(UserWarning):
 
 
 def _warn_frozen_comparison(value, symbol, other):
+    decisions = _decisions.get()
+    if decisions is not None:
+        decisions.append((value, symbol, _data(other)))
     warnings.warn(
         f"compile: comparing a traced Value ({value._data!r} {symbol} {_data(other)!r}) "
         f"decides once, at the trace; the compiled code keeps this branch whatever the "

@@ -84,7 +84,10 @@ class Module:
 
     def parameters(self) -> list[Value]:
         """Every parameter (a leaf Value), in the order of ``named_parameters``."""
-        return [parameter for _, parameter in self.named_parameters()]
+        # NOTE: without building the names: a million-parameter model lists
+        # its parameters in a fraction of the time.
+        return [parameter for _, child in self.named_children()
+                for parameter in child.parameters()]
 
     def zero_grad(self) -> None:
         """Clear every parameter's gradient (backward() accumulates into leaves):
@@ -164,6 +167,9 @@ class Neuron(Module):
 
     def named_parameters(self):
         return [*((f"w{index}", weight) for index, weight in enumerate(self.w)), ("b", self.b)]
+
+    def parameters(self):
+        return [*self.w, self.b]
 
     def forward(self, inputs) -> Value:
         total = self.b

@@ -38,11 +38,21 @@ Contract of every :class:`Optimizer` subclass:
   returns them checked, or raises ``ValueError`` naming the option and its
   value; the constructor's defaults, every group and every assignment such
   as ``optimizer.lr = 0.1`` go through it;
-* ``_update(value, grad, state, group)`` is the whole update rule for one
-  parameter: it reads the options from ``group`` (the parameter's group),
-  returns the new value and keeps its memory in ``state`` (a dict of
-  floats, empty before the first step). ``grad`` is already negated under
-  ``maximize``.
+* ``update(value, grad, state, group)`` is the whole update rule for one
+  parameter, its one definition: it reads the options from ``group`` (the
+  parameter's group), returns the new value and keeps its memory in
+  ``state`` (a dict of floats, empty before the first step). ``grad`` is
+  already negated under ``maximize``. It is written with arithmetic and
+  rows of the op table only (``sqrt``, ``maximum``; no ``math``), so, as a
+  row's partials do, it evaluates on floats (:meth:`Optimizer.step`) and on
+  C text (``CSource``), which prints its native form for the C engine
+  (:mod:`nn.native`); its Python decisions may look at the options, except
+  ``lr`` (the C form reads it at each step: schedules change it), and at
+  which state entries exist, never at a number of the state or gradient;
+* ``native`` says whether :meth:`update` prints itself in C as above, and
+  ``counters`` names the state entries that count steps (``step``,
+  NAdam's ``mu_product``): the same for every parameter of a group
+  stepped together, so the C form keeps one per group.
 
 ``OPTIMIZERS`` lists every optimizer, so one generic test covers each.
 """
@@ -51,7 +61,7 @@ from __future__ import annotations
 
 import math
 
-from autograd import Value
+from autograd import Value, maximum, sqrt
 
 from ._arguments import checked_number
 
@@ -106,6 +116,8 @@ class Optimizer:
 
     hyperparameters: tuple[str, ...] = ()
     state_keys: tuple[str, ...] = ()  # what a parameter's state may hold
+    counters: tuple[str, ...] = ()  # state entries alike across a group (see the contract)
+    native = False  # whether update() prints itself in C (see the contract)
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -222,7 +234,7 @@ class Optimizer:
                 state = dict(self.state[parameter])  # floats: a copy is a snapshot
                 grad = -parameter.grad if maximize else parameter.grad
                 updates.append(
-                    (parameter, self._update(parameter.data, grad, state, group), state))
+                    (parameter, self.update(parameter.data, grad, state, group), state))
         before = [(parameter, parameter.data, self.state[parameter])
                   for parameter, _, _ in updates]
         try:
@@ -233,7 +245,8 @@ class Optimizer:
                 parameter.data, self.state[parameter] = value, state
             raise
 
-    def _update(self, value: float, grad: float, state: dict, group: dict) -> float:
+    def update(self, value: float, grad: float, state: dict, group: dict) -> float:
+        """The new value of one parameter (the contract in the module docstring)."""
         raise NotImplementedError
 
     def state_dict(self) -> dict:
@@ -350,6 +363,7 @@ class SGD(Optimizer):
 
     hyperparameters = ("lr", "momentum", "dampening", "weight_decay", "nesterov", "maximize")
     state_keys = ("momentum_buffer",)
+    native = True
 
     def __init__(self, params, lr: float, momentum: float = 0.0, dampening: float = 0.0,
                  weight_decay: float = 0.0, nesterov: bool = False, maximize: bool = False):
@@ -371,7 +385,7 @@ class SGD(Optimizer):
                 f"momentum={momentum!r}, dampening={dampening!r}")
         return options
 
-    def _update(self, value, grad, state, group):
+    def update(self, value, grad, state, group):
         momentum = group["momentum"]
         if group["weight_decay"]:
             grad = grad + group["weight_decay"] * value
@@ -395,6 +409,7 @@ class RMSprop(Optimizer):
 
     hyperparameters = ("lr", "alpha", "eps", "weight_decay", "momentum", "centered", "maximize")
     state_keys = ("square_avg", "grad_avg", "momentum_buffer")
+    native = True
 
     def __init__(self, params, lr: float = 0.01, alpha: float = 0.99, eps: float = 1e-8,
                  weight_decay: float = 0.0, momentum: float = 0.0, centered: bool = False,
@@ -412,7 +427,7 @@ class RMSprop(Optimizer):
                     centered=_checked_flag("centered", centered),
                     maximize=_checked_flag("maximize", maximize))
 
-    def _update(self, value, grad, state, group):
+    def update(self, value, grad, state, group):
         alpha, eps = group["alpha"], group["eps"]
         if group["weight_decay"]:
             grad = grad + group["weight_decay"] * value
@@ -424,9 +439,9 @@ class RMSprop(Optimizer):
             state["grad_avg"] = grad_avg
             # NOTE: s >= m² holds exactly, but rounding can leave it a hair
             # below 0 when the gradient is nearly constant; clip so sqrt() works.
-            denominator = math.sqrt(max(square_avg - grad_avg * grad_avg, 0.0)) + eps
+            denominator = sqrt(maximum(square_avg - grad_avg * grad_avg, 0.0)) + eps
         else:
-            denominator = math.sqrt(square_avg) + eps
+            denominator = sqrt(square_avg) + eps
         if group["momentum"]:
             buffer = group["momentum"] * state.get("momentum_buffer", 0.0) + grad / denominator
             state["momentum_buffer"] = buffer
@@ -464,6 +479,8 @@ class Adam(_Moments):
 
     hyperparameters = ("lr", "betas", "eps", "weight_decay", "amsgrad", "maximize")
     state_keys = ("step", "exp_avg", "exp_avg_sq", "max_exp_avg_sq")
+    counters = ("step",)
+    native = True
     decoupled_weight_decay = False
 
     def __init__(self, params, lr: float = 0.001, betas: tuple[float, float] = (0.9, 0.999),
@@ -481,7 +498,7 @@ class Adam(_Moments):
                     amsgrad=_checked_flag("amsgrad", amsgrad),
                     maximize=_checked_flag("maximize", maximize))
 
-    def _update(self, value, grad, state, group):
+    def update(self, value, grad, state, group):
         beta1, beta2 = group["betas"]
         step, value, grad = self._count_and_decay(value, grad, state, group,
                                                   self.decoupled_weight_decay)
@@ -490,10 +507,10 @@ class Adam(_Moments):
         exp_avg_sq = beta2 * state.get("exp_avg_sq", 0.0) + (1.0 - beta2) * grad * grad
         state["exp_avg"], state["exp_avg_sq"] = exp_avg, exp_avg_sq
         if group["amsgrad"]:
-            exp_avg_sq = state["max_exp_avg_sq"] = max(state.get("max_exp_avg_sq", 0.0),
-                                                       exp_avg_sq)
+            exp_avg_sq = state["max_exp_avg_sq"] = maximum(state.get("max_exp_avg_sq", 0.0),
+                                                           exp_avg_sq)
         step_size = group["lr"] / (1.0 - beta1 ** step)
-        denominator = math.sqrt(exp_avg_sq) / math.sqrt(1.0 - beta2 ** step) + group["eps"]
+        denominator = sqrt(exp_avg_sq) / sqrt(1.0 - beta2 ** step) + group["eps"]
         return value - step_size * exp_avg / denominator
 
 
@@ -521,6 +538,8 @@ class Adagrad(Optimizer):
     hyperparameters = ("lr", "lr_decay", "weight_decay", "initial_accumulator_value", "eps",
                        "maximize")
     state_keys = ("step", "sum")
+    counters = ("step",)
+    native = True
 
     def __init__(self, params, lr: float = 0.01, lr_decay: float = 0.0,
                  weight_decay: float = 0.0, initial_accumulator_value: float = 0.0,
@@ -539,7 +558,7 @@ class Adagrad(Optimizer):
                     eps=checked_number("eps", eps, _positive, EPS_RULE),
                     maximize=_checked_flag("maximize", maximize))
 
-    def _update(self, value, grad, state, group):
+    def update(self, value, grad, state, group):
         step = state.get("step", 0.0) + 1.0
         state["step"] = step
         if group["weight_decay"]:
@@ -547,7 +566,7 @@ class Adagrad(Optimizer):
         rate = group["lr"] / (1.0 + (step - 1.0) * group["lr_decay"])
         total = state.get("sum", group["initial_accumulator_value"]) + grad * grad
         state["sum"] = total
-        return value - rate * (grad / (math.sqrt(total) + group["eps"]))
+        return value - rate * (grad / (sqrt(total) + group["eps"]))
 
 
 class NAdam(_Moments):
@@ -563,6 +582,8 @@ class NAdam(_Moments):
     hyperparameters = ("lr", "betas", "eps", "weight_decay", "momentum_decay",
                        "decoupled_weight_decay", "maximize")
     state_keys = ("step", "mu_product", "exp_avg", "exp_avg_sq")
+    counters = ("step", "mu_product")
+    native = True
 
     def __init__(self, params, lr: float = 0.002, betas: tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-8, weight_decay: float = 0.0, momentum_decay: float = 0.004,
@@ -584,7 +605,7 @@ class NAdam(_Moments):
                                                          decoupled_weight_decay),
                     maximize=_checked_flag("maximize", maximize))
 
-    def _update(self, value, grad, state, group):
+    def update(self, value, grad, state, group):
         (beta1, beta2), lr, momentum_decay = group["betas"], group["lr"], group["momentum_decay"]
         step, value, grad = self._count_and_decay(value, grad, state, group,
                                                   group["decoupled_weight_decay"])
@@ -595,7 +616,7 @@ class NAdam(_Moments):
         exp_avg = exp_avg + (1.0 - beta1) * (grad - exp_avg)
         exp_avg_sq = beta2 * state.get("exp_avg_sq", 0.0) + (1.0 - beta2) * grad * grad
         state["mu_product"], state["exp_avg"], state["exp_avg_sq"] = mu_product, exp_avg, exp_avg_sq
-        denominator = math.sqrt(exp_avg_sq / (1.0 - beta2 ** step)) + group["eps"]
+        denominator = sqrt(exp_avg_sq / (1.0 - beta2 ** step)) + group["eps"]
         value = value + (-lr * (1.0 - mu) / (1.0 - mu_product)) * (grad / denominator)
         return value + (-lr * mu_next / (1.0 - mu_product * mu_next)) * (
             exp_avg / denominator)

@@ -17,6 +17,19 @@ Guarantees:
   type, number and the size of the network are checked, and the model is
   built completely before it is returned. Anything wrong raises
   ``ValueError`` naming the file and the problem.
+* :func:`load` reads only a regular file: a FIFO, a device, a socket or a
+  folder is refused before it is opened (:func:`autograd.files.read_regular`),
+  so nothing can make it wait forever.
+* :func:`load` stays within a stated memory bound: a file over
+  ``MAX_FILE_BYTES`` (64 MB), or with more keys or values than a model of
+  ``MAX_PARAMETERS`` has (``MAX_ENTRIES``), is refused before it is
+  parsed, so the JSON parser never makes more than about a million
+  objects. Peak memory of the load, over the process's own, measured by
+  ``benchmarks/load_memory.py`` (CPython 3.11, x86-64 Linux, 2-core VM):
+  the largest model (1,000,000 parameters, a 45 MB file) 651 MB, loaded;
+  a million short keys 231 MB and a 64 MB string 128 MB, each refused
+  after parsing; 9 million keys (93 MB) 64 MB and 9 million numbers
+  (17 MB) 17 MB, each refused before parsing.
 """
 
 from __future__ import annotations
@@ -24,7 +37,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from autograd.files import write_atomic
+from autograd.files import NotRegularFile, read_regular, write_atomic
 
 from ._arguments import checked_int, checked_number
 from .modules import MLP
@@ -37,7 +50,13 @@ VERSION = 1
 # (a hostile file cannot ask for a huge network). The file size limit is
 # above what a model at that limit takes (about 45 bytes a parameter).
 MAX_PARAMETERS = 1_000_000
-MAX_FILE_BYTES = 128 * 2**20
+MAX_FILE_BYTES = 64 * 2**20
+# NOTE: every key in JSON is followed by a colon, and every value after the
+# first of its array or object follows a comma (a string's own colons and
+# commas only add to the counts): so these counts, taken before parsing,
+# bound the objects json.loads can make. A model at MAX_PARAMETERS has one
+# key per parameter and a few more.
+MAX_ENTRIES = MAX_PARAMETERS + 100
 
 
 def save(model: MLP, path) -> None:
@@ -65,12 +84,20 @@ def load(path) -> MLP:
     def bad(problem):
         return ValueError(f"{path} is not a valid chainrule model file: {problem}")
 
-    with open(path, "rb") as file:
-        raw = file.read(MAX_FILE_BYTES + 1)
+    try:
+        raw, _ = read_regular(path, MAX_FILE_BYTES)
+    except NotRegularFile as error:
+        raise bad(f"it is {error.kind}; a model file is a regular file") from None
     if len(raw) > MAX_FILE_BYTES:
         raise bad(f"it is larger than {MAX_FILE_BYTES} bytes")
+    for mark, what in ((b":", "keys"), (b",", "values")):
+        if raw.count(mark) > MAX_ENTRIES:
+            raise bad(f"it has more than {MAX_ENTRIES:,} {what}; a model of the largest "
+                      f"size loaded ({MAX_PARAMETERS:,} parameters) has fewer")
     try:
-        document = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant,
+        text = raw.decode("utf-8")
+        del raw  # the bytes are not needed beside their text
+        document = json.loads(text, parse_constant=_reject_constant,
                               object_pairs_hook=_reject_duplicate_keys)
     except (UnicodeDecodeError, ValueError, RecursionError) as error:
         raise bad(f"it is not complete, valid JSON ({error})") from None

@@ -77,7 +77,7 @@ import warnings
 import weakref
 from collections.abc import Callable, Iterable
 
-from ..value import Value, _tracing, as_float, as_values, constant, graph_lock, is_grad_enabled
+from ..value import Value, as_float, as_values, constant, graph_lock, is_grad_enabled, tracing
 from . import native
 from .emit import emit, function_name
 
@@ -188,11 +188,8 @@ class CompiledFunction:
         """
         _require_grad("trace")
         nodes = [Value(as_float(x, f"trace input {i}")) for i, x in enumerate(inputs)]
-        token = _tracing.set(True)  # comparisons of Values warn: they would be frozen
-        try:
+        with tracing():  # comparisons of Values warn: they would be frozen
             output, aux = self.f(*nodes), None
-        finally:
-            _tracing.reset(token)
         if self.has_aux:
             output, aux = _loss_and_aux(output)
         if not isinstance(output, Value):

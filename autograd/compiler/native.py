@@ -76,6 +76,7 @@ import functools
 import hashlib
 import itertools
 import math
+import operator
 import os
 import re
 import shlex
@@ -90,6 +91,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 
 from .. import ops
+from ..files import NotRegularFile, read_regular
 from ..value import Value
 from .emit import _backward, _graph, _names
 from .source import Source
@@ -326,33 +328,115 @@ def emit_c(c_name: str, output: Value, aux, inputs: list, params: tuple) -> tupl
     return _support(printed) + source, aux_count, stored, level
 
 
-def _emit_function(c_name: str, output: Value, aux, inputs: list, params: tuple) -> tuple:
+def _statements(output: Value, aux, inputs: list, params: tuple) -> tuple:
+    """The C statements of one row of ``output``'s graph: ``(forward and
+    backward lines, each parameter's gradient lines, parameter numbers
+    stored, parameter numbers read, the results: output then aux)``.
+    Inputs are read from ``x0, x1, ...``, parameters from ``p0, p1, ...``,
+    and ``gradient`` seeds the backward pass."""
     loss_order, aux_values, order, param_number = _graph(output, aux, params)
     value_of = {node: _as_c(text) for node, text in
                 _names(order, param_number, inputs, source=CSource).items()}
-    forward = []
+    lines = []
     for node in order:
         if node.parents:
             name = value_of[node].text
             expression = _fill_c(c_template(node.primitive), [value_of[p] for p in node.parents])
-            forward.append(f"const double {name} = {expression.text};")
+            lines.append(f"const double {name} = {expression.text};")
             if _checked(node.primitive):
-                forward.append(f"check += {name} - {name};")
+                lines.append(f"check += {name} - {name};")
     backward_lines, terms = _backward(loss_order, value_of, set(param_number), source=CSource)
-    backward = []
     for line in backward_lines:
         target, operator, expression = line.split(" ", 2)
         declaration = "double " if operator == "=" else ""
-        backward.append(f"{declaration}{target} {operator} {expression};")
+        lines.append(f"{declaration}{target} {operator} {expression};")
     stored = [number for param, number in param_number.items() if param in terms]
-    backward += [f"dp{number} += {term.text};"
+    gradients = [f"dp{number} += {term.text};"
                  for param, number in param_number.items() for term in terms.get(param, ())]
     results = [value_of[output]] + [value_of[v] if isinstance(v, Value) else _as_c(v)
                                     for v in aux_values]
-    width = len(results)
     read = sorted({param_number[node] for node in order if node in param_number})
+    return lines, gradients, stored, read, results, value_of
+
+
+_COMPARISONS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
+                "!=": operator.ne}
+
+
+def emit_c_gradient(c_name: str, output: Value, inputs: list, params: list,
+                    decisions=()) -> str:
+    """``output``'s graph as a C function of one example, with the
+    ``c_support`` of the rows it prints in front::
+
+        static inline double NAME(const double *x, const double *p,
+                                  double gradient, double *dp, double *checked)
+
+    It reads input ``i`` (a leaf of ``inputs``) from ``x[i]`` and parameter
+    ``i`` (a leaf of ``params``) from ``p[i]``, returns the output's value,
+    stores ``gradient · ∂output/∂params[i]`` in ``dp[i]`` (0.0 where the
+    graph does not reach it) and adds to ``*checked`` a number that is not 0
+    when a value Python would have refused was met (as :func:`emit_c`).
+    The forward lines are the rows' own C, the backward lines their
+    ``partials`` printed in C: a model's loss, traced on leaves for its
+    predictions, prints itself this way inside a native training step.
+
+    ``decisions`` are the trace's frozen decisions, as
+    :func:`autograd.value.tracing` records them: each is asked again, and
+    a different answer counts as a refused value (``*checked`` not 0).
+    NativeUnavailable for a decision on a value outside the graph.
+    """
+    with _printing_rows() as printed:
+        lines, gradients, stored, read, results, value_of = _statements(
+            output, None, inputs, params)
+    for value, symbol, number in decisions:
+        if value not in value_of:
+            raise NativeUnavailable(
+                f"the trace decided on a value ({value.data!r} {symbol} {number!r}) that "
+                f"its output does not depend on: it cannot be checked in C")
+        answer = int(_COMPARISONS[symbol](value.data, number))
+        lines.append(f"check += ({value_of[value].text} {symbol} {_c_number(number)}) "
+                     f"== {answer} ? 0.0 : NAN;")
+    body = [
+        *(f"const double x{i} = x[{i}];" for i in range(len(inputs))),
+        *(f"const double p{number} = p[{number}];" for number in read),
+        *(f"double dp{number} = 0.0;" for number in stored),
+        "double check = 0.0;",
+        *lines, *gradients,
+        *(f"dp[{number}] = dp{number};" for number in stored),
+        *(f"dp[{number}] = 0.0;" for number in range(len(params)) if number not in stored),
+        "*checked += check;",
+        f"return {results[0].text};",
+    ]
+    return _support(printed) + "\n".join([
+        f"static inline double {c_name}(const double *x, const double *p,",
+        "                                double gradient, double *dp, double *checked)",
+        "{", *(f"    {line}" for line in body), "}", ""])
+
+
+def c_row_functions(row, c_name: str) -> str:
+    """``row`` as C functions, with the ``c_support`` they call in front:
+    ``double NAME(double x0, ...)`` computes its forward value, and
+    ``double NAME_partial0(double out, double x0, ...)`` (one per input)
+    its local partial derivative, printed from the row's ``partials``
+    evaluated on C text. NativeUnavailable for a row with no C form."""
+    inputs = [CSource(f"x{i}") for i in range(row.arity)]
+    with _printing_rows() as printed:
+        forward = _fill_c(c_template(row), inputs)
+        partials = [_as_c(partial) for partial in row.partials(CSource("out"), *inputs)]
+    arguments = ", ".join(f"double x{i}" for i in range(row.arity))
+    functions = [f"static inline double {c_name}({arguments})\n"
+                 f"{{\n    return {forward.text};\n}}\n"]
+    functions += [f"static inline double {c_name}_partial{i}(double out, {arguments})\n"
+                  f"{{\n    (void)out;\n    return {partial.text};\n}}\n"
+                  for i, partial in enumerate(partials)]
+    return _support(printed) + "\n".join(functions)
+
+
+def _emit_function(c_name: str, output: Value, aux, inputs: list, params: tuple) -> tuple:
+    lines, gradients, stored, read, results, _ = _statements(output, aux, inputs, params)
+    width = len(results)
     body = [*(f"const double x{i} = rows[{len(inputs)} * row + {i}];" for i in range(len(inputs))),
-            *forward, *backward]
+            *lines, *gradients]
     outputs = [f"out[{width} * row + {i}] = {result.text};" for i, result in enumerate(results)]
     level, in_pieces = layout(len(body))
     if in_pieces:
@@ -530,6 +614,20 @@ def _compiler_identity(command: tuple) -> str:
     return result.stdout
 
 
+@functools.cache
+def _processor_identity() -> str:
+    """This machine's processor (model and feature flags), for a library
+    built with ``-march=native``, which runs only where it was built."""
+    try:
+        with open("/proc/cpuinfo") as file:
+            lines = [line for line in file if line.startswith(("model name", "flags"))]
+        return "".join(dict.fromkeys(lines))
+    except OSError:
+        import platform
+
+        return f"{platform.machine()} {platform.processor()}"
+
+
 class CacheProblem(Exception):
     """The cache cannot be used: ``path`` and ``reason`` say why."""
 
@@ -597,23 +695,21 @@ def _blocking(folder: str) -> str:
 DIGEST = ".sha256"  # the digest of a library's bytes, in a file beside it
 
 
-def _read_regular(path: str, limit: int) -> bytes:
-    """The bytes of ``path``, a regular file of this user's at most ``limit``
-    bytes long, read without following a link; CacheProblem otherwise."""
+def _read_private(path: str, limit: int) -> bytes:
+    """The bytes of ``path``, a regular file of this user's that no one
+    else may write to, at most ``limit`` bytes long, read without
+    following a link; CacheProblem otherwise."""
     try:
-        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)
-                             | getattr(os, "O_NONBLOCK", 0))
+        data, status = read_regular(path, limit, follow_links=False)
+    except NotRegularFile as error:
+        links = " (links are not followed)" if error.kind == "a symbolic link" else ""
+        raise CacheProblem(path, f"is {error.kind}{links}") from None
     except OSError as error:
-        reason = "is a symbolic link (links are not followed)" if os.path.islink(path) \
-            else f"cannot be read ({error.strerror or error})"
-        raise CacheProblem(path, reason) from None
-    with os.fdopen(descriptor, "rb") as file:
-        info = os.fstat(descriptor)
-        reason = "is not a regular file" if not stat.S_ISREG(info.st_mode) else \
-            f"is larger than {limit:,} bytes" if info.st_size > limit else _foreign(info)
-        if reason:
-            raise CacheProblem(path, reason)
-        return file.read(limit + 1)
+        raise CacheProblem(path, f"cannot be read ({error.strerror or error})") from None
+    reason = f"is larger than {limit:,} bytes" if len(data) > limit else _foreign(status)
+    if reason:
+        raise CacheProblem(path, reason)
+    return data
 
 
 def _verified(library: str) -> bool:
@@ -622,8 +718,8 @@ def _verified(library: str) -> bool:
     build. False if it or its digest is absent; CacheProblem if it fails."""
     if not os.path.lexists(library) or not os.path.lexists(library + DIGEST):
         return False
-    expected = _read_regular(library + DIGEST, 64).decode("ascii", "replace")
-    actual = hashlib.sha256(_read_regular(library, LIBRARY_LIMIT)).hexdigest()
+    expected = _read_private(library + DIGEST, 64).decode("ascii", "replace")
+    actual = hashlib.sha256(_read_private(library, LIBRARY_LIMIT)).hexdigest()
     if actual != expected:
         raise CacheProblem(library, "does not match the digest stored beside it at its "
                                     "build (truncated or changed since)")
@@ -655,12 +751,18 @@ def build(source: str, level: str, cache: bool = True) -> tuple:
     built again; a folder that cannot be used (or ``cache=False``) means a
     build in this process's private temporary folder, removed at exit.
     Each problem is one RuntimeWarning naming the path and the reason.
+
+    ``level`` is the optimisation level (``"-O2"``), or several flags
+    separated by spaces, given after the common ones (so they override
+    them). With ``-march=native`` the cache key holds the processor too.
     """
     command = find_compiler()
     identity = _compiler_identity(tuple(command))
     gcc = "Free Software Foundation" in identity
-    flags = (*FLAGS, *(GCC_FLAGS if gcc else ()), level)
-    key = hashlib.sha256("\0".join([source, *flags, *command, identity]).encode()).hexdigest()
+    flags = (*FLAGS, *(GCC_FLAGS if gcc else ()), *level.split())
+    machine = _processor_identity() if "-march=native" in flags else ""
+    key = hashlib.sha256("\0".join([source, *flags, *command, identity, machine]).encode()
+                         ).hexdigest()
     suffix = ".dll" if sys.platform == "win32" else ".so"
     name = f"{key[:32]}{suffix}"
     if cache:

@@ -13,6 +13,6 @@ imported when something is drawn.
 """
 
 from .dot import draw
-from .steps import BackwardStep, BackwardSteps, backward_steps
+from .steps import BackwardStep, BackwardSteps, backward_captions, backward_steps
 
-__all__ = ["draw", "backward_steps", "BackwardStep", "BackwardSteps"]
+__all__ = ["draw", "backward_steps", "backward_captions", "BackwardStep", "BackwardSteps"]

@@ -1,10 +1,14 @@
 """A ``graphviz.Digraph`` that renders even where no system Graphviz is installed.
 
-With a ``dot`` on PATH every call goes to the graphviz package unchanged.
-Without one, :meth:`FallbackDigraph.pipe` and :meth:`FallbackDigraph.render`
-produce their output with :func:`autograd.drawing.render.render_dot` (Graphviz
-compiled to WebAssembly): SVG and the text formats, not PNG or PDF, so
-:func:`autograd.draw` creates its graphs with ``format="svg"``.
+:meth:`FallbackDigraph.pipe` produces its output with
+:func:`autograd.drawing.render.render_dot`: the system ``dot`` if there is
+one, else Graphviz compiled to WebAssembly (SVG and the text formats, not
+PNG or PDF, so :func:`autograd.draw` creates its graphs with
+``format="svg"``), either way stopped past ``RENDER_SECONDS``. Only a call
+with Graphviz's plugin options (``renderer``, ``formatter``,
+``neato_no_op``) goes to the graphviz package, with a system ``dot``.
+:meth:`FallbackDigraph.render` goes to the graphviz package with a system
+``dot``, and to ``render_dot`` without one.
 
 Why these two methods (graphviz 0.20 and 0.21): Jupyter's display
 (``_repr_mimebundle_``) calls ``pipe``, so overriding ``pipe`` covers
@@ -42,7 +46,7 @@ class FallbackDigraph(graphviz.Digraph):
     def pipe(self, format=None, renderer=None, formatter=None, neato_no_op=None,
              quiet=False, *, engine=None, encoding=None):
         """As ``graphviz.Digraph.pipe``: bytes, or ``str`` given an ``encoding``."""
-        if backend_name() == "system":
+        if backend_name() == "system" and (renderer or formatter or neato_no_op):
             return super().pipe(format, renderer=renderer, formatter=formatter,
                                 neato_no_op=neato_no_op, quiet=quiet,
                                 engine=engine, encoding=encoding)

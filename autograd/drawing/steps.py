@@ -212,6 +212,24 @@ def backward_steps(root: Value, gradient=1.0, **draw_options) -> BackwardSteps:
     return BackwardSteps(root, steps, draw_options, gradients[root])
 
 
+def backward_captions(root: Value, gradient=1.0) -> list:
+    """The captions of ``backward_steps(root)``'s steps, for a graph of any
+    size: no snapshot is kept, so memory grows as the graph does.
+
+    NOTE: a step's caption reads only its own node's gradient, which is
+    final at its turn (every node that uses it came before), so the live
+    dict of gradients serves every step.
+    """
+    gradients = {root: as_float(gradient, "backward_captions() gradient")}
+    texts = [str(BackwardStep(0, node, partials, gradients))
+             for node, partials in reverse_sweep(root, gradients)]
+    return [_caption(index, len(texts), text) for index, text in enumerate(texts)]
+
+
+def _caption(index: int, count: int, step) -> str:
+    return f"step {index + 1} of {count}: {step}"
+
+
 @dataclass(frozen=True)
 class _Seed:
     """Frame 0 of a page: the forward pass done, only the seed gradient known."""
@@ -256,7 +274,7 @@ class BackwardSteps(Sequence):
         return self._svgs[index]
 
     def caption(self, index: int) -> str:
-        return f"step {index + 1} of {len(self)}: {self._steps[index]}"
+        return _caption(index, len(self), self._steps[index])
 
     def seed_caption(self) -> str:
         return (f"step 0 of {len(self)}: the forward pass has computed every value; "

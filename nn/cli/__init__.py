@@ -6,6 +6,9 @@
                                  draw its graph
     chainrule playground [--port N] [--no-browser]
                                  train a network live in the browser
+    chainrule playground --static OUT
+                                 the same page as static files, run in the
+                                 browser (Pyodide)
 
 ``chainrule`` alone prints this help; ``chainrule --version`` the installed
 version. Each subcommand is a module of this

@@ -26,7 +26,7 @@ from autograd import Value
 
 from .. import data, losses, optim
 from ..cli import train
-from ..modules import HIDDEN_ACTIVATIONS
+from ..modules import ACTIVATIONS, HIDDEN_ACTIVATIONS
 
 # Bounds on everything a page can ask for.
 LIMITS = {
@@ -115,40 +115,78 @@ def loss_choices(dataset: str) -> dict:
 # --- checking what a page sent ------------------------------------------------------
 
 
+def choices() -> dict:
+    """What the page offers, read from the tables it comes from."""
+    return {
+        "datasets": {name: {"classes": class_count(name), "noise": DEFAULT_NOISE[name],
+                            "losses": list(BINARY_LOSSES if class_count(name) == 2
+                                           else CLASS_LOSSES)}
+                     for name in DATASETS},
+        "activations": [name for name in HIDDEN_ACTIVATIONS if name in ACTIVATIONS],
+        "optimizers": {name: Settings(optimizer=name, optimizer_options=optimizer_options(cls))
+                       .to_json()["optimizer_options"] for name, cls in OPTIMIZERS.items()},
+        "lr_schedules": list(LR_SCHEDULES),
+        "limits": LIMITS,
+        "defaults": Settings().to_json(),
+    }
+
+
+def shown(value, limit: int = 60) -> str:
+    """``value`` as a message shows it: its repr, cut to ``limit`` characters
+    (a 400-digit number or a long list stays readable)."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 10 ** limit:
+        return f"a number of about {len(str(abs(value)))} digits"
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit - 3]}..."
+
+
+def listed(names, limit: int = 60) -> str:
+    """Names joined by commas, cut to ``limit`` characters."""
+    text = ", ".join(names)
+    return text if len(text) <= limit else f"{text[:limit - 3]}..."
+
+
 def _number(name, value, low, high, integer=False):
+    kind = "a whole number" if integer else "a number"
+    # NOTE: int and float compare exactly, so a 400-digit int needs no
+    # float() (which would overflow) to be found out of range.
     if isinstance(value, bool) or not isinstance(value, Real) or (
-            integer and not float(value).is_integer()):
-        kind = "a whole number" if integer else "a number"
-        raise ValueError(f"{name} must be {kind} from {low} to {high}, got {value!r}")
-    if not (math.isfinite(value) and low <= value <= high):
-        raise ValueError(f"{name} must be from {low} to {high}, got {value!r}")
+            isinstance(value, float) and not math.isfinite(value)):
+        raise ValueError(f"{name} must be {kind} from {low} to {high}, got {shown(value)}")
+    if not low <= value <= high:
+        raise ValueError(f"{name} must be from {low} to {high}, got {shown(value)}")
+    if integer and value != int(value):
+        raise ValueError(f"{name} must be {kind} from {low} to {high}, got {shown(value)}")
     return int(value) if integer else float(value)
 
 
 def _choice(name, value, choices):
-    if value not in choices:
-        raise ValueError(f"{name} must be one of {', '.join(map(str, choices))}; got {value!r}")
+    if not isinstance(value, str) or value not in choices:
+        raise ValueError(f"{name} must be one of {', '.join(map(str, choices))}; "
+                         f"got {shown(value)}")
     return value
 
 
 def _options(name, given, defaults):
     """An optimizer's options: the known names only, each of its default's type."""
     if not isinstance(given, dict):
-        raise ValueError(f"optimizer_options must be an object, got {given!r}")
+        raise ValueError(f"optimizer_options must be an object, got {shown(given)}")
     unknown = sorted(set(given) - set(defaults))
     if unknown:
-        raise ValueError(f"{name} has no option {', '.join(unknown)}; "
+        raise ValueError(f"{name} has no option {listed(unknown)}; "
                          f"its options are {', '.join(defaults)}")
     options = dict(defaults)
     for key, value in given.items():
         default = defaults[key]
         if isinstance(default, bool):
             if not isinstance(value, bool):
-                raise ValueError(f"{name} option {key} must be true or false, got {value!r}")
+                raise ValueError(f"{name} option {key} must be true or false, "
+                                 f"got {shown(value)}")
         elif isinstance(default, tuple):
             if not isinstance(value, list) or len(value) != len(default):
                 raise ValueError(
-                    f"{name} option {key} must be a list of {len(default)} numbers, got {value!r}")
+                    f"{name} option {key} must be a list of {len(default)} numbers, "
+                    f"got {shown(value)}")
             value = tuple(_number(f"{name} option {key}", item, 0.0, 1.0) for item in value)
         else:
             value = _number(f"{name} option {key}", value, 0.0, 1e6)
@@ -169,21 +207,22 @@ def parse_settings(given) -> Settings:
     known = {name for name in Settings.__dataclass_fields__}
     unknown = sorted(set(given) - known)
     if unknown:
-        raise ValueError(f"unknown setting {', '.join(unknown)}; the settings are "
+        raise ValueError(f"unknown setting {listed(unknown)}; the settings are "
                          f"{', '.join(sorted(known))}")
     dataset = _choice("dataset", given.get("dataset", "moons"), DATASETS)
     hidden = given.get("hidden", list(Settings.hidden))
     if not isinstance(hidden, list) or len(hidden) > LIMITS["hidden_layers"]:
         raise ValueError(f"hidden must be a list of at most {LIMITS['hidden_layers']} layer "
-                         f"sizes, got {hidden!r}")
+                         f"sizes, got {shown(hidden)}")
     hidden = tuple(_number("each hidden layer size", size, 1, LIMITS["width"], integer=True)
                    for size in hidden)
     features = given.get("iris_features", list(Settings.iris_features))
     if (not isinstance(features, list) or len(features) != 2
-            or not all(feature in range(len(data.IRIS_FEATURES)) for feature in features)
+            or not all(type(feature) is int and 0 <= feature < len(data.IRIS_FEATURES)
+                       for feature in features)
             or features[0] == features[1]):
-        raise ValueError(f"iris_features must be two different feature numbers from 0 to "
-                         f"{len(data.IRIS_FEATURES) - 1}, got {features!r}")
+        raise ValueError(f"iris_features must be two different whole feature numbers from 0 "
+                         f"to {len(data.IRIS_FEATURES) - 1}, got {shown(features)}")
     optimizer = _choice("optimizer", given.get("optimizer", "SGD"), list(OPTIMIZERS))
     options = _options(optimizer, given.get("optimizer_options", {}),
                        optimizer_options(OPTIMIZERS[optimizer]))

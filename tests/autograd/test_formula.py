@@ -3,6 +3,7 @@ nothing else gets through."""
 
 import ast
 import math
+import re
 import time
 
 import pytest
@@ -17,6 +18,8 @@ from autograd.formula import (
     UNARY_OPERATORS,
     parse_formula,
 )
+
+from .. import hostile
 
 
 def variables(**values):
@@ -95,10 +98,10 @@ HOSTILE = {
     "y": "unknown name 'y'",
     "x; import os": "not a valid expression",
     "1" * 400: "larger than the largest float",
-    "-" * 5000 + "x": "nested too deeply",
+    "-" * 5000 + "x": "too deep for Python's parser: 5000 signs in a row",
     "(" * 300 + "x" + ")" * 300: "not a valid expression",
     "x + " * 5000 + "x": f"at most {MAX_LENGTH}",
-    "x+" * 4000 + "x": "nested too deeply",
+    "x+" * 4000 + "x": "too deep for Python's parser: a chain of 4000 operators",
 }
 
 
@@ -186,3 +189,32 @@ def test_learner_slips_are_explained_in_the_formula_s_own_words(source, message)
 def test_operators_allowed_are_those_of_the_table_rows():
     symbols = {row.syntax for row in ops.PRIMITIVES if row.arity == 2 and row.syntax}
     assert {PYTHON_OPERATORS[node][0] for node in BINARY_OPERATORS} == symbols
+
+
+@pytest.mark.parametrize("source, message", hostile.DEEP_FORMULAS,
+                         ids=[f"{source[:12]}...{len(source)}" for source, _ in
+                              hostile.DEEP_FORMULAS])
+def test_any_text_within_the_length_limit_is_a_value_or_a_clear_error(source, message):
+    assert len(source) <= MAX_LENGTH
+    with pytest.raises(ValueError, match=re.escape(message)):
+        parse_formula(source, variables(x=1.0, a=1.0))
+
+
+def test_the_deepest_formulas_python_reads_are_evaluated():
+    # just under the parser's limits: these are values, not errors
+    assert parse_formula("-" * 500 + "x", variables(x=2.0)).data == 2.0
+    assert parse_formula("+".join(["x"] * 1200), variables(x=1.0)).data == 1200.0
+
+
+@pytest.mark.parametrize("source, given, expected", hostile.FOLDED_NAMES)
+def test_names_are_folded_as_pythons_parser_folds_them(source, given, expected):
+    values = {name: Value(number, label=name) for name, number in given.items()}
+    if isinstance(expected, str):
+        with pytest.raises(ValueError, match=re.escape(expected)):
+            parse_formula(source, values)
+        return
+    out = parse_formula(source, values)
+    out.backward()
+    assert out.data == expected
+    (variable,) = values.values() if len(values) == 1 else [values["fi"]]
+    assert variable.grad == (2.0 if "*2" in source else 1.0)  # the one variable it used

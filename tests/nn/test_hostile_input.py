@@ -39,11 +39,11 @@ class InterruptedSGD(optim.SGD):
         super().__init__(params, lr=lr, momentum=0.9)
         self.position, self.calls = position, 0
 
-    def _update(self, value, grad, state, group):
+    def update(self, value, grad, state, group):
         self.calls += 1
         if self.calls == self.position:
             raise KeyboardInterrupt
-        return super()._update(value, grad, state, group)
+        return super().update(value, grad, state, group)
 
 
 def test_ctrl_c_in_the_middle_of_step_changes_no_parameter_and_no_state():

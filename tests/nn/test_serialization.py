@@ -2,11 +2,15 @@
 
 import json
 import os
+import socket
+import threading
 
 import pytest
 
 import nn
 from nn import MLP, serialization
+
+from .. import hostile
 
 
 def test_round_trip_is_exact(tmp_path):
@@ -164,3 +168,68 @@ def test_save_creates_missing_folders_and_names_an_unwritable_path(tmp_path):
     with pytest.raises(OSError, match=f"cannot write {blocker / 'model.json'}"):
         nn.save(model, blocker / "model.json")
     assert blocker.read_text() == "not a folder"
+
+
+def make_non_file(kind, path):
+    if kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "device":
+        os.symlink("/dev/zero", path)  # an endless device, through a link
+    elif kind == "folder":
+        os.mkdir(path)
+    else:
+        listener = socket.socket(socket.AF_UNIX)
+        listener.bind(os.fspath(path))
+        return listener
+    return None
+
+
+@pytest.mark.parametrize("what, kind, message", hostile.NOT_FILES,
+                         ids=[case[0] for case in hostile.NOT_FILES])
+def test_load_refuses_what_is_not_a_regular_file_before_opening_it(tmp_path, what, kind,
+                                                                   message):
+    path = tmp_path / "model.json"
+    keep = make_non_file(kind, path)
+    outcome = []
+
+    def attempt():
+        with pytest.raises(ValueError) as refused:
+            nn.load(path)
+        outcome.append(str(refused.value))
+    worker = threading.Thread(target=attempt, daemon=True)
+    worker.start()
+    worker.join(10)  # a FIFO once blocked open() forever
+    assert not worker.is_alive(), f"load() still waits on a {what}"
+    assert outcome == [f"{path} is not a valid chainrule model file: {message}; a model "
+                       f"file is a regular file"]
+    if keep is not None:
+        keep.close()
+
+
+@pytest.mark.parametrize("what, text, message", hostile.CROWDED_FILES,
+                         ids=[case[0] for case in hostile.CROWDED_FILES])
+def test_a_file_of_millions_of_entries_is_refused_before_it_is_parsed(tmp_path, monkeypatch,
+                                                                     what, text, message):
+    path = tmp_path / "model.json"
+    path.write_text(text)
+    assert path.stat().st_size < serialization.MAX_FILE_BYTES
+
+    def never(*arguments, **options):
+        raise AssertionError("parsed")
+    monkeypatch.setattr(serialization.json, "loads", never)
+    with pytest.raises(ValueError, match=message):
+        nn.load(path)
+
+
+def test_the_largest_model_is_under_the_entry_limits(tmp_path):
+    # a file has one key per parameter and 8 more (4 at the top, 4 in the
+    # architecture), and a comma between any two: at MAX_PARAMETERS both
+    # counts stay under MAX_ENTRIES
+    model = MLP(2, [3, 1], seed=0)
+    path = tmp_path / "model.json"
+    nn.save(model, path)
+    data = path.read_bytes()
+    parameters = len(model.parameters())
+    assert data.count(b":") == parameters + 8
+    assert data.count(b",") <= parameters + 8
+    assert serialization.MAX_PARAMETERS + 8 <= serialization.MAX_ENTRIES

@@ -9,6 +9,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -169,3 +170,38 @@ def test_digraph_render_writes_nothing_when_the_format_is_refused(wasm_only, tmp
 
 def test_digraph_passes_through_to_system_dot(fake_dot):
     assert small_graph().pipe(engine="circo").startswith(b"args: -Kcirco -Tsvg")
+
+
+def power_chain(terms):
+    """``x ** x ** ... ** x``: few values, but a layout whose time explodes
+    (every power reaches back to the one x); on this machine, 70 terms
+    take over 40 s in the WebAssembly Graphviz."""
+    from autograd import Value
+
+    x = Value(1.0, label="x")
+    total = x
+    for _ in range(terms - 1):
+        total = x ** total
+    return total
+
+
+def test_a_layout_past_the_time_bound_is_stopped_in_webassembly(wasm_only, monkeypatch):
+    from autograd import draw
+
+    render.render_dot("digraph { a }")  # compiled before the clock starts
+    monkeypatch.setattr(render, "RENDER_SECONDS", 1.0)
+    started = time.monotonic()
+    with pytest.raises(render.RenderError, match="Graphviz \\(WebAssembly\\) took over 1 s to "
+                                                 "lay out this graph and was stopped: draw less"):
+        draw(power_chain(70)).pipe()
+    assert time.monotonic() - started < 10
+    assert render.render_dot("digraph { a }").startswith(b"<?xml")  # the next one works
+
+
+def test_a_layout_past_the_time_bound_is_stopped_in_the_system_dot(fake_dot, monkeypatch):
+    fake_dot.write_text("#!/bin/sh\nexec sleep 30\n")
+    monkeypatch.setattr(render, "RENDER_SECONDS", 1.0)
+    started = time.monotonic()
+    with pytest.raises(render.RenderError, match="Graphviz \\(system dot\\) took over 1 s"):
+        small_graph().pipe()  # a Digraph's pipe goes through render_dot too
+    assert time.monotonic() - started < 10

@@ -7,7 +7,7 @@ import math
 import pytest
 from hypothesis import assume, given, settings
 
-from autograd import BackwardSteps, Value, backward_steps, topological_order
+from autograd import BackwardSteps, Value, backward_captions, backward_steps, topological_order
 from autograd.extras import install_hint
 from autograd.value import local_partials
 from tests.autograd.drawing.svg import svg_texts
@@ -35,6 +35,31 @@ def test_the_last_step_holds_exactly_what_backward_gives(program, point):
     final = steps[-1].gradients if steps else {out: 1.0}
     for node in topological_order(out):
         assert final.get(node, 0.0) == node.grad
+
+
+@settings(max_examples=50, deadline=None)
+@given(program=programs, point=points)
+def test_the_text_captions_are_the_steps_captions_without_their_snapshots(program, point):
+    assume(evaluable(program, point))
+    out = run(program, [Value(x) for x in point])
+    try:
+        steps = backward_steps(out)
+    except (ZeroDivisionError, ValueError):
+        assume(False)  # a derivative is undefined here
+    assert backward_captions(out) == [steps.caption(i) for i in range(len(steps))]
+
+
+def test_text_captions_need_no_max_nodes():
+    x = Value(0.5, label="x")
+    level = [(x * (i / 256)).tanh() for i in range(256)]  # 512 computed values
+    while len(level) > 1:  # added pairwise: 255 more, 768 values with x and 0.0
+        level = [a + b for a, b in zip(level[::2], level[1::2])]
+    total = level[0]
+    captions = backward_captions(total)
+    assert len(captions) == 767 and captions[0].startswith("step 1 of 767: ")
+    assert captions[-1].startswith("step 767 of 767: ")
+    with pytest.raises(ValueError, match="more than max_nodes=500"):
+        backward_steps(total)
 
 
 def test_steps_visit_computed_nodes_in_reverse_topological_order():

@@ -143,3 +143,25 @@ def test_a_variable_the_formula_does_not_use_is_named(capsys):
     assert main(["graph", "x * x", "x=3", "y=-2"]) == 0
     assert capsys.readouterr().out.splitlines() == [
         "value = 9.0", "d/dx = 6.0", "d/dy = 0.0  (y does not appear in the formula)"]
+
+
+def test_a_name_python_folds_is_one_variable(capsys):
+    # NOTE: Python's parser reads 𝑥 (mathematical italic) and ｘ (fullwidth) as x
+    assert main(["graph", "\U0001d465*2", "x=1", "\U0001d465=5"]) == 2
+    assert "'x' and '\U0001d465' are one name to Python" in capsys.readouterr().err
+    assert main(["graph", "\uff58*2", "\uff58=5"]) == 0
+    assert capsys.readouterr().out.splitlines() == ["value = 10.0", "d/d\uff58 = 2.0"]
+
+
+def test_a_drawing_past_the_time_bound_stops_with_a_message(wasm_only, tmp_path, monkeypatch,
+                                                            capsys):
+    from autograd.drawing import render
+
+    render.render_dot("digraph { a }")  # compiled before the clock starts
+    monkeypatch.setattr(render, "RENDER_SECONDS", 1.0)
+    out = tmp_path / "chain.svg"
+    # 100 powers of x: 23.5 s with the system dot, minutes in WebAssembly
+    assert main(["graph", "x**" * 99 + "x", "x=1", "--out", str(out)]) == 1
+    error = capsys.readouterr().err
+    assert "cannot draw: Graphviz (WebAssembly) took over 1 s" in error and "draw less" in error
+    assert not out.exists()

@@ -13,11 +13,13 @@ from nn.playground import server as server_module
 from nn.playground.settings import LIMITS
 
 
-def request(server, method, path, body=None, headers=None, raw=None):
-    """``(status, decoded JSON or text)`` of one request to the playground."""
+def request(server, method, path, body=None, headers=None, raw=None, token=True):
+    """``(status, decoded JSON or text)`` of one request to the playground,
+    with the launch's token in the page's cookie (``token=False``: without)."""
     connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
     try:
-        headers = {"Host": f"127.0.0.1:{server.port}", **(headers or {})}
+        cookie = {"Cookie": f"{server.cookie_name}={server.token}"} if token else {}
+        headers = {"Host": f"127.0.0.1:{server.port}", **cookie, **(headers or {})}
         payload = raw if raw is not None else (None if body is None else json.dumps(body))
         if payload is not None:
             headers.setdefault("Content-Type", "application/json")
@@ -112,15 +114,17 @@ def test_bad_or_oversize_settings_get_a_clear_error(server, settings, message):
     assert answer["error"].startswith("bad settings: ") and message in answer["error"]
 
 
-def test_no_more_than_the_session_limit(server, monkeypatch):
+def test_no_more_than_the_session_limit_the_one_unused_longest_makes_room(server, monkeypatch):
     monkeypatch.setitem(LIMITS, "sessions", 2)
-    first = new_session(server)
-    new_session(server)
-    status, answer = request(server, "POST", "/api/sessions", {})
-    assert status == 503 and "too many playground sessions: 2 tabs are open" in answer["error"]
+    first, second = new_session(server), new_session(server)
+    status, _ = request(server, "POST", f"/api/sessions/{first}", {"action": "pause"})
+    assert status == 200  # the second is now the one unused the longest
+    third = new_session(server)
+    assert sorted(server.sessions._sessions) == sorted([first, third])
+    status, answer = request(server, "POST", f"/api/sessions/{second}", {"action": "step"})
+    assert status == 404 and "more tabs opened since" in answer["error"]
     status, _ = request(server, "POST", f"/api/sessions/{first}", {"action": "close"})
-    assert status == 200
-    new_session(server)  # the closed tab's place is free again
+    assert status == 200 and sorted(server.sessions._sessions) == [third]
 
 
 def test_a_session_the_page_stopped_asking_about_is_dropped(server, monkeypatch):
@@ -149,22 +153,32 @@ def test_actions_and_their_errors(server):
     assert status == 404
 
 
-def test_the_event_stream_sends_a_frame_after_each_step(server):
-    identifier = new_session(server)
+def open_stream(server, identifier):
+    """The response of a session's event stream, headers read."""
     connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
     connection.request("GET", f"/api/sessions/{identifier}/events",
-                       headers={"Host": f"127.0.0.1:{server.port}"})
+                       headers={"Host": f"127.0.0.1:{server.port}",
+                                "Cookie": f"{server.cookie_name}={server.token}"})
     response = connection.getresponse()
     assert response.getheader("Content-Type") == "text/event-stream"
+    return response
 
-    def next_frame():
-        lines = []
-        while (line := response.readline().decode()) != "\n":
+
+def next_event(response) -> tuple:
+    """``(event name, its data)`` of the next event on a stream."""
+    lines = []
+    while (line := response.readline().decode()) != "" and (line != "\n" or not lines):
+        if line.startswith(("event:", "data:")):  # not a heartbeat's comment
             lines.append(line)
-        assert lines[0] == "event: frame\n"
-        return json.loads(lines[1].removeprefix("data: "))
+    return lines[0].removeprefix("event: ").strip(), json.loads(lines[1].removeprefix("data: "))
 
-    assert next_frame()["steps"] == 0
+
+def test_the_event_stream_sends_a_frame_after_each_step(server):
+    identifier = new_session(server)
+    response = open_stream(server, identifier)
+    event, frame = next_event(response)
+    assert event == "frame" and frame["steps"] == 0
     request(server, "POST", f"/api/sessions/{identifier}", {"action": "step"})
-    assert next_frame()["steps"] == 1
-    connection.close()
+    event, frame = next_event(response)
+    assert event == "frame" and frame["steps"] == 1
+    response.close()
