@@ -29,10 +29,10 @@ import math
 import os
 import sys
 
-from autograd import Value, backward_steps, draw, topological_order
-from autograd.drawing.render import backend_name
-from autograd.files import write_atomic
-from autograd.formula import FUNCTIONS, parse_formula
+from autograd import Value, backward_steps, draw, parse_formula, topological_order
+from autograd.extend import FORMULA_FUNCTIONS as FUNCTIONS
+from autograd.extend import drawing_backend as backend_name
+from autograd.extend import write_atomic
 
 OUTPUT_FORMATS = (".svg", ".png", ".html", ".dot")
 

@@ -6,16 +6,16 @@ the optimizer and the order of the batches, all made from the
 the same settings in another tab) replays the run exactly. It takes the
 steps ``nn.fit`` takes, in ``fit``'s order:
 
-* the batches of each epoch are drawn from one generator seeded by the
-  seed, as ``fit`` draws them;
-* each update is ``nn.training``'s step (zero_grad, the loss and its
+* the batches of each epoch are :func:`nn.data.batch_order`'s, drawn from
+  one generator seeded by the seed, as ``fit`` draws them;
+* each update is a :class:`nn.Step` (zero_grad, the loss and its
   gradients, ``optimizer.step()``); a loss or an update that is not finite
-  stops the run with ``fit``'s message and keeps the last finite model;
+  stops the run with the step's message and keeps the last finite model;
 * the learning rate is the schedule's (``chainrule train``'s decay) until
   the page sets it by hand.
 
 So with settings ``chainrule train`` can express, the model after E epochs
-is the one ``chainrule train ... --epochs E --compile`` trains.
+is the one ``chainrule train ... --epochs E --engine python`` trains.
 
 While the session plays, each :meth:`~Session.play_slice` takes the steps
 of one frame interval (at most ``steps_per_second``) and publishes a
@@ -31,11 +31,10 @@ feeds a page's event stream; the static page runs it in Pyodide in a Web
 Worker (``static/worker.js``), which has no threads and calls
 :meth:`~Session.play_slice` from a timer.
 
-The engine. Steps run on ``ENGINE``: the compiled step of ``nn.compiled``
-(code traced once by ``autograd.compile``), and the boundary grid on the
-model's forward pass compiled the same way. ``COMPILE_OPTIONS`` is passed
-to both, so the native backend is one line away:
-``COMPILE_OPTIONS = {"backend": "c"}``.
+The engine. Steps run on the step engine ``ENGINE`` (``"python"``: each
+example's loss traced once by ``autograd.compile`` and replayed), and the
+boundary grid on the model's forward pass compiled for the same backend;
+``ENGINE = "c"`` runs both as native code.
 """
 
 from __future__ import annotations
@@ -52,12 +51,11 @@ from dataclasses import replace
 
 from autograd import Value, backward_captions, backward_steps, compile, data_of, topological_order
 
-from ..compiled import CompiledLossAndGradients
-from ..data import batches
-from ..losses import softmax
+from ..data import batch_order
+from ..losses import l2_penalty, softmax
 from ..modules import MLP
 from ..schedules import LinearDecay
-from ..training import _step
+from ..step import Step
 from .settings import (
     Settings,
     build_problem,
@@ -67,8 +65,7 @@ from .settings import (
     train_command,
 )
 
-ENGINE = CompiledLossAndGradients
-COMPILE_OPTIONS: dict = {}
+ENGINE = "python"
 
 FRAME_SECONDS = 0.2       # a frame at most this often while playing
 GRID = 40                 # the decision boundary is sampled on GRID x GRID points
@@ -123,17 +120,20 @@ class Session:
         self.parameters = self.model.parameters()
         self.names = [name for name, _ in self.model.named_parameters()]
         self.optimizer = make_optimizer(settings, self.parameters)
-        self.backpropagate = ENGINE(self.model, problem.loss, settings.l2, **COMPILE_OPTIONS)
+        self.training_step = Step(self.model, problem.loss, self.optimizer,
+                                  problem.train_inputs, problem.train_targets,
+                                  l2=settings.l2, engine=ENGINE)
         model = self.model
         self.forward = compile(lambda x0, x1: (0.0, model([x0, x1])), self.parameters,
-                               has_aux=True, **COMPILE_OPTIONS)
+                               has_aux=True,
+                               backend="c" if self.training_step.engine == "c" else "python")
         steps_per_epoch = math.ceil(len(problem.train_inputs)
                                     / (settings.batch_size or len(problem.train_inputs)))
         self.schedule = (LinearDecay(settings.lr, settings.lr / 10,
                                      settings.epochs * steps_per_epoch)
                          if settings.lr_schedule == "decay" else None)
         self._shuffler = random.Random(settings.seed)
-        self._epoch_batches = collections.deque()
+        self._epoch_rows = collections.deque()
         self.epoch = 0
         self.steps = 0
         self.examples_seen = 0
@@ -208,14 +208,13 @@ class Session:
 
     # --- training -------------------------------------------------------------------
 
-    def _next_batch(self):
-        if not self._epoch_batches:
+    def _next_rows(self):
+        if not self._epoch_rows:
             # NOTE: the same generator and calls as fit's, so the same order.
-            self._epoch_batches.extend(batches(self.problem.train_inputs,
-                                               self.problem.train_targets,
-                                               self.settings.batch_size, seed=self._shuffler))
+            self._epoch_rows.extend(batch_order(len(self.problem.train_inputs),
+                                                self.settings.batch_size, seed=self._shuffler))
             self.epoch += 1
-        return self._epoch_batches.popleft()
+        return self._epoch_rows.popleft()
 
     def _take_step(self):
         """One update, as fit takes it; a failure stops the run and is shown."""
@@ -223,18 +222,16 @@ class Session:
             return
         if self.schedule is not None:
             self.optimizer.lr = self.schedule(self.steps)
-        inputs, targets = self._next_batch()
-        where = f"epoch {self.epoch}, step {self.steps + 1}"
+        rows = self._next_rows()
         try:
-            objective, _ = _step(self.backpropagate, self.parameters, inputs, targets,
-                                 self.optimizer, where)
+            measured = self.training_step(rows, epoch=self.epoch)
         except (FloatingPointError, ValueError) as error:
             self.error = str(error)
             self.running = False
             return
         self.steps += 1
-        self.examples_seen += len(targets)
-        self.last_batch_objective = objective
+        self.examples_seen += measured.size
+        self.last_batch_objective = measured.objective
 
     # --- what the page shows ----------------------------------------------------------
 
@@ -250,13 +247,14 @@ class Session:
             return None, None, None
         outputs = self._outputs(inputs)
         data_loss = data_of(self.problem.loss(outputs, targets))
-        penalty = self.settings.l2 * sum(p.data * p.data for p in self.parameters)
+        penalty = l2_penalty([p.data for p in self.parameters], self.settings.l2)
         correct = sum(_class_and_certainty(output)[0] == label
                       for output, label in zip(outputs, labels))
         return data_loss, data_loss + penalty, correct / len(inputs)
 
     def _measure(self):
         """Add a point to the curves: the losses on the whole train and test sets."""
+        self.training_step.sync()  # a native step's parameters, to the model
         problem = self.problem
         try:
             train, test = (self._evaluate(inputs, targets, labels) for inputs, targets, labels in (
@@ -318,7 +316,7 @@ class Session:
             "lr": self.optimizer.lr,
             "batch_objective": self.last_batch_objective,
             "steps_per_second": round(self._rate(), 1),
-            "engine": ENGINE.__name__,
+            "engine": self.training_step.engine,
             "runtime": runtime(),
             "bounds": self.bounds,
             "boundary": self._boundary(),
@@ -350,6 +348,7 @@ class Session:
         if not 0 <= index < len(inputs):
             raise ValueError(f"there is no {which} point {index}: the {which} set has "
                              f"{len(inputs)} points (0 to {len(inputs) - 1})")
+        self.training_step.sync()
         copy = MLP(**self.model.architecture())
         copy.load_state_dict(self.model.state_dict())
         steps_done = self.steps

@@ -24,8 +24,7 @@ from numbers import Real
 
 from autograd import Value
 
-from .. import data, losses, optim
-from ..cli import train
+from .. import data, losses, optim, recipes
 from ..modules import ACTIVATIONS, HIDDEN_ACTIVATIONS
 
 # Bounds on everything a page can ask for.
@@ -51,7 +50,7 @@ BINARY_LOSSES = {"hinge": losses.hinge, "bce_with_logits": losses.bce_with_logit
 CLASS_LOSSES = {"cross_entropy": losses.cross_entropy}
 OPTIMIZERS = {cls.__name__: cls for cls in optim.OPTIMIZERS}
 LR_SCHEDULES = ("constant", "decay")
-DEFAULT_SEED = train.DEFAULT_SEED
+DEFAULT_SEED = recipes.DEFAULT_SEED
 
 
 def optimizer_options(cls) -> dict:
@@ -87,7 +86,7 @@ class Settings:
     lr_schedule: str = "constant"
     epochs: int = 100
     batch_size: int | None = 10
-    l2: float = train.L2_STRENGTH
+    l2: float = recipes.L2_STRENGTH
     seed: int = DEFAULT_SEED
     steps_per_second: int = 50
 
@@ -339,7 +338,7 @@ def train_command(settings: Settings, lr_changed_at: int | None = None) -> dict:
     and all, over ``settings.epochs`` epochs)."""
     missing = []
     arguments = ["chainrule", "train", "--dataset", settings.dataset]
-    task = train.TASKS[settings.dataset]
+    task = recipes.TASKS[settings.dataset]
     if settings.dataset == "iris":
         missing.append("Iris projected to two features: chainrule train uses all four")
     elif settings.examples != 100:
@@ -365,9 +364,10 @@ def train_command(settings: Settings, lr_changed_at: int | None = None) -> dict:
                        "--lr/10 over --epochs")
     if lr_changed_at is not None:
         missing.append(f"the learning rate changed by hand at step {lr_changed_at}")
-    if settings.l2 != train.L2_STRENGTH:
-        missing.append(f"L2 {settings.l2:g}: chainrule train uses {train.L2_STRENGTH:g}")
+    if settings.l2 != recipes.L2_STRENGTH:
+        missing.append(f"L2 {settings.l2:g}: chainrule train uses {recipes.L2_STRENGTH:g}")
     if settings.batch_size is not None:
         arguments += ["--batch-size", str(settings.batch_size)]
-    arguments += ["--epochs", str(settings.epochs), "--seed", str(settings.seed), "--compile"]
+    arguments += ["--epochs", str(settings.epochs), "--seed", str(settings.seed),
+                  "--engine", "python"]
     return {"command": shlex.join(arguments), "missing": missing}

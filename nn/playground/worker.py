@@ -25,8 +25,7 @@ import io
 import json
 import traceback
 
-from autograd import backward_steps, topological_order
-from autograd.formula import parse_formula
+from autograd import backward_steps, parse_formula, topological_order
 
 from ..cli.graph import parse_assignments
 from .session import Session, json_text
