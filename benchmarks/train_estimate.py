@@ -3,7 +3,8 @@
 For networks from 2-8-1 to 2-64-64-1 on 100 moons points and batch sizes
 from 1 (stochastic) to 100 (the full batch), trains with ``nn.fit`` exactly
 as ``chainrule train`` does (hinge + 1e-4 L2, SGD, the eager engine) for a
-few epochs and prints the measured seconds per epoch, the estimate's
+few epochs and prints the measured seconds per epoch (processor time, which
+other jobs on a shared machine disturb least), the estimate's
 (``nn.cli.train.estimated_seconds``) and their ratio. The estimate is meant
 to be right within a factor of two; the last line says whether every ratio
 is.
@@ -34,10 +35,10 @@ def main():
     for hidden, batch_size in CASES:
         model = MLP(2, [*hidden, 1], seed=1337)
         optimizer = optim.SGD(model.parameters(), lr=0.01)
-        start = time.perf_counter()
+        start = time.process_time()
         fit(model, X, y, losses.hinge, optimizer, epochs, batch_size, progress=False,
             seed=1337, l2=L2_STRENGTH)
-        measured = (time.perf_counter() - start) / epochs
+        measured = (time.process_time() - start) / epochs
         estimate = estimated_seconds(model, len(X), 1, batch_size)
         ratios.append(estimate / measured)
         name = "-".join(map(str, [2, *hidden, 1]))

@@ -47,16 +47,17 @@ from ..step import ENGINES, checked_engine
 from ..training import TrainingInterrupted, evaluate, fit, significant
 from . import INTERRUPTED
 
-# NOTE: the eager engine's costs, measured by benchmarks/train_estimate.py (fit on
-# 100 moons, 2-8-1 to 2-64-64-1, batches of 1 to 100, 2-core Linux machine): an
-# epoch passes every example forward and backward once (per multiply-add and
-# example, plus per example for its inputs and loss), and each update touches
-# every parameter (zero_grad, the L2 penalty's graph, the optimizer) plus fit's
-# bookkeeping. Runs estimated past SLOW_RUN_SECONDS get a warning, not a refusal.
-EAGER_SECONDS_PER_MULTIPLY_ADD = 1.8e-6
-EAGER_SECONDS_PER_EXAMPLE = 20e-6
-EAGER_SECONDS_PER_PARAMETER_UPDATE = 2.8e-6
-EAGER_SECONDS_PER_UPDATE = 100e-6
+# NOTE: the eager engine's costs, measured in processor time by
+# benchmarks/train_estimate.py (fit on 100 moons, 2-8-1 to 2-64-64-1, batches of
+# 1 to 100, 2-core Linux machine): an epoch passes every example forward and
+# backward once (per multiply-add and example, plus per example for its inputs
+# and loss), and each update touches every parameter (zero_grad, the L2
+# penalty's graph, the optimizer) plus the step's bookkeeping. Runs estimated
+# past SLOW_RUN_SECONDS get a warning, not a refusal.
+EAGER_SECONDS_PER_MULTIPLY_ADD = 1.4e-6
+EAGER_SECONDS_PER_EXAMPLE = 15e-6
+EAGER_SECONDS_PER_PARAMETER_UPDATE = 1.7e-6
+EAGER_SECONDS_PER_UPDATE = 30e-6
 SLOW_RUN_SECONDS = 600
 PLOTS_FOLDER = Path("plots")  # relative to where chainrule runs; .gitignore covers it
 
