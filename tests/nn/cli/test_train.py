@@ -307,3 +307,32 @@ def test_the_time_estimate_counts_each_example_once_an_epoch_whatever_the_batch(
                      + train_command.EAGER_SECONDS_PER_UPDATE)
     assert stochastic - full == pytest.approx(extra)
     assert stochastic < train_command.SLOW_RUN_SECONDS  # no warning for a 16 s run
+
+
+def test_train_checks_the_save_path_before_training(tmp_path, capsys):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    assert cli.main(["train", "--save", str(blocker / "model.json")]) == 2
+    printed = capsys.readouterr()
+    assert "a part of its folder is a file" in printed.err
+    assert "after training" not in printed.out  # no training happened
+    with pytest.raises(SystemExit):
+        cli.main(["train", "--save", ""])
+    assert "the path is empty" in capsys.readouterr().err
+
+
+def test_train_warns_with_an_estimate_before_an_hours_long_run(capsys):
+    model = MLP(2, [1024, 1024, 1], seed=0)
+    train_command.warn_if_slow(model, 100, 100, 100, "eager")
+    err = capsys.readouterr().err
+    # 2*1024 + 1024*1024 + 1024 multiply-adds and 1,053,697 parameters; 100 epochs of
+    # 100 examples, one full-batch update each, at the measured costs
+    assert "1,051,648 multiply-adds per example" in err
+    hours = (100 * 100 * (train_command.EAGER_SECONDS_PER_MULTIPLY_ADD * 1_051_648
+                          + train_command.EAGER_SECONDS_PER_EXAMPLE)
+             + 100 * (train_command.EAGER_SECONDS_PER_PARAMETER_UPDATE * 1_053_697
+                      + train_command.EAGER_SECONDS_PER_UPDATE)) / 3600
+    assert f"100 epochs over 100 examples take about {hours:.1f} hours" in err
+    train_command.warn_if_slow(model, 100, 100, 100, "python")
+    train_command.warn_if_slow(MLP(2, [16, 16, 1]), 100, 100, 100, "eager")
+    assert capsys.readouterr().err == ""  # compiled, or a short run: no warning
