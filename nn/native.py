@@ -312,7 +312,13 @@ def _loss_functions(loss, outputs) -> str:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", TraceWarning)  # checked in C: the decisions
             with tracing() as decisions:
-                value = loss.unchecked(predictions[0] if outputs == 1 else predictions, target)
+                try:
+                    value = loss.unchecked(predictions[0] if outputs == 1 else predictions,
+                                           target)
+                except (TypeError, ValueError, ArithmeticError) as error:
+                    raise native.NativeUnavailable(
+                        f"the loss {loss.__name__} does not take {outputs} predictions "
+                        f"({error})") from None
         if not isinstance(value, Value):
             raise native.NativeUnavailable(
                 f"the loss {loss.__name__} returned {type(value).__name__}, not a Value")

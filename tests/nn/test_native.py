@@ -321,6 +321,9 @@ def test_unsupported_says_why():
     assert "not one of nn.losses" in NativeMLPStep.unsupported(
         model, lambda p, t: p, sgd, None)
     assert "predict rule" in NativeMLPStep.unsupported(model, losses.hinge, sgd, round)
+    wide = MLP(2, [3, 2])
+    assert "does not take 2 predictions" in NativeMLPStep.unsupported(
+        wide, losses.mse, optim.SGD(wide.parameters(), lr=0.1), None)
     other = optim.SGD(MLP(2, [3, 1]).parameters(), lr=0.1)
     assert "exactly the model's parameters" in NativeMLPStep.unsupported(
         model, losses.hinge, other, None)
