@@ -35,6 +35,7 @@ import builtins
 from . import ops
 from .compiler import compile as compile
 from .drawing import BackwardStep, BackwardSteps, backward_captions, backward_steps, draw
+from .formula import parse_formula
 from .functional import (
     grad,
     gradients,
@@ -73,6 +74,7 @@ __all__ = [
     "hessian",
     "gradcheck", "GradcheckError", "ops",
     "draw", "backward_steps", "backward_captions", "BackwardStep", "BackwardSteps",
+    "parse_formula",
     # abs stays importable by name, but a star import must not hide a builtin
     *(row.name for row in ops.FUNCTIONS if not hasattr(builtins, row.name)),
 ]

@@ -8,17 +8,16 @@ step is a forward pass over the 100 points, a backward pass and an update.
 
 Every engine starts from the same weights: chainrule's ``nn.MLP(seed=1337)``,
 copied into micrograd's MLP (the two list parameters in the same order). A
-chainrule step is exactly what ``nn.fit`` does, eager or compiled; a
-micrograd step is its demo's.
+chainrule step is an ``nn.Step``, the step ``nn.fit`` takes, on any engine;
+a micrograd step is its demo's.
 """
 
 from __future__ import annotations
 
-import functools
 import sys
 import time
 
-from nn import MLP, data, losses, optim, training
+from nn import MLP, Step, data, losses, optim
 from nn.schedules import LinearDecay
 
 POINTS = 100
@@ -39,23 +38,15 @@ def model(hidden=(16, 16)):
     return network, optim.SGD(network.parameters(), lr=SCHEDULE(0))
 
 
-def eager(network):
-    """``(inputs, targets) -> (loss, predictions)`` as eager ``nn.fit`` computes it."""
-    return functools.partial(training.loss_and_gradients, network, loss=losses.hinge, l2=L2)
+def demo_step(network, optimizer, X, y, engine="eager"):
+    """The demo recipe's :class:`nn.Step` on ``engine`` (eager, python or c)."""
+    return Step(network, losses.hinge, optimizer, X, y, l2=L2, engine=engine)
 
 
-def compiled(network):
-    """The same, as ``nn.fit(..., compile=True)`` computes it."""
-    return training.CompiledLossAndGradients(network, losses.hinge, L2)
-
-
-def chainrule_step(backpropagate, optimizer, X, y, step):
-    """One step as nn.fit takes it: the rate, zero_grad, backpropagation, gradient descent."""
-    optimizer.lr = SCHEDULE(step)
-    optimizer.zero_grad()
-    loss, _ = backpropagate(X, y)
-    optimizer.step()
-    return loss
+def chainrule_step(step, k):
+    """Step ``k`` as nn.fit takes it: the schedule's rate, then the Step; its objective."""
+    step.optimizer.lr = SCHEDULE(k)
+    return step().objective
 
 
 def micrograd_copy(network):

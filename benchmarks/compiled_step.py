@@ -31,8 +31,7 @@ from _demo import (
     L2,
     SCHEDULE,
     chainrule_step,
-    compiled,
-    eager,
+    demo_step,
     micrograd_copy,
     micrograd_step,
     model,
@@ -56,42 +55,48 @@ class Micrograd:
 
 class Eager:
     name = "eager"
+    engine = "eager"
 
     def __init__(self, hidden, X, y):
         self.network, self.optimizer = model(hidden)
         self.X, self.y = X, y
-        self.backpropagate = self.backpropagation()
-
-    def backpropagation(self):
-        """``(inputs, targets) -> (loss, predictions)``, filling the parameters' grads."""
-        return eager(self.network)
+        self.training_step = demo_step(self.network, self.optimizer, X, y, self.engine)
 
     def step(self, k):
-        return chainrule_step(self.backpropagate, self.optimizer, self.X, self.y, k)
+        return chainrule_step(self.training_step, k)
 
 
 class Compiled(Eager):
     name = "compiled"
-
-    def backpropagation(self):
-        return compiled(self.network)
+    engine = "python"
 
 
 class CompiledBatch(Eager):
-    """The whole batch's loss compiled as one function of all 200 coordinates."""
+    """The whole batch's loss compiled as one function of all 200 coordinates.
+
+    An alternative shape measured beside chainrule's step (one trace per
+    example): ``compile`` traces the batch's objective once and this class
+    runs zero_grad, that replay and SGD's update itself."""
 
     name = "compiled batch"
 
-    def backpropagation(self):
+    def __init__(self, hidden, X, y):
+        super().__init__(hidden, X, y)
         network, parameters, labels = self.network, self.network.parameters(), self.y
 
         def batch_loss(*coordinates):
             points = [coordinates[i:i + 2] for i in range(0, len(coordinates), 2)]
             return (mean_loss(losses.hinge, [network(point) for point in points], labels)
                     + l2_penalty(parameters, L2))
-        step = compile(batch_loss, parameters)
-        coordinates = [x for point in self.X for x in point]
-        return lambda X, y: (step(*coordinates), None)
+        self.batch_step = compile(batch_loss, parameters)
+        self.coordinates = [x for point in self.X for x in point]
+
+    def step(self, k):
+        self.optimizer.lr = SCHEDULE(k)
+        self.optimizer.zero_grad()
+        loss = self.batch_step(*self.coordinates)
+        self.optimizer.step()
+        return loss
 
 
 class HandWritten:

@@ -31,7 +31,7 @@ from unittest import mock
 
 from _demo import (
     chainrule_step,
-    eager,
+    demo_step,
     micrograd_copy,
     micrograd_evaluation,
     micrograd_step,
@@ -40,19 +40,19 @@ from _demo import (
     timed,
 )
 
-from nn import evaluate, losses, training
+import nn.step
+from nn import evaluate, losses
 
 
 def collector_effect(X, y, steps):
     """Median step seconds of chainrule as nn.fit runs it, and with the cyclic
     collector left on, steps interleaved, before micrograd has made any garbage."""
-    (network, optimizer), (other_network, other_optimizer) = model(), model()
+    paused_step, left_on_step = (demo_step(*model(), X, y) for _ in range(2))
     paused, left_on = [], []
     for step in range(steps):
-        paused.append(timed(chainrule_step, eager(network), optimizer, X, y, step)[1])
-        with mock.patch.object(training, "_cyclic_collector_paused", contextlib.nullcontext):
-            left_on.append(timed(chainrule_step, eager(other_network), other_optimizer,
-                                 X, y, step)[1])
+        paused.append(timed(chainrule_step, paused_step, step)[1])
+        with mock.patch.object(nn.step, "cyclic_collector_paused", contextlib.nullcontext):
+            left_on.append(timed(chainrule_step, left_on_step, step)[1])
     return statistics.median(paused), statistics.median(left_on)
 
 
@@ -66,10 +66,9 @@ def main():
     paused, left_on = collector_effect(X, y, options.collector_steps)
 
     network, optimizer = model()
-    backpropagate, twin = eager(network), micrograd_copy(network)
+    training_step, twin = demo_step(network, optimizer, X, y), micrograd_copy(network)
     gc.collect()
-    ours = [timed(chainrule_step, backpropagate, optimizer, X, y, step)
-            for step in range(options.steps)]
+    ours = [timed(chainrule_step, training_step, step) for step in range(options.steps)]
     gc.collect()
     theirs = [timed(micrograd_step, twin, X, y, step) for step in range(options.steps)]
     print(f"step 1 loss: chainrule {ours[0][0]!r}, micrograd {theirs[0][0]!r}")

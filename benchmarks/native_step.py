@@ -1,16 +1,16 @@
-"""micrograd's demo step natively (``compile="c"``) against PyTorch, numpy,
+"""micrograd's demo step natively (``engine="c"``) against PyTorch, numpy,
 micrograd and chainrule eager, side by side in one process.
 
 The recipe, weights and steps are those of :mod:`_demo`. Engines:
 
-* ``native``: the step ``nn.fit(..., compile="c")`` takes with plain SGD
-  (``nn.compiled.NativeSGDStep``): the per-example loss traced once per
+* ``native``: ``nn.Step(..., engine="c")`` with plain SGD
+  (``nn.compiled.NativeTracedStep``): the per-example loss traced once per
   label, printed as C, compiled by ``cc``; one ctypes call runs the whole
   step (every label's rows, the L2 term and the update) on a flat buffer
-  of parameters;
+  of parameters, the data set in C memory;
 * ``native, per step``: the same C functions called per step through
   Values (parameters copied in and out, nn.optim's update in Python), as
-  ``fit(compile="c")`` runs any other optimizer;
+  ``Step(engine="c")`` runs an optimizer without a native update (Adam);
 * ``torch, 1 thread`` / ``torch``: PyTorch CPU on batched float64 tensors
   (``torch.set_num_threads(1)``, then its default), the same step;
 * ``numpy``: the step written by hand on batched float64 arrays;
@@ -30,12 +30,11 @@ import sys
 import tempfile
 import time
 
-from _demo import L2, SCHEDULE, chainrule_step, eager, model, moons
+from _demo import L2, SCHEDULE, chainrule_step, demo_step, model, moons
 from compiled_step import Micrograd
 
 from autograd import compile
-from nn import losses, training
-from nn.compiled import NativeSGDStep
+from nn import losses, optim
 
 
 def weights_and_biases(network):
@@ -44,28 +43,25 @@ def weights_and_biases(network):
 
 
 class Chainrule:
-    def __init__(self, name, hidden, X, y, backpropagation):
+    """``nn.Step`` of the demo recipe on ``engine``; ``per_parameter_update``
+    uses an SGD whose native update is off, so nn.optim updates in Python."""
+
+    def __init__(self, name, hidden, X, y, engine, per_parameter_update=False):
         self.name = name
         self.network, self.optimizer = model(hidden)
-        self.X, self.y = X, y
-        self.backpropagate = backpropagation(self.network)
+        if per_parameter_update:
+            self.optimizer = PythonSGD(self.network.parameters(), lr=SCHEDULE(0))
+        self.training_step = demo_step(self.network, self.optimizer, X, y, engine)
 
     def step(self, k):
-        return chainrule_step(self.backpropagate, self.optimizer, self.X, self.y, k)
+        return chainrule_step(self.training_step, k)
 
 
-class NativeWholeStep(Chainrule):
-    """fit(compile="c")'s step with plain SGD: forward, backward and update
-    natively on a flat buffer of parameters (nn.compiled.NativeSGDStep)."""
+class PythonSGD(optim.SGD):
+    """SGD whose update always runs in Python (as any optimizer without a native form)."""
 
-    def __init__(self, hidden, X, y):
-        super().__init__("native", hidden, X, y, lambda network: training.CompiledLossAndGradients(
-            network, losses.hinge, L2, backend="c"))
-        self.native = NativeSGDStep(self.backpropagate, self.optimizer)
-
-    def step(self, k):
-        self.optimizer.lr = SCHEDULE(k)
-        return self.native(self.X, self.y, f"step {k}")[0]
+    def native_update(self, parameters):
+        return None
 
 
 class Torch:
@@ -135,13 +131,12 @@ class Numpy:
 
 
 def engines_for(hidden, X, y, full):
-    per_step = lambda network: training.CompiledLossAndGradients(  # noqa: E731
-        network, losses.hinge, L2, backend="c")
-    engines = [NativeWholeStep(hidden, X, y), Chainrule("native, per step", hidden, X, y, per_step),
+    engines = [Chainrule("native", hidden, X, y, "c"),
+               Chainrule("native, per step", hidden, X, y, "c", per_parameter_update=True),
                Torch(hidden, X, y, 1),
                Torch(hidden, X, y, None)]
     if full:
-        engines += [Numpy(hidden, X, y), Chainrule("eager", hidden, X, y, eager),
+        engines += [Numpy(hidden, X, y), Chainrule("eager", hidden, X, y, "eager"),
                     Micrograd(hidden, X, y)]
     return engines
 

@@ -1,4 +1,5 @@
-"""chainrule's neural-network library, built only on autograd's public API.
+"""chainrule's neural-network library, built only on autograd's public API
+(``autograd`` and :mod:`autograd.extend`).
 
 The two halves of learning, kept apart as in PyTorch:
 
@@ -18,17 +19,41 @@ The two halves of learning, kept apart as in PyTorch:
 
 Modules: :mod:`nn.modules`; losses: :mod:`nn.losses`; optimizers and
 learning-rate schedules: :mod:`nn.optim`, :mod:`nn.schedules`; data sets and
-batches: :mod:`nn.data`; the training loop: :mod:`nn.training`; files:
-:mod:`nn.serialization`; the PyTorch twin of an MLP, both ways (``to_torch``,
-``from_torch``): :mod:`nn.pytorch`; the ``chainrule`` command: :mod:`nn.cli`; the
-course's exercises and their checkers: :mod:`nn.exercises`.
+batches: :mod:`nn.data`; one training step, the only one: :mod:`nn.step`;
+the training loop: :mod:`nn.training`; the recipes the CLI and the
+playground share: :mod:`nn.recipes`; files: :mod:`nn.serialization`; the
+PyTorch twin of an MLP, both ways (``to_torch``, ``from_torch``):
+:mod:`nn.pytorch`; the ``chainrule`` command: :mod:`nn.cli`; the course's
+exercises and their checkers: :mod:`nn.exercises`.
 """
 
-from . import data, losses, optim, schedules
-from .modules import MLP, Layer, Module, Neuron
-from .pytorch import from_torch, to_torch
-from .serialization import load, save
-from .training import History, evaluate, fit
+import importlib
 
-__all__ = ["Module", "Neuron", "Layer", "MLP", "fit", "evaluate", "History", "save", "load",
-           "losses", "optim", "schedules", "data", "to_torch", "from_torch"]
+# NOTE: names are imported when first used (PEP 562), so ``chainrule`` starts
+# by running its own code, which catches Ctrl-C, before any of the library's
+# imports (half a second): ``from nn import MLP`` works as ever.
+_HOMES = {
+    "Module": "modules", "Neuron": "modules", "Layer": "modules", "MLP": "modules",
+    "Step": "step", "StepResult": "step", "TrainingStopped": "step", "ENGINES": "step",
+    "fit": "training", "evaluate": "training", "History": "training",
+    "TrainingInterrupted": "training", "save": "serialization", "load": "serialization",
+    "to_torch": "pytorch", "from_torch": "pytorch",
+}
+_SUBMODULES = ("losses", "optim", "schedules", "data")
+
+__all__ = [*_HOMES, *_SUBMODULES]
+
+
+def __getattr__(name):
+    if name in _HOMES:
+        value = getattr(importlib.import_module(f".{_HOMES[name]}", __name__), name)
+    elif name in _SUBMODULES:
+        value = importlib.import_module(f".{name}", __name__)
+    else:
+        raise AttributeError(f"module 'nn' has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted({*globals(), *__all__})

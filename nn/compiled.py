@@ -1,9 +1,10 @@
-"""The training step compiled: fit(..., compile=True).
+"""The training step compiled: ``Step(..., engine="python" | "c")``.
 
 :class:`CompiledLossAndGradients` stands in for
-:func:`nn.training.loss_and_gradients`: for a batch it returns the same
-``(loss value, predictions)`` and adds the same gradients to every
-``p.grad``, by replaying code :func:`autograd.compile` traced once.
+:class:`nn.step.EagerLossAndGradients`: for a batch it returns the same
+``(objective, data loss, predictions)`` and adds the same gradients to
+every ``p.grad``, by replaying code :func:`autograd.compile` traced once.
+:class:`NativeTracedStep` takes a whole step in one C call.
 """
 
 from __future__ import annotations
@@ -15,17 +16,15 @@ import struct
 import warnings
 
 from autograd import compile
-from autograd.compiler import native
-from autograd.value import TraceWarning
+from autograd.extend import PRELUDE, TraceWarning, build, has_compiler
 
-from . import optim, training
 from .losses import Loss, l2_penalty
 
 
 class CompiledLossAndGradients:
-    """:func:`loss_and_gradients` for one model, loss and ``l2``, compiled:
-    call it with ``(inputs, targets)`` for the same ``(loss value,
-    predictions)`` and the same gradients added to every ``p.grad``.
+    """:class:`~nn.step.EagerLossAndGradients` for one model, loss and ``l2``,
+    compiled: call it with ``(inputs, targets)`` for the same ``(objective,
+    data loss, predictions)`` and the same gradients added to every ``p.grad``.
 
     The loss of one example, ``loss(model(x), target)``, is traced once by
     :func:`autograd.compile` with the model's output as ``aux`` (so
@@ -58,7 +57,7 @@ class CompiledLossAndGradients:
     """
 
     def __init__(self, model, loss, l2: float = 0.0, backend: str = "python"):
-        self.backend = backend
+        self.backend, self.l2 = backend, l2
         self.model = model
         self.loss = loss
         self.parameters = model.parameters()
@@ -83,7 +82,7 @@ class CompiledLossAndGradients:
         losses, predictions = [0.0] * len(targets), [None] * len(targets)
         for label, positions in positions_of.items():
             rows = [[*inputs[i], targets[i]] if label is None else inputs[i] for i in positions]
-            compiled = self._trace_for(label)
+            compiled = self.trace_for(label)
             if compiled.source is None and isinstance(self.loss, Loss):
                 # NOTE: nn's losses compare predictions only to keep floats in
                 # range (the docstring above): known frozen decisions, no warning.
@@ -93,10 +92,9 @@ class CompiledLossAndGradients:
             replayed = compiled.map(rows, gradient=1.0 / len(targets))
             for position, (example_loss, prediction) in zip(positions, replayed):
                 losses[position], predictions[position] = example_loss, prediction
-        objective = sum(losses) / len(targets)
-        if self.penalty is not None:
-            objective += self.penalty()
-        return objective, predictions
+        data_loss = sum(losses) / len(targets)
+        objective = data_loss + self.penalty() if self.penalty is not None else data_loss
+        return objective, data_loss, predictions
 
     def positions_by_trace(self, targets) -> dict:
         """Each trace's label (None: a real target) -> the positions of its examples."""
@@ -105,7 +103,7 @@ class CompiledLossAndGradients:
             positions_of.setdefault(None if self.target_is_input else target, []).append(position)
         return positions_of
 
-    def _trace_for(self, label):
+    def trace_for(self, label):
         """The compiled loss of an example with ``label`` (None: the target is its last input)."""
         if label not in self.traces:
             model, loss = self.model, self.loss
@@ -125,12 +123,12 @@ class CompiledLossAndGradients:
         return self.traces[label]
 
 
-# The whole step in C: the batch's rows gathered by trace, each trace's
-# function on its rows, the L2 term, and SGD's update into a second buffer
-# (so a step whose result is refused changes nothing). The traces are
-# reached through pointers to their own libraries' functions, so this
-# source never changes and is compiled once.
-_STEP_SOURCE = native.PRELUDE + """
+# The whole step in C: the batch's rows gathered by trace from the data set,
+# each trace's function on its rows, the L2 term, and the optimizer's update
+# (its native_update statement) into a second buffer, so a step whose result
+# is refused changes nothing. The traces are reached through pointers to
+# their own libraries' functions, so this source changes only with the update.
+_STEP_SOURCE = PRELUDE + """
 #include <string.h>
 
 typedef int (*trace_function)(int64_t count, const double *rows, double gradient,
@@ -138,8 +136,11 @@ typedef int (*trace_function)(int64_t count, const double *rows, double gradient
 
 struct step {
     int64_t count, inputs, width, traces, params;
-    const double *rows;          /* count x inputs, in batch order */
-    const int64_t *trace;        /* each row's trace */
+    const double *data;          /* every row of the data set, inputs numbers each */
+    const int64_t *data_trace;   /* each data row's trace */
+    const double *data_target;   /* each data row's label, or NULL: no accuracy here */
+    int64_t correct;             /* out: the rows whose predicted label is theirs */
+    const int64_t *order;        /* this step's rows: count indices into data */
     trace_function const *call;  /* each trace's function */
     trace_function penalty;      /* the L2 term, or NULL */
     double gradient, lr;
@@ -153,35 +154,46 @@ struct step {
 };
 
 /* 0: done; 1: a trace or the L2 term asked for Python; 2: the update is not finite. */
-int chainrule_sgd_step(struct step *s)
+int chainrule_step(struct step *s)
 {
+    const int64_t outputs = s->width - 1;
+    s->correct = 0;
     memset(s->grad, 0, sizeof(double) * s->params);
     memset(s->seen, 0, sizeof(int64_t) * s->traces);
     /* the traces in the order the batch first shows them, as Python groups them */
     for (int64_t first = 0; first < s->count; ++first) {
-        const int64_t t = s->trace[first];
+        const int64_t t = s->data_trace[s->order[first]];
         if (s->seen[t])
             continue;
         s->seen[t] = 1;
         int64_t n = 0;
-        for (int64_t row = first; row < s->count; ++row)
-            if (s->trace[row] == t) {
-                memcpy(s->gathered + n * s->inputs, s->rows + row * s->inputs,
+        for (int64_t position = first; position < s->count; ++position) {
+            const int64_t row = s->order[position];
+            if (s->data_trace[row] == t) {
+                memcpy(s->gathered + n * s->inputs, s->data + row * s->inputs,
                        sizeof(double) * s->inputs);
-                s->positions[n++] = row;
+                s->positions[n++] = position;
             }
+        }
         if (s->call[t](n, s->gathered, s->gradient, s->param, s->grad, s->results))
             return 1;
-        for (int64_t i = 0; i < n; ++i)
-            memcpy(s->out + s->positions[i] * s->width, s->results + i * s->width,
-                   sizeof(double) * s->width);
+        for (int64_t i = 0; i < n; ++i) {
+            const double *out = s->results + i * s->width + 1;
+            memcpy(s->out + s->positions[i] * s->width, out - 1, sizeof(double) * s->width);
+            if (s->data_target) {
+                double label;
+                PREDICT
+                s->correct += label == s->data_target[s->order[s->positions[i]]];
+            }
+        }
     }
     if (s->penalty && s->penalty(1, s->gathered, 1.0, s->param, s->grad, s->penalty_out))
         return 1;
-    double check = 0.0;
+    const double *param = s->param, *grad = s->grad, lr = s->lr;
+    double *updated = s->updated, check = 0.0;
     for (int64_t i = 0; i < s->params; ++i) {
-        s->updated[i] = s->param[i] - s->lr * s->grad[i];
-        check += s->updated[i] - s->updated[i];
+        UPDATE
+        check += updated[i] - updated[i];
     }
     return check == 0.0 ? 0 : 2;
 }
@@ -195,7 +207,8 @@ class _Step(ctypes.Structure):
     """``struct step`` of the C source above, field for field."""
 
     _fields_ = [*((name, _I) for name in ("count", "inputs", "width", "traces", "params")),
-                ("rows", _P), ("trace", _P), ("call", _P), ("penalty", _P),
+                ("data", _P), ("data_trace", _P), ("data_target", _P), ("correct", _I),
+                ("order", _P), ("call", _P), ("penalty", _P),
                 ("gradient", ctypes.c_double), ("lr", ctypes.c_double),
                 *((name, _P) for name in ("param", "grad", "updated", "out", "penalty_out",
                                           "gathered", "results", "positions", "seen"))]
@@ -205,170 +218,164 @@ def _address(buffer: array.array) -> int:
     return buffer.buffer_info()[0]
 
 
-class NativeSGDStep:
-    """A whole training step in native code: ``fit(compile="c")`` with plain SGD.
+class NativeTracedStep:
+    """A whole training step in one C call, from the per-example traces:
+    ``Step(..., engine="c")`` with an optimizer that has a native update.
 
-    The parameters live in a flat C buffer between steps. A step is one C
-    call: it zeroes the gradients, runs each trace's C function on the rows
-    of its label (in the order :class:`CompiledLossAndGradients` runs them),
-    the L2 term and the SGD update, and returns ``(loss value,
-    predictions)`` — no Value is read or written. :meth:`store` writes the
-    buffer back to the model's parameters (fit does, when training ends or
-    stops). The losses, gradients and updates are
-    :class:`CompiledLossAndGradients`' and ``SGD.step``'s, bit for bit.
+    The data set is copied into a C buffer once, and the parameters live in
+    a flat C buffer between steps; a step passes only its rows' indices. The
+    C call zeroes the gradients, runs each trace's function on the rows of
+    its label (in the order :class:`CompiledLossAndGradients` runs them),
+    the L2 term and the optimizer's update (``optimizer.native_update``), and
+    no Value is read or written. :meth:`sync` writes the parameters back to
+    the model. The losses, gradients and updates are
+    :class:`CompiledLossAndGradients`' and the optimizer's, bit for bit.
 
-    A C call that meets a value Python would refuse (see
-    :mod:`autograd.compiler.native`) makes that step run on the Python
-    path instead, which raises the table's own error or computes what eager
-    code computes. Plain SGD only (:meth:`handles`): other optimizers keep
-    state in Python and take the per-step path. A parameter without a
-    gradient (see :mod:`nn.optim`) moves by -lr · 0 here: not at all, as SGD skips it.
+    A step that meets a value Python would refuse (see
+    :mod:`autograd.compiler.native`) or a non-finite one returns None,
+    the buffers as they were: :class:`nn.step.Step` replays it on the
+    Python path, which raises the table's own error or computes what eager
+    code computes.
     """
 
-    def __init__(self, compiled: CompiledLossAndGradients, optimizer):
-        self.compiled, self.optimizer = compiled, optimizer
+    @staticmethod
+    def unsupported(model, loss, optimizer, predict) -> str | None:
+        """Why this step cannot train ``model`` with ``optimizer``, or None."""
+        if optimizer.native_update(model.parameters()) is None:
+            return f"{type(optimizer).__name__} with these options has no native update"
+        if not has_compiler():
+            return "no C compiler"
+        return None
+
+    def __init__(self, compiled: CompiledLossAndGradients, optimizer, X, y, *, predict=None):
+        self.compiled, self.optimizer, self.predict = compiled, optimizer, predict
         self.parameters = compiled.parameters
+        self.y = y
         self.data = array.array("d", (p.data for p in self.parameters))
         self.updated = array.array("d", self.data)
         self.grad = array.array("d", bytes(8 * len(self.data)))
-        path, _ = native.build(_STEP_SOURCE, "-O2")
-        self.function = ctypes.CDLL(path).chainrule_sgd_step
+        # NOTE: accuracy is counted in C when the predict rule says itself in
+        # C and every label is a number; otherwise in Python from the outputs.
+        predict_c = getattr(predict, "c_statement", None)
+        if predict_c is not None and not all(
+                isinstance(label, (int, float)) and not isinstance(label, bool) for label in y):
+            predict_c = None
+        self.counted_in_c = predict_c is not None
+        source = (_STEP_SOURCE.replace("UPDATE", optimizer.native_update(self.parameters))
+                  .replace("PREDICT", predict_c or "label = 0.0;"))
+        path, _ = build(source, "-O2")
+        self.function = ctypes.CDLL(path).chainrule_step
         self.function.argtypes, self.function.restype = [ctypes.POINTER(_Step)], ctypes.c_int
         self.step = _Step(params=len(self.data), grad=_address(self.grad))
         self.step_pointer = ctypes.pointer(self.step)
-        self.trace_of = {}  # a label (None: a real target) -> its trace's number
-        self.calls = array.array("q")  # each trace's C function, by number
-        self.penalty_out = array.array("d", [0.0])
+        # every row's numbers (a real target last), once
+        real_target = compiled.target_is_input
+        rows = [[*row, target] if real_target else row for row, target in zip(X, y)]
+        self.rows = array.array("d", (number for row in rows for number in row))
+        self.step.data, self.step.inputs = _address(self.rows), len(rows[0])
+        self.targets = array.array("d", y if self.counted_in_c else [])
+        if self.counted_in_c:
+            self.step.data_target = _address(self.targets)
+        self.calls, self.penalty_out = array.array("q"), array.array("d", [0.0])
         self.step.penalty_out = _address(self.penalty_out)
-        self.capacity = -1  # rows the buffers hold (see _allocate)
+        self.ready = self._build_traces(rows, y)
+        self.capacity, self.order_is_all = -1, False
 
-    @staticmethod
-    def handles(optimizer, parameters) -> bool:
-        """Plain SGD of exactly ``parameters`` with one set of options (one
-        parameter group, or groups alike), and a C compiler to build the update with."""
-        if type(optimizer) is not optim.SGD:
-            return False
-        # NOTE: the C update moves every parameter by -lr · grad, one lr for
-        # all: no momentum, weight decay or maximize, no group apart, and no
-        # parameter of the model outside the optimizer (which must stay put).
-        options = [{name: group[name] for name in optim.SGD.hyperparameters}
-                   for group in optimizer.param_groups]
-        first = options[0]
-        if (any(other != first for other in options) or first["momentum"]
-                or first["weight_decay"] or first["maximize"]
-                or set(optimizer.params) != set(parameters)):
-            return False
-        try:
-            native.find_compiler()
-        except native.NativeUnavailable:
-            return False
-        return True
-
-    def store(self):
-        """Write the buffer's parameters to the model's Values."""
-        for parameter, value in zip(self.parameters, self.data):
-            parameter.data = value
-
-    def __call__(self, inputs, targets, where):
-        """One step at ``optimizer.lr``: ``(loss value, predictions)``; or
-        FloatingPointError (via fit's rules), the buffer as it was."""
-        count, step = len(targets), self.step
-        numbers = []  # the numbers of every row (a real target last), in batch order
-        extend = numbers.extend
-        if self.compiled.target_is_input:
-            for row, target in zip(inputs, targets):
-                extend(row)
-                numbers.append(target)
-        else:
-            for row in inputs:
-                extend(row)
-        try:
-            self._pack(numbers, targets)
-        except KeyError:  # a label without a trace yet
-            if not self._add_traces(numbers, targets):
-                return self._python_step(inputs, targets, where)
-            self._pack(numbers, targets)
-        step.count, step.gradient, step.lr = count, 1.0 / count, self.optimizer.lr
-        step.param, step.updated = _address(self.data), _address(self.updated)
-        status = self.function(self.step_pointer)
-        if status == 1:
-            return self._python_step(inputs, targets, where)
-        width, out = step.width, self.out
-        objective = sum(out[0:width * count:width]) / count
-        if self.compiled.penalty is not None:
-            objective += self.penalty_out[0]
-        if not math.isfinite(objective):
-            raise training._stopped(where, training.non_finite_loss(objective))
-        if status:
-            raise training._stopped(
-                where, f"the update made a parameter non-finite (loss {objective})")
-        self.data, self.updated = self.updated, self.data
-        if self.several_outputs:
-            predictions = [out[width * i + 1:width * (i + 1)].tolist() for i in range(count)]
-        else:
-            predictions = out[1:width * count:width].tolist()
-        return objective, predictions
-
-    def _pack(self, numbers, targets):
-        """The rows and their traces' numbers into the C buffers; KeyError
-        for a label with no trace yet."""
-        count, step = len(targets), self.step
-        if not self.calls:
-            raise KeyError(targets[0])
-        if count > self.capacity or len(numbers) != count * step.inputs:
-            self._allocate(count, len(numbers) // count)
-        if not self.compiled.target_is_input:
-            struct.pack_into(f"{count}q", self.traces, 0,
-                             *map(self.trace_of.__getitem__, targets))
-        struct.pack_into(f"{len(numbers)}d", self.rows, 0, *numbers)
-
-    def _add_traces(self, numbers, targets) -> bool:
-        """Compile the traces of labels not seen before; False if one has no native form."""
-        width = len(numbers) // len(targets)
-        for position, target in enumerate(targets):
+    def _build_traces(self, rows, y) -> bool:
+        """Each label's trace in C (from its first row), and each row's trace
+        number; False if one has no native form (the Python path runs then)."""
+        trace_of = {}  # a label (None: a real target) -> its trace's number
+        for row, target in zip(rows, y):
             label = None if self.compiled.target_is_input else target
-            if label in self.trace_of:
+            if label in trace_of:
                 continue
-            replay = self.compiled._trace_for(label).native(
-                *numbers[width * position:width * (position + 1)])
+            replay = self.compiled.trace_for(label).native(*row)
             if replay is None:
                 return False
             self.step.width = 1 + replay.aux_count
             self.several_outputs = isinstance(replay.aux_shape, list)
-            self.trace_of[label] = len(self.calls)
+            trace_of[label] = len(self.calls)
             self.calls.append(ctypes.cast(replay.function, ctypes.c_void_p).value)
-        if self.compiled.penalty is not None and not self.step.penalty:
+        if self.compiled.penalty is not None:
             replay = self.compiled.penalty.native()
             if replay is None:
                 return False
             self.step.penalty = ctypes.cast(replay.function, ctypes.c_void_p).value
+        self.data_trace = array.array(
+            "q", (trace_of[None if self.compiled.target_is_input else target] for target in y))
         self.seen = array.array("q", bytes(8 * len(self.calls)))
-        self.step.traces, self.step.call = len(self.calls), _address(self.calls)
-        self.step.seen = _address(self.seen)
-        self.capacity = -1  # the out buffers' width may be new
+        step = self.step
+        step.data_trace, step.traces = _address(self.data_trace), len(self.calls)
+        step.call, step.seen = _address(self.calls), _address(self.seen)
         return True
 
-    def _allocate(self, count, inputs):
-        """Buffers for ``count`` rows of ``inputs`` numbers each."""
+    def __call__(self, rows):
+        """One step on ``rows`` (None: all, in order) at ``optimizer.lr``:
+        ``(objective, data loss, correct)``, or None for the Python path."""
+        if not self.ready:
+            return None
+        count = len(self.y) if rows is None else len(rows)
+        self._order(rows, count)
         step = self.step
-        self.capacity, step.inputs = count, inputs
-        self.rows = array.array("d", bytes(8 * max(1, count * inputs)))
-        self.gathered = array.array("d", self.rows)
-        self.traces = array.array("q", bytes(8 * count))
-        self.positions = array.array("q", self.traces)
+        step.count, step.gradient, step.lr = count, 1.0 / count, self.optimizer.lr
+        step.param, step.updated = _address(self.data), _address(self.updated)
+        if self.function(self.step_pointer):
+            return None
+        width, out = step.width, self.out
+        data_loss = sum(out[0:width * count:width]) / count
+        objective = data_loss + self.penalty_out[0] if self.compiled.penalty else data_loss
+        if not math.isfinite(objective):
+            return None
+        self.data, self.updated = self.updated, self.data
+        return objective, data_loss, self._correct(rows, count)
+
+    def _order(self, rows, count):
+        """This step's row indices into the C buffer (every row, once, when
+        ``rows`` is None)."""
+        if count > self.capacity:
+            self._allocate(count)
+        if rows is None:
+            if not self.order_is_all:
+                struct.pack_into(f"{count}q", self.order, 0, *range(count))
+                self.order_is_all = True
+        else:
+            struct.pack_into(f"{count}q", self.order, 0, *rows)
+            self.order_is_all = False
+
+    def _correct(self, rows, count):
+        predict = self.predict
+        if predict is None:
+            return None
+        if self.counted_in_c:
+            return self.step.correct
+        width, out = self.step.width, self.out
+        targets = self.y if rows is None else [self.y[i] for i in rows]
+        if self.several_outputs:
+            predictions = [out[width * i + 1:width * (i + 1)].tolist() for i in range(count)]
+        else:
+            predictions = out[1:width * count:width]
+        return sum(predict(p) == t for p, t in zip(predictions, targets))
+
+    def _allocate(self, count):
+        """Buffers for ``count`` rows."""
+        step, inputs = self.step, self.step.inputs
+        self.capacity = count
+        self.gathered = array.array("d", bytes(8 * max(1, count * inputs)))
+        self.order = array.array("q", bytes(8 * count))
+        self.positions = array.array("q", self.order)
         self.out = array.array("d", bytes(8 * count * step.width))
         self.results = array.array("d", self.out)
-        step.rows, step.trace = _address(self.rows), _address(self.traces)
-        step.gathered, step.positions = _address(self.gathered), _address(self.positions)
+        step.order, step.gathered = _address(self.order), _address(self.gathered)
+        step.positions = _address(self.positions)
         step.out, step.results = _address(self.out), _address(self.results)
+        self.order_is_all = False
 
-    def _python_step(self, inputs, targets, where):
-        """This step on the Python path, from the buffer's parameters."""
-        self.store()
-        try:
-            result = training._step(self.compiled, self.parameters, inputs, targets,
-                                    self.optimizer, where)
-        finally:
-            for position, parameter in enumerate(self.parameters):
-                self.data[position] = parameter.data
-        return result
+    def sync(self):
+        """Write the buffers' parameters and last gradients to the model's Values."""
+        for parameter, value, grad in zip(self.parameters, self.data, self.grad):
+            parameter.data, parameter.grad = value, grad
+
+    def reload(self):
+        """Read the model's Values into the buffer (after a step on the Python path)."""
+        for position, parameter in enumerate(self.parameters):
+            self.data[position] = parameter.data

@@ -132,24 +132,33 @@ def standardize(X):
             for row in X]
 
 
-def batches(X, y, batch_size: int | None = None, shuffle: bool = True, seed=None) -> list:
-    """One epoch's batches: a list of ``(X_batch, y_batch)`` that together
-    hold every row exactly once.
+def batch_order(count: int, batch_size: int | None = None, shuffle: bool | None = None,
+                seed=None) -> list:
+    """One epoch's batches as rows: a list of sequences of row indices that
+    together hold ``range(count)`` exactly once (ranges when not shuffled).
 
-    ``batch_size=None`` (or any size >= the number of rows) gives one batch
-    of everything; the last batch may be smaller than the others. With
-    ``shuffle`` the rows are taken in a random order drawn from ``seed``.
+    ``batch_size=None`` (or any size >= ``count``) gives one batch of every
+    row; the last batch may be smaller than the others. With ``shuffle`` the
+    rows are taken in a random order drawn from ``seed``; ``shuffle=None``
+    shuffles only when there is more than one batch (the order of a single
+    batch changes nothing but the rounding of its mean).
     """
-    if len(X) != len(y):
-        raise ValueError(f"X has {len(X)} rows but y has {len(y)} labels")
-    if not X:
+    if count == 0:
         raise ValueError("no data: X and y are empty")
     if batch_size is None:
-        batch_size = len(X)
+        batch_size = count
     checked_int("batch_size", batch_size)
-    order = list(range(len(X)))
-    if shuffle:
+    order = range(count)
+    if shuffle or (shuffle is None and batch_size < count):
+        order = list(order)
         generator(seed).shuffle(order)
-    return [([X[i] for i in order[start:start + batch_size]],
-             [y[i] for i in order[start:start + batch_size]])
-            for start in range(0, len(order), batch_size)]
+    return [order[start:start + batch_size] for start in range(0, count, batch_size)]
+
+
+def batches(X, y, batch_size: int | None = None, shuffle: bool = True, seed=None) -> list:
+    """One epoch's batches: a list of ``(X_batch, y_batch)`` that together
+    hold every row exactly once, in the order of :func:`batch_order`."""
+    if len(X) != len(y):
+        raise ValueError(f"X has {len(X)} rows but y has {len(y)} labels")
+    return [([X[i] for i in rows], [y[i] for i in rows])
+            for rows in batch_order(len(X), batch_size, shuffle, seed)]

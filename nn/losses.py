@@ -133,18 +133,34 @@ _CHECKS = {"real": _check_real, "binary": _check_binary, "sign": _check_sign,
 # --- turning predictions into labels ---------------------------------------------
 
 
+def _in_c(statement: str):
+    """Decorator: a predict rule that also says itself in C. ``statement``
+    sets ``label`` (a double) from ``out``, the example's ``outputs``
+    numbers: native steps count accuracy with it (``predict.c_statement``)."""
+    def attach(rule):
+        rule.c_statement = statement
+        return rule
+    return attach
+
+
+@_in_c("label = out[0] > 0.0 ? 1.0 : -1.0;")
 def _sign_of(score):
     return 1 if score > 0.0 else -1
 
 
+@_in_c("label = out[0] > 0.0 ? 1.0 : 0.0;")
 def _above_zero(logit):
     return 1 if logit > 0.0 else 0
 
 
+@_in_c("label = out[0] > 0.5 ? 1.0 : 0.0;")
 def _above_half(probability):
     return 1 if probability > 0.5 else 0
 
 
+# NOTE: the first of equal largest logits, as Python's max() picks it.
+@_in_c("int64_t best = 0; for (int64_t k = 1; k < outputs; ++k) if (out[k] > out[best]) "
+       "best = k; label = (double) best;")
 def _argmax(logits):
     return max(range(len(logits)), key=lambda index: data_of(logits[index]))
 

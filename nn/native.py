@@ -57,9 +57,8 @@ import re
 import warnings
 
 from autograd import Value
-from autograd.compiler import native
-from autograd.compiler.native import CSource
-from autograd.value import TraceWarning, tracing
+from autograd import extend as native
+from autograd.extend import CSource, TraceWarning, tracing
 
 from . import losses
 from .modules import ACTIVATIONS, MLP

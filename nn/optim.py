@@ -258,6 +258,16 @@ class Optimizer:
         """The new value of one parameter (the contract in the module docstring)."""
         raise NotImplementedError
 
+    def native_update(self, parameters) -> str | None:
+        """The C statement of this optimizer's update when it can run in native
+        code over exactly ``parameters``, or None (it then updates in Python).
+
+        The statement writes ``updated[i]`` from ``param[i]``, ``grad[i]`` and
+        ``lr`` (this step's learning rate), the same number :meth:`step`
+        computes. Only the optimizer looks at its own groups and options.
+        """
+        return None
+
     def state_dict(self) -> dict:
         """torch's layout, JSON-safe: ``param_groups`` (each group's options
         and its parameters' positions, counted across the groups in order)
@@ -405,6 +415,19 @@ class SGD(Optimizer):
             state["momentum_buffer"] = buffer
             grad = grad + momentum * buffer if group["nesterov"] else buffer
         return value - group["lr"] * grad
+
+    def native_update(self, parameters):
+        # NOTE: plain SGD only: one lr for all, no momentum, weight decay or
+        # maximize, no group apart, and no parameter of the model outside
+        # the optimizer (which must stay put).
+        options = [{name: group[name] for name in self.hyperparameters}
+                   for group in self.param_groups]
+        first = options[0]
+        if (any(other != first for other in options) or first["momentum"]
+                or first["weight_decay"] or first["maximize"]
+                or set(self.params) != set(parameters)):
+            return None
+        return "updated[i] = param[i] - lr * grad[i];"
 
 
 class RMSprop(Optimizer):

@@ -37,7 +37,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from autograd.files import NotRegularFile, read_regular, write_atomic
+from autograd.extend import NotRegularFile, read_regular, write_atomic
 
 from ._arguments import checked_int, checked_number
 from .modules import MLP

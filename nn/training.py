@@ -1,51 +1,32 @@
-"""The training loop: backpropagation, then gradient descent, once per batch.
+"""The training loop: one :class:`nn.Step` per batch, ``epochs`` times over the data.
 
-One step of :func:`fit`, for each batch of each epoch:
-
-1. ``optimizer.zero_grad()``: ``backward()`` adds into the parameters'
-   ``grad``, so last step's gradients are cleared first;
-2. :func:`loss_and_gradients`: the forward pass over the batch, the mean
-   loss (plus any L2 penalty), then ``loss.backward()`` —
-   **backpropagation** fills every ``p.grad`` with d(loss)/dp;
-3. ``optimizer.step()`` — **gradient descent** moves every parameter
-   against its gradient (SGD: ``p := p - lr * p.grad``).
-
-So the three kinds of gradient descent differ only by ``batch_size``
-(see :mod:`nn.data`): 1 is stochastic, ``None`` is batch, in between is
-mini-batch.
-
-Step 2 is the one piece an engine swaps: ``fit(..., compile=True)`` runs
-:class:`nn.compiled.CompiledLossAndGradients` instead — the same loss
-values, predictions and gradients (to rounding: only the order in which one
-parameter's gradient terms are summed differs) from code traced once by
-:func:`autograd.compile`. Either way the step records its graph even
-inside ``no_grad()``: training is what ``fit`` is for.
+:func:`fit` draws each epoch's batches (:func:`nn.data.batch_order`), sets
+the learning rate from the schedule, takes a :class:`~nn.step.Step` per
+batch and records what it measured in a :class:`History`. The three kinds
+of gradient descent differ only by ``batch_size`` (see :mod:`nn.data`): 1
+is stochastic, ``None`` is batch, in between is mini-batch. The step itself
+(zero_grad, backpropagation, the update, and the engine that computes them)
+is written once, in :mod:`nn.step`.
 
 Guarantees: arguments are checked before the first update (the data row
 by row: a NaN is named by its row and column); a loss that is not finite
 (or an update that would make a parameter non-finite) stops training with
-``FloatingPointError`` naming the step, and the model keeps the last
-parameters that were finite. Ctrl-C stops it with
-:class:`TrainingInterrupted` (a ``KeyboardInterrupt``), the model as of
-the last whole step: ``optimizer.step()`` is all or nothing.
+:class:`~nn.step.TrainingStopped` (a ``FloatingPointError``) naming the
+step, and the model keeps the last parameters that were finite. Ctrl-C
+stops it with :class:`TrainingInterrupted` (a ``KeyboardInterrupt``), the
+model as of the last whole step: a step is all or nothing.
 """
 
 from __future__ import annotations
 
-import functools
-import gc
-import math
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from autograd import Value, data_of, enable_grad, no_grad
-from autograd.value import is_number
+from autograd import Value, data_of, no_grad
 
 from ._arguments import checked_int, checked_number, generator
-from .compiled import CompiledLossAndGradients, NativeSGDStep
-from .data import batches, checked_rows
-from .losses import l2_penalty, mean_loss
-from .optim import Optimizer
+from .data import batch_order
+from .losses import mean_loss
+from .step import EagerLossAndGradients, Step, StepResult, checked_engine
 
 
 @dataclass
@@ -112,10 +93,10 @@ class History:
         """What the objective is, for a label: ``"hinge + 0.0001·Σp²"``, or the loss's name."""
         return f"{self.loss_name} + {self.l2:g}·Σp²" if self.l2 else self.loss_name
 
-    def record_step(self, objective: float, data_loss: float, correct: int | None, size: int,
-                    lr) -> None:
-        """One update: its objective and data loss, how many of its ``size``
-        examples were right, its learning rate."""
+    def record_step(self, measured: StepResult, lr) -> None:
+        """One update: what its step measured, and its learning rate."""
+        objective, data_loss, correct, size = (measured.objective, measured.data_loss,
+                                               measured.correct, measured.size)
         self.step_objective.append(objective)
         self.step_data_loss.append(data_loss)
         self.step_accuracy.append(None if correct is None else correct / size)
@@ -150,87 +131,49 @@ def significant(x: float, digits: int = 4) -> str:
     return f"{x:.{digits}g}"
 
 
-@contextmanager
-def _cyclic_collector_paused():
-    # NOTE: autograd graphs hold no reference cycles, so reference counting
-    # frees each one the moment its loss is dropped. Left running, Python's
-    # cyclic collector would re-walk the live graph (tens of thousands of
-    # nodes) many times per step for nothing: measured, a quarter to a half of
-    # the time of micrograd's demo step. It is paused for the whole process,
-    # only while one step's graph is built and backpropagated.
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 def loss_and_gradients(model, inputs, targets, loss, l2: float = 0.0):
-    """Backpropagation for one batch: ``(loss value, predictions)``, plain numbers.
+    """Backpropagation for one batch: ``(objective, predictions)``, plain numbers.
 
     Builds the graph of ``mean(loss(model(x), target)) + l2 * Σ p²`` and,
     if its value is finite, calls ``backward()`` so every parameter's
-    ``grad`` holds d(loss)/dp (parameters must start at 0: zero_grad first).
-    The predictions come back as floats (a list of floats per example for
-    several outputs), so the graph is freed on return. This is the one
-    function a faster engine would replace.
+    ``grad`` holds d(objective)/dp (parameters must start at 0: zero_grad
+    first). The predictions come back as floats, so the graph is freed on
+    return. :class:`nn.Step` takes whole steps with it (its eager engine).
     """
-    with _cyclic_collector_paused():
-        predictions = [model(x) for x in inputs]
-        objective = mean_loss(loss, predictions, targets)
-        if l2:
-            objective = objective + l2_penalty(model.parameters(), l2)
-        if math.isfinite(objective.data):
-            objective.backward()
-        result = objective.data, [_numbers(prediction) for prediction in predictions]
-        # NOTE: the graph is freed here, while the collector is still paused;
-        # alive when it resumes, it would be walked once more for nothing.
-        del predictions, objective
-        return result
-
-
-def _numbers(prediction):
-    if isinstance(prediction, list):
-        return [data_of(output) for output in prediction]
-    return data_of(prediction)
-
-
-def _parameter_data(parameters, native_step):
-    """The parameters' numbers now: the native step's buffer while it holds them."""
-    return [p.data for p in parameters] if native_step is None else native_step.data[:]
-
-
-def _count_correct(predict, predictions, targets):
-    return sum(predict(prediction) == target for prediction, target in zip(predictions, targets))
+    objective, _, predictions = EagerLossAndGradients(model, loss, l2)(inputs, targets)
+    return objective, predictions
 
 
 def fit(model, X, y, loss, optimizer, epochs: int, batch_size: int | None = None,
         lr_schedule=None, progress: bool = True, seed=None, *, l2: float = 0.0,
-        predict=None, compile: bool | str = False) -> History:
-    """Train ``model`` on ``(X, y)``: one update per batch, ``epochs`` times over the data.
+        predict=None, engine: str | None = None, shuffle: bool | None = None,
+        compile=None) -> History:
+    """Train ``model`` on ``(X, y)``: one :class:`~nn.step.Step` per batch,
+    ``epochs`` times over the data.
 
     ``loss(prediction, target)`` is a per-example loss (e.g.
     ``nn.losses.hinge``); a batch's loss is its mean, plus
     ``l2 * Σ p²`` over the model's parameters when ``l2 > 0`` (micrograd's
     demo: ``l2=1e-4``). ``batch_size`` picks the kind of gradient descent
-    (1 stochastic, ``None`` batch, between: mini-batch); rows are shuffled
-    each epoch from ``seed``. ``lr_schedule(step)``, if given, sets
-    ``optimizer.lr`` before each update (see :mod:`nn.schedules`).
+    (1 stochastic, ``None`` batch, between: mini-batch). The rows of
+    mini-batches are shuffled each epoch from ``seed``; a full batch is
+    taken in order (``shuffle=True`` shuffles it too, ``False`` never).
+    ``lr_schedule(step)``, if given, sets ``optimizer.lr`` before each update
+    (see :mod:`nn.schedules`).
 
     Accuracy is the fraction of examples with ``predict(prediction) ==
     target``; ``predict`` defaults to the loss's own rule (``loss.predict``:
     sign for hinge, > 0.5 for binary cross-entropy, argmax for
     cross-entropy). Without one (mse) accuracy is recorded as None.
 
-    ``compile=True`` computes each batch's loss and gradients with
-    :class:`nn.compiled.CompiledLossAndGradients`: the per-example loss is traced once
-    (once per label) and replayed as straight-line Python, many times
-    faster than eager, with the same loss curve to rounding and the same
-    accuracy; its docstring says what a trace can and cannot follow.
-    ``compile="c"`` replays the traces as native code (``autograd.compile``'s
-    C backend): the same again, faster still.
+    ``engine`` is the step's (:data:`nn.step.ENGINES`): ``"eager"`` (the
+    default: the real graph, built and backpropagated), ``"python"`` (each
+    example's loss traced once and replayed as straight-line Python, many
+    times faster, the same curve to rounding), ``"c"`` (the traces as native
+    code, and the whole step in C where the optimizer has a native update),
+    ``"auto"`` (``"c"`` where a C compiler is found, else ``"python"``).
+    ``compile=False | True | "c"`` is the older spelling of
+    ``engine="eager" | "python" | "c"``.
 
     ``progress`` shows a tqdm bar when tqdm is installed: epoch, the last
     batch's data loss (named after the loss, ``hinge=``), its objective with
@@ -238,62 +181,36 @@ def fit(model, X, y, loss, optimizer, epochs: int, batch_size: int | None = None
     Training records its graph even inside ``no_grad()``. Returns a :class:`History`.
     """
     checked_int("epochs", epochs)
-    l2 = checked_number("l2", l2)
-    X, y = checked_rows(_as_list("X", X)), _as_list("y", y)
-    _check_labels(y)
-    _check_training_pieces(model, loss, optimizer)
-    predict = predict if predict is not None else getattr(loss, "predict", None)
+    engine = checked_engine(engine, compile)
+    step = Step(model, loss, optimizer, X, y, l2=l2, engine=engine, predict=predict)
+    X, y = step.X, step.y
     rng = generator(seed)
-    epoch_batches = batches(X, y, batch_size, seed=rng)  # checks X, y and batch_size
-    _dry_run(model, X, y, loss, predict)
-    # NOTE: the parameter `compile` hides autograd's compile in this function,
-    # which only passes the choice on.
-    if compile not in (False, True, "c"):
-        raise ValueError(f"fit() compile must be False, True or 'c', got {compile!r}")
-    if compile:
-        backpropagate = CompiledLossAndGradients(model, loss, l2,
-                                                 "c" if compile == "c" else "python")
-    else:
-        backpropagate = functools.partial(loss_and_gradients, model, loss=loss, l2=l2)
-    # NOTE: with plain SGD the C backend takes the whole step natively, the
-    # parameters in a flat buffer until training ends.
-    parameters = model.parameters()
-    native_step = (NativeSGDStep(backpropagate, optimizer)
-                   if compile == "c" and NativeSGDStep.handles(optimizer, parameters) else None)
-    history = History(loss_name=_name_of(loss), l2=l2)
-    bar = _progress_bar(epochs * len(epoch_batches), progress)
+    batch_order(len(X), batch_size, shuffle=False)  # checks batch_size before anything runs
+    _dry_run(model, X, y, loss, step.predict)
+    history = History(loss_name=_name_of(loss), l2=step.l2)
+    steps_per_epoch = -(-len(X) // (batch_size or len(X)))
+    bar = _progress_bar(epochs * steps_per_epoch, progress)
+    epoch_rows = batch_order(len(X), batch_size, shuffle, rng)
+    shuffled = not isinstance(epoch_rows[0], range)  # else the same order every epoch
     try:
         for epoch in range(1, epochs + 1):
-            if epoch > 1:
-                epoch_batches = batches(X, y, batch_size, seed=rng)
-            for inputs, targets in epoch_batches:
+            if epoch > 1 and shuffled:
+                epoch_rows = batch_order(len(X), batch_size, shuffle, rng)
+            for rows in epoch_rows:
                 if lr_schedule is not None:
                     optimizer.lr = checked_number(
                         f"lr_schedule({history.steps})",
                         lr_schedule(history.steps))
-                where = f"epoch {epoch}, step {history.steps + 1}"
-                # NOTE: the penalty of the parameters the step starts from:
-                # the objective's own, so objective - penalty is the data
-                # loss (to the rounding of one subtraction; exact without L2).
-                penalty = l2_penalty(_parameter_data(parameters, native_step), l2) if l2 else 0.0
-                if native_step is None:
-                    objective, predictions = _step(backpropagate, parameters, inputs, targets,
-                                                   optimizer, where)
-                else:
-                    with enable_grad():
-                        objective, predictions = native_step(inputs, targets, where)
-                correct = _count_correct(predict, predictions, targets) if predict else None
-                history.record_step(objective, objective - penalty, correct, len(targets),
-                                    getattr(optimizer, "lr", None))
+                measured = step(rows, epoch=epoch)
+                history.record_step(measured, optimizer.lr)
                 if bar is not None:
                     bar.set_postfix(history.progress(epoch, epochs), refresh=False)
                     bar.update()
-            history.record_epoch(measured_accuracy=predict is not None)
+            history.record_epoch(measured_accuracy=step.predict is not None)
     except KeyboardInterrupt as interrupt:
         raise TrainingInterrupted(history) from interrupt
     finally:
-        if native_step is not None:
-            native_step.store()
+        step.sync()
         if bar is not None:
             bar.close()
     return history
@@ -307,42 +224,6 @@ class TrainingInterrupted(KeyboardInterrupt):
         super().__init__(f"training interrupted after {history.steps} whole steps; the model "
                          f"keeps the parameters of the last one")
         self.history = history
-
-
-def _as_list(name, data):
-    """``data`` as a list (numpy arrays and tensors through ``tolist()``)."""
-    if hasattr(data, "tolist"):
-        data = data.tolist()
-    if data is None or isinstance(data, (str, bytes, dict)) or not hasattr(data, "__iter__"):
-        raise TypeError(
-            f"fit() {name} must be a list (or an array) of "
-            f"{'rows of numbers' if name == 'X' else 'labels'}, got {type(data).__name__}")
-    return list(data)
-
-
-def _check_labels(y):
-    """A NaN or infinity among the labels, named by its row."""
-    for index, label in enumerate(y):
-        if is_number(label) and not math.isfinite(label):
-            raise ValueError(f"y[{index}] is {label}: labels must be finite; drop that row")
-
-
-def _check_training_pieces(model, loss, optimizer):
-    """A callable loss, and an optimizer of this model's parameters."""
-    if not callable(loss):
-        raise TypeError(
-            f"fit() loss must be a function loss(prediction, target), e.g. "
-            f"nn.losses.hinge, got {type(loss).__name__}")
-    if not isinstance(optimizer, Optimizer):
-        raise TypeError(
-            f"fit() optimizer must be an nn.optim optimizer, e.g. "
-            f"optim.SGD(model.parameters(), lr=0.1), got {type(optimizer).__name__}")
-    parameters = set(model.parameters())
-    if not any(parameter in parameters for parameter in optimizer.params):
-        raise ValueError(
-            f"the optimizer holds none of this model's parameters (built on another "
-            f"model, or before its layers were replaced?): build it with "
-            f"{type(optimizer).__name__}(model.parameters(), ...)")
 
 
 def _dry_run(model, X, y, loss, predict):
@@ -371,45 +252,6 @@ def _name_of(loss):
     return name if name.isidentifier() else "loss"
 
 
-def _step(backpropagate, parameters, inputs, targets, optimizer, where):
-    """zero_grad, backpropagation, gradient descent; or FloatingPointError, model untouched."""
-    optimizer.zero_grad()
-    try:
-        with enable_grad():
-            loss_value, predictions = backpropagate(inputs, targets)
-    except ArithmeticError as error:
-        raise _stopped(where, f"the loss could not be computed ({error})") from error
-    if not math.isfinite(loss_value):
-        raise _stopped(where, non_finite_loss(loss_value))
-    # NOTE: the optimizer's state (momentum buffers, Adam's step count) moves
-    # with an update, so a failed update puts it back too. Its entries are
-    # floats, replaced rather than changed in place: copying each dict is enough.
-    before = [p.data for p in parameters]
-    state_before = {parameter: dict(state) for parameter, state in optimizer.state.items()}
-    optimizer.step()
-    if not all(math.isfinite(p.data) for p in parameters):
-        for parameter, value in zip(parameters, before):
-            parameter.data = value
-        optimizer.state = state_before
-        raise _stopped(where, f"the update made a parameter non-finite (loss {loss_value})")
-    return loss_value, predictions
-
-
-def non_finite_loss(loss_value) -> str:
-    """What a non-finite loss means, for :func:`_stopped`: an overflow to
-    ±inf (results too large for a float are inf: README "Overflow") or NaN."""
-    if math.isinf(loss_value):
-        return (f"the loss overflowed to {loss_value} (a value beyond the largest float, "
-                f"about 1.8e308)")
-    return f"the loss is {loss_value} (not a number: inf - inf, 0 * inf or a NaN input)"
-
-
-def _stopped(where, problem):
-    return FloatingPointError(
-        f"training stopped at {where}: {problem}; the model keeps its last finite "
-        f"parameters. Try a smaller learning rate.")
-
-
 def _progress_bar(total, enabled):
     """A tqdm bar (tqdm.auto: a widget in notebooks), or None when off or not installed."""
     if not enabled:
@@ -430,4 +272,5 @@ def evaluate(model, X, y, loss, predict=None):
     with no_grad():
         predictions = [model(x) for x in X]
         mean = data_of(mean_loss(loss, predictions, y))
-    return mean, (_count_correct(predict, predictions, y) / len(y) if predict else None)
+    correct = sum(predict(p) == t for p, t in zip(predictions, y)) if predict else 0
+    return mean, (correct / len(y) if predict else None)

@@ -36,7 +36,7 @@ def _contribution(partial, gradient: Source) -> Source:
     return partial * gradient
 
 
-def _names(order: list, param_number: dict, inputs: list, source=Source) -> dict:
+def value_names(order: list, param_number: dict, inputs: list, source=Source) -> dict:
     """Each node's value as a ``source`` (:class:`Source`, or the C
     backend's): ``x{i}`` for the inputs, ``p{i}`` for ``params[i]``, a
     number for a constant, ``v0, v1, ...`` otherwise."""
@@ -55,7 +55,7 @@ def _names(order: list, param_number: dict, inputs: list, source=Source) -> dict
     return value_of
 
 
-def _backward(order: list, value_of: dict, params: set, source=Source) -> tuple:
+def backward_statements(order: list, value_of: dict, params: set, source=Source) -> tuple:
     """The backward pass over ``order``, the topological order of the loss
     (its last node), in the language of ``source``.
 
@@ -119,7 +119,7 @@ def _with_aux(loss_order: list, aux: list) -> list:
     return order
 
 
-def _graph(output: Value, aux, params: tuple) -> tuple:
+def traced_graph(output: Value, aux, params: tuple) -> tuple:
     """What an emitter prints: ``(loss order, aux values as a list, order of
     every node printed, each parameter's number)``; a parameter listed twice
     keeps its first number."""
@@ -153,12 +153,12 @@ def emit(name: str, output: Value, aux, inputs: list, params: tuple) -> tuple:
     ``aux`` (None: none; a Value or number; or a list of them) the pair
     ``(loss, aux)``, aux's Values as floats.
     """
-    loss_order, aux_values, order, param_number = _graph(output, aux, params)
-    value_of = _names(order, param_number, inputs)
+    loss_order, aux_values, order, param_number = traced_graph(output, aux, params)
+    value_of = value_names(order, param_number, inputs)
     forward = [f"{value_of[node].text} = "
                f"{fill(node.primitive.code, [value_of[parent] for parent in node.parents]).text}"
                for node in order if node.parents]
-    backward, terms = _backward(loss_order, value_of, set(param_number))
+    backward, terms = backward_statements(loss_order, value_of, set(param_number))
     result = value_of[output].text
     if aux is not None:
         texts = [(value_of[value] if isinstance(value, Value) else as_source(value)).text

@@ -93,7 +93,7 @@ from contextvars import ContextVar
 from .. import ops
 from ..files import NotRegularFile, read_regular
 from ..value import Value
-from .emit import _backward, _graph, _names
+from .emit import backward_statements, traced_graph, value_names
 from .source import Source
 
 # C99's <math.h> functions of doubles returning a double, by name: a row of
@@ -334,9 +334,9 @@ def _statements(output: Value, aux, inputs: list, params: tuple) -> tuple:
     stored, parameter numbers read, the results: output then aux)``.
     Inputs are read from ``x0, x1, ...``, parameters from ``p0, p1, ...``,
     and ``gradient`` seeds the backward pass."""
-    loss_order, aux_values, order, param_number = _graph(output, aux, params)
+    loss_order, aux_values, order, param_number = traced_graph(output, aux, params)
     value_of = {node: _as_c(text) for node, text in
-                _names(order, param_number, inputs, source=CSource).items()}
+                value_names(order, param_number, inputs, source=CSource).items()}
     lines = []
     for node in order:
         if node.parents:
@@ -345,7 +345,8 @@ def _statements(output: Value, aux, inputs: list, params: tuple) -> tuple:
             lines.append(f"const double {name} = {expression.text};")
             if _checked(node.primitive):
                 lines.append(f"check += {name} - {name};")
-    backward_lines, terms = _backward(loss_order, value_of, set(param_number), source=CSource)
+    backward_lines, terms = backward_statements(loss_order, value_of, set(param_number),
+                                                source=CSource)
     for line in backward_lines:
         target, operator, expression = line.split(" ", 2)
         declaration = "double " if operator == "=" else ""

@@ -43,8 +43,8 @@ product, bias and activation inside it. (A computed node with a constant
 parent, like the ``- 1`` of a loss, joins no group: the loss stays outside.)
 
 Collapsed neurons: ``collapse="neurons"`` draws each group that is a
-neuron (parameters named ``w0 … wn, b``, as ``nn.Neuron`` names them, and
-one node computed from all of them) as one rounded box ``name | w·x+b |
+neuron (parameters sharing a name's prefix, whatever the caller names them,
+and one node computed from all of them) as one rounded box ``name | w·x+b |
 activation | grad``: the pre-activation sum, the output (its op's label,
 ``relu 0.8739``; none for a linear neuron) and the output's gradient. Edges
 run from each value outside the neuron that it reads, so neurons connect
@@ -190,9 +190,8 @@ class _Neuron:
 
 def _neurons(order, groups, names) -> dict:
     """``{name: _Neuron}`` for each group that is a neuron, in the order of
-    the parameters' names. A neuron's parameters are named ``w0 … wn`` and
-    ``b`` (as ``nn.Neuron.named_parameters`` names them), and one of its
-    nodes, the output, is computed from all of them."""
+    the parameters' names: a group of named parameters (the caller's names,
+    whatever they are) with one node, the output, computed from all of them."""
     members = {}
     for node in order:  # topological: a node's group ancestors come first
         if node in groups:
@@ -202,9 +201,6 @@ def _neurons(order, groups, names) -> dict:
     for group in filter(members.__contains__, in_name_order):
         nodes = members[group]
         parameters = {node for node in nodes if node in names}
-        last_parts = sorted(names[node].rsplit(".", 1)[1] for node in parameters)
-        if last_parts != sorted(["b", *(f"w{index}" for index in range(len(parameters) - 1))]):
-            continue
         reads = {}  # node -> the group's parameters it is computed from
         for node in nodes:
             reads[node] = ({node} if node in parameters else set()).union(
@@ -237,8 +233,9 @@ def _collapsed(collapse, neurons) -> dict:
     if collapse == "neurons":
         if not neurons:
             raise ValueError(
-                'collapse="neurons" found no neuron: it needs parameters named as an '
-                "nn module names them, draw(root, params=model, collapse=\"neurons\")")
+                'collapse="neurons" found no neuron: it needs named parameters that '
+                "share a prefix (layer1.neuron0.w0, layer1.neuron0.b), e.g. "
+                "draw(root, params=model, collapse=\"neurons\")")
         return neurons
     if isinstance(collapse, str) or not isinstance(collapse, Iterable):
         raise ValueError(f'collapse must be None, "neurons" or a list of neuron names, '

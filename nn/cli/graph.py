@@ -29,10 +29,10 @@ import math
 import os
 import sys
 
-from autograd import Value, backward_steps, draw, topological_order
-from autograd.drawing.render import backend_name
-from autograd.files import write_atomic
-from autograd.formula import FUNCTIONS, parse_formula
+from autograd import Value, backward_steps, draw, parse_formula, topological_order
+from autograd.extend import FORMULA_FUNCTIONS as FUNCTIONS
+from autograd.extend import drawing_backend as backend_name
+from autograd.extend import write_atomic
 
 OUTPUT_FORMATS = (".svg", ".png", ".html", ".dot")
 
@@ -64,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
     """Carry out ``chainrule graph``; returns the exit status."""
     try:
         extension = _output_extension(args.out)
-        variables = _variables(args.assignments)
+        variables = parse_assignments(args.assignments)
         output = parse_formula(args.expression, variables)
         output.backward()
     except (ValueError, ArithmeticError) as error:
@@ -89,8 +89,9 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _variables(assignments):
-    """``["x=1", "w=-2"]`` → ``{"x": Value(1.0, label="x"), ...}``; numbers only."""
+def parse_assignments(assignments):
+    """``["x=1", "w=-2"]`` → ``{"x": Value(1.0, label="x"), ...}``; numbers only, each
+    name a variable's (a ValueError says which assignment is wrong and why)."""
     variables = {}
     for assignment in assignments:
         name, equals, number = assignment.partition("=")

@@ -25,81 +25,32 @@ import argparse
 import importlib.util
 import math
 import sys
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
-from autograd.extras import install_hint
-from autograd.files import check_writable
+from autograd.extend import check_writable, install_hint
 
-from .. import data, losses, optim
+from .. import losses
 from ..diagnosis import diagnose
 from ..modules import ACTIVATIONS, MLP
+from ..recipes import (
+    DEFAULT_SEED,
+    L2_STRENGTH,
+    OPTIMIZER_CHOICES,
+    TASKS,
+    default_learning_rate,
+)
 from ..schedules import LinearDecay
 from ..serialization import save
+from ..step import ENGINES, checked_engine
 from ..training import TrainingInterrupted, evaluate, fit, significant
+from . import INTERRUPTED
 
-
-@dataclass(frozen=True)
-class Task:
-    """A data set and how to learn it: the loss and the number of outputs."""
-
-    load: Callable  # seed -> (X, y)
-    loss: losses.Loss
-    outputs: int
-
-
-def _signs(X, y):
-    """Labels 0/1 as -1/+1, for the hinge loss."""
-    return X, [2 * label - 1 for label in y]
-
-
-def _standardized(X, y):
-    """Features on the unit scale of moons, so the same learning rates work."""
-    return data.standardize(X), y
-
-
-TASKS = {
-    "moons": Task(lambda seed: _signs(*data.make_moons(100, noise=0.1, seed=seed)),
-                  losses.hinge, 1),
-    "circles": Task(lambda seed: _signs(*data.make_circles(100, noise=0.05, seed=seed)),
-                    losses.hinge, 1),
-    "blobs": Task(lambda seed: _standardized(*data.make_blobs(100, centers=3, seed=seed)),
-                  losses.cross_entropy, 3),
-    "iris": Task(lambda seed: _standardized(*data.load_iris()), losses.cross_entropy, 3),
-}
-
-# name -> (make the optimizer from parameters and a learning rate, default rate
-# for the full batch: see default_learning_rate)
-OPTIMIZER_CHOICES = {
-    "sgd": (lambda params, lr: optim.SGD(params, lr=lr), 1.0),
-    "momentum": (lambda params, lr: optim.SGD(params, lr=lr, momentum=0.9), 0.1),
-    "rmsprop": (lambda params, lr: optim.RMSprop(params, lr=lr), 0.01),
-    "adam": (lambda params, lr: optim.Adam(params, lr=lr), 0.05),
-}
-
-L2_STRENGTH = 1e-4
-DEFAULT_SEED = 1337  # micrograd's; with it the default recipe reaches 100% accuracy
 # NOTE: measured with benchmarks-like runs of fit on moons (2-16-16-1 to
 # 2-128-128-1: 2.5 to 3.1 µs per multiply-add and example, forward and
 # backward); runs estimated past SLOW_RUN_SECONDS get a warning, not a refusal.
 EAGER_SECONDS_PER_MULTIPLY_ADD = 2.5e-6
 SLOW_RUN_SECONDS = 600
-INTERRUPTED = 130  # the exit status of a program stopped by Ctrl-C (128 + SIGINT)
 PLOTS_FOLDER = Path("plots")  # relative to where chainrule runs; .gitignore covers it
-
-
-def default_learning_rate(full_batch_rate: float, batch_size: int, examples: int) -> float:
-    """``full_batch_rate · √(batch_size / examples)``: smaller steps for noisier gradients.
-
-    A batch of b examples estimates the full gradient with noise whose size
-    falls as 1/√b; scaling the rate by √b keeps the noise of each update
-    about the same. Measured on moons and circles (100 points, 2-16-16-1
-    relu, SGD, 100 epochs, seed 1337): full-batch rate 1.0 reaches 100%
-    accuracy, but batch size 1 at rate 1.0 kills every ReLU (50%); the
-    rule's 0.1 (batch 1), 0.22 (5), 0.32 (10) and 0.57 (32) all reach 100%.
-    """
-    return full_batch_rate * math.sqrt(batch_size / examples)
 
 
 def _plural(count, noun):
@@ -174,17 +125,20 @@ def add_subcommand(subcommands) -> argparse.ArgumentParser:
                              f"missing (default: {PLOTS_FOLDER}/ in the current folder)")
     parser.add_argument("--save", type=_file_path, default=None, metavar="MODEL.json",
                         help="write the trained model to this JSON file")
+    parser.add_argument("--engine", choices=ENGINES, default=None,
+                        help="eager builds and backpropagates the real graph; python traces "
+                             "each example's loss once with autograd.compile and replays it "
+                             "as straight-line Python; c replays it as native code built by "
+                             "the C compiler; auto is c where a C compiler is found, else "
+                             "python. The same training, tens or thousands of times faster "
+                             "(default: eager)")
     parser.add_argument("--compile", nargs="?", const="python", choices=("python", "c"),
-                        default=None,
-                        help="trace each example's loss once with autograd.compile and "
-                             "replay it as straight-line Python (--compile), or as native "
-                             "code built by the C compiler (--compile c): the same training, "
-                             "tens or thousands of times faster (default: the eager engine)")
+                        default=None, help=argparse.SUPPRESS)
     parser.set_defaults(run=run)
     return parser
 
 
-ENGINES = {None: "eager", "python": "compiled", "c": "native compiled"}
+ENGINE_NAMES = {"eager": "eager", "python": "compiled Python", "c": "native (C)"}
 
 
 def _file_path(text: str) -> Path:
@@ -195,13 +149,51 @@ def _file_path(text: str) -> Path:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Carry out ``chainrule train``; returns the exit status."""
+    """Carry out ``chainrule train``; returns the exit status.
+
+    Ctrl-C at any moment prints one line, what was trained and saved, and
+    returns 130; the model of the last whole step is saved first with
+    ``--save`` (a file is written whole or not at all)."""
+    made = {}  # "model", "steps" once trained (or interrupted in training), "saved"
+    try:
+        return _train(args, made)
+    except KeyboardInterrupt as interrupt:
+        if isinstance(interrupt, TrainingInterrupted):
+            made["steps"] = interrupt.history.steps
+        print(f"chainrule train: {_interrupted(args, made)}", file=sys.stderr)
+        return INTERRUPTED
+
+
+def _interrupted(args, made) -> str:
+    """What an interrupted run says: how far it got and where the model is."""
+    if "steps" not in made:
+        return "interrupted before training; nothing saved"
+    done = f"interrupted after {_plural(made['steps'], 'whole step')}"
+    if args.save is None:
+        return f"{done}; the model is not saved (--save MODEL.json keeps it)"
+    if "saved" not in made:
+        try:
+            save(made["model"], args.save)
+        except OSError as error:
+            return f"{done}; the model could not be saved: {error}"
+    return f"{done}; the model is saved to {args.save}"
+
+
+def _train(args, made) -> int:
     if args.save is not None:
         try:  # before training, so a bad path costs no training
             check_writable(args.save)
         except OSError as error:
             print(f"chainrule train: error: --save: {error.strerror}", file=sys.stderr)
             return 2
+    if args.compile is not None:
+        print(f"chainrule train: warning: --compile {args.compile} is now --engine "
+              f"{args.compile}", file=sys.stderr)
+    try:
+        engine = checked_engine(args.engine or args.compile or "eager", caller="chainrule train")
+    except ValueError as error:
+        print(f"chainrule train: error: {error}", file=sys.stderr)
+        return 2
     task = TASKS[args.dataset]
     X, y = task.load(args.seed)
     model = MLP(len(X[0]), [*args.hidden, task.outputs], activation=args.activation,
@@ -215,21 +207,18 @@ def run(args: argparse.Namespace) -> int:
     print(f"{args.dataset}: {len(X)} examples; {model}; {task.loss.__name__} loss + "
           f"{L2_STRENGTH:g} L2; {args.optimizer} lr {lr:.3g} -> {lr / 10:.3g}; "
           f"{_plural(batch_size, 'example')} per update, {_plural(total_steps, 'update')}; "
-          f"{ENGINES[args.compile]} engine")
-    _warn_if_slow(model, len(X), total_steps, args.compile)
+          f"{ENGINE_NAMES[engine]} engine")
+    _warn_if_slow(model, len(X), total_steps, engine)
     objective_before = evaluate(model, X, y, task.loss)[0] + _penalty(model)
+    made["model"] = model
     try:
         history = fit(model, X, y, task.loss, optimizer, args.epochs, args.batch_size,
                       lr_schedule=LinearDecay(lr, lr / 10, total_steps), seed=args.seed,
-                      l2=L2_STRENGTH, compile={None: False, "python": True, "c": "c"}[args.compile])
+                      l2=L2_STRENGTH, engine=engine)
     except FloatingPointError as error:
         print(f"chainrule train: error: {error}", file=sys.stderr)
         return 1
-    except TrainingInterrupted as interrupt:
-        print(f"chainrule train: {interrupt}", file=sys.stderr)
-        if args.save is not None:
-            return _save(model, args.save) or INTERRUPTED
-        return INTERRUPTED
+    made["steps"] = history.steps
     loss, accuracy = evaluate(model, X, y, task.loss)
     penalty = _penalty(model)
     name = task.loss.__name__
@@ -248,8 +237,10 @@ def run(args: argparse.Namespace) -> int:
         print(f"chainrule train: warning: {problem}: {advice}", file=sys.stderr)
     # NOTE: the model first: a plot that cannot be written must not cost the
     # trained model.
-    if args.save is not None and _save(model, args.save):
-        return 1
+    if args.save is not None:
+        if _save(model, args.save):
+            return 1
+        made["saved"] = args.save
     try:
         _write_plots(args, model, X, y, task, history)
     except OSError as error:
@@ -259,17 +250,17 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _warn_if_slow(model, examples, total_steps, compiled):
+def _warn_if_slow(model, examples, total_steps, engine):
     """Warn before a run the eager engine would take hours over, with the estimate."""
     sizes = [model.nin, *(len(layer.neurons) for layer in model.layers)]
     multiply_adds = sum(fan_in * fan_out for fan_in, fan_out in zip(sizes, sizes[1:]))
     seconds = EAGER_SECONDS_PER_MULTIPLY_ADD * multiply_adds * examples * total_steps
-    if seconds > SLOW_RUN_SECONDS and compiled is None:
+    if seconds > SLOW_RUN_SECONDS and engine == "eager":
         print(f"chainrule train: warning: this network makes {multiply_adds:,} multiply-adds "
               f"per example: {_plural(total_steps, 'update')} over {examples} examples take "
               f"about {_duration(seconds)} on the eager engine (at the measured "
               f"{EAGER_SECONDS_PER_MULTIPLY_ADD * 1e6:g} µs each); try smaller --hidden "
-              f"layers or --compile; Ctrl-C stops with the model so far", file=sys.stderr)
+              f"layers or --engine auto; Ctrl-C stops with the model so far", file=sys.stderr)
 
 
 def _duration(seconds: float) -> str:

@@ -48,7 +48,6 @@ beyond this server (``Content-Security-Policy``), sniffing and caching.
 from __future__ import annotations
 
 import json
-import math
 import re
 import secrets
 import socket
@@ -59,23 +58,8 @@ from http import HTTPStatus, cookies
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 
-from ..modules import ACTIVATIONS
-from .session import Session
-from .settings import (
-    BINARY_LOSSES,
-    CLASS_LOSSES,
-    DATASETS,
-    DEFAULT_NOISE,
-    HIDDEN_ACTIVATIONS,
-    LIMITS,
-    LR_SCHEDULES,
-    OPTIMIZERS,
-    Settings,
-    class_count,
-    optimizer_options,
-    parse_settings,
-    shown,
-)
+from .session import ACTIONS, ThreadedSession, json_text
+from .settings import LIMITS, Settings, choices, parse_settings, shown
 
 STATIC_TYPES = {".html": "text/html; charset=utf-8", ".css": "text/css; charset=utf-8",
                 ".js": "text/javascript; charset=utf-8", ".png": "image/png"}
@@ -109,46 +93,19 @@ def _static_files() -> dict:
             if entry.name[entry.name.rfind("."):] in STATIC_TYPES}
 
 
-def choices() -> dict:
-    """What the page offers, read from the tables it comes from."""
-    return {
-        "datasets": {name: {"classes": class_count(name), "noise": DEFAULT_NOISE[name],
-                            "losses": list(BINARY_LOSSES if class_count(name) == 2
-                                           else CLASS_LOSSES)}
-                     for name in DATASETS},
-        "activations": [name for name in HIDDEN_ACTIVATIONS if name in ACTIVATIONS],
-        "optimizers": {name: Settings(optimizer=name, optimizer_options=optimizer_options(cls))
-                       .to_json()["optimizer_options"] for name, cls in OPTIMIZERS.items()},
-        "lr_schedules": list(LR_SCHEDULES),
-        "limits": LIMITS,
-        "defaults": Settings().to_json(),
-    }
-
-
-def _jsonable(value):
-    """``value`` with every non-finite float spelled out ("NaN"), which JSON cannot hold."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return str(value).replace("inf", "Infinity").replace("nan", "NaN")
-    if isinstance(value, dict):
-        return {key: _jsonable(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(item) for item in value]
-    return value
-
-
 class Sessions:
     """The live sessions by id, at most ``LIMITS["sessions"]``, each with
     at most one event stream."""
 
     def __init__(self):
         self._lock = threading.Lock()
-        self._sessions: dict[str, Session] = {}
+        self._sessions: dict[str, ThreadedSession] = {}
         self._used: dict[str, float] = {}  # when a request last named each session
         self._streams: dict[str, int] = {}  # the number of each session's live stream
         self._stream_numbers = iter(range(1, sys.maxsize))
 
     def create(self, settings: Settings) -> str:
-        session = Session(settings)
+        session = ThreadedSession(settings)
         with self._lock:
             self._drop_stale()
             while len(self._sessions) >= LIMITS["sessions"]:
@@ -158,7 +115,7 @@ class Sessions:
             self._used[identifier] = time.monotonic()
             return identifier
 
-    def get(self, identifier: str) -> Session:
+    def get(self, identifier: str) -> ThreadedSession:
         with self._lock:
             session = self._sessions.get(identifier)
             if session is not None:
@@ -348,7 +305,7 @@ class PlaygroundHandler(BaseHTTPRequestHandler):
             self.wfile.write(payload)
 
     def _send_json(self, value, status=HTTPStatus.OK):
-        self._send(status, "application/json", json.dumps(_jsonable(value)).encode())
+        self._send(status, "application/json", json_text(value).encode())
 
     def _handle(self, respond):
         """``respond()``, and any error it meets answered with a message;
@@ -428,7 +385,7 @@ class PlaygroundHandler(BaseHTTPRequestHandler):
                     or not sessions.stream_is_current(identifier, stream)):
                 break
             if number > sent:
-                message = f"event: frame\ndata: {json.dumps(_jsonable(frame))}\n\n"
+                message = f"event: frame\ndata: {json_text(frame)}\n\n"
                 sent = number
             else:
                 message = ": still here\n\n"  # a write to a closed page fails: the end
@@ -460,8 +417,8 @@ class PlaygroundHandler(BaseHTTPRequestHandler):
             return
         session = self.server.sessions.get(match[1])
         try:
-            answer = ACTIONS[action](self, session, body)
-        except ValueError as error:
+            answer = session.act(action, body)
+        except (TypeError, ValueError) as error:
             raise Refused(HTTPStatus.BAD_REQUEST, str(error)) from None
         self._send_json(answer if answer is not None else {})
 
@@ -471,35 +428,3 @@ class PlaygroundHandler(BaseHTTPRequestHandler):
             return parse_settings(given)
         except ValueError as error:
             raise Refused(HTTPStatus.BAD_REQUEST, f"bad settings: {error}") from None
-
-    def _configure(self, session, body):
-        session.reset(self._settings(body.get("settings", {})))
-
-    def _set_lr(self, session, body):
-        settings = parse_settings({**session.settings.to_json(), "lr": body.get("lr")})
-        session.set_lr(settings.lr)
-
-    def _set_speed(self, session, body):
-        settings = parse_settings({**session.settings.to_json(),
-                                   "steps_per_second": body.get("steps_per_second")})
-        session.set_speed(settings.steps_per_second)
-
-    def _inspect(self, session, body):
-        which, index = body.get("set"), body.get("index")
-        if (which not in ("train", "test") or isinstance(index, bool)
-                or not isinstance(index, int)):
-            raise ValueError('inspect needs "set" ("train" or "test") and a point "index"')
-        return session.inspect(which, index)
-
-
-ACTIONS = {
-    "play": lambda handler, session, body: session.play(),
-    "pause": lambda handler, session, body: session.pause(),
-    "step": lambda handler, session, body: session.step(),
-    "reset": lambda handler, session, body: session.reset(),
-    "configure": PlaygroundHandler._configure,
-    "lr": PlaygroundHandler._set_lr,
-    "speed": PlaygroundHandler._set_speed,
-    "inspect": PlaygroundHandler._inspect,
-}
-

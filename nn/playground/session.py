@@ -6,76 +6,108 @@ the optimizer and the order of the batches, all made from the
 the same settings in another tab) replays the run exactly. It takes the
 steps ``nn.fit`` takes, in ``fit``'s order:
 
-* the batches of each epoch are drawn from one generator seeded by the
-  seed, as ``fit`` draws them;
-* each update is ``nn.training``'s step (zero_grad, the loss and its
+* the batches of each epoch are :func:`nn.data.batch_order`'s, drawn from
+  one generator seeded by the seed, as ``fit`` draws them;
+* each update is a :class:`nn.Step` (zero_grad, the loss and its
   gradients, ``optimizer.step()``); a loss or an update that is not finite
-  stops the run with ``fit``'s message and keeps the last finite model;
+  stops the run with the step's message and keeps the last finite model;
 * the learning rate is the schedule's (``chainrule train``'s decay) until
   the page sets it by hand.
 
 So with settings ``chainrule train`` can express, the model after E epochs
-is the one ``chainrule train ... --epochs E --compile`` trains.
+is the one ``chainrule train ... --epochs E --engine python`` trains.
 
-A background thread per session takes the steps while the session plays,
-at most ``steps_per_second``, and publishes a :meth:`frame` about five
-times a second (and after each single step): the decision boundary on a
-grid, the loss curves, every parameter with its gradient and optimizer
-state. A page's event stream waits on :meth:`wait_for_frame`.
+While the session plays, each :meth:`~Session.play_slice` takes the steps
+of one frame interval (at most ``steps_per_second``) and publishes a
+:meth:`~Session.frame` (as does each single step): the decision boundary on
+a grid, the loss curves, every parameter with its gradient and optimizer
+state. Page actions arrive as :meth:`~Session.act` calls, checked here.
 
-The engine. Steps run on ``ENGINE``: the compiled step of ``nn.compiled``
-(code traced once by ``autograd.compile``), and the boundary grid on the
-model's forward pass compiled the same way. ``COMPILE_OPTIONS`` is passed
-to both, so the native backend is one line away:
-``COMPILE_OPTIONS = {"backend": "c"}``.
+One session, two transports. :class:`Session` has no thread and no I/O:
+the same class runs in both modes of the page. The local server
+(:mod:`~nn.playground.server`) wraps it in a :class:`ThreadedSession`, whose
+thread plays the slices and whose :meth:`~ThreadedSession.wait_for_frame`
+feeds a page's event stream; the static page runs it in Pyodide in a Web
+Worker (``static/worker.js``), which has no threads and calls
+:meth:`~Session.play_slice` from a timer.
+
+The engine. Steps run on the step engine ``ENGINE`` (``"python"``: each
+example's loss traced once by ``autograd.compile`` and replayed), and the
+boundary grid on the model's forward pass compiled for the same backend;
+``ENGINE = "c"`` runs both as native code.
 """
 
 from __future__ import annotations
 
 import collections
 import itertools
+import json
 import math
 import random
+import sys
 import threading
 import time
 from dataclasses import replace
 
 from autograd import Value, backward_captions, backward_steps, compile, data_of, topological_order
 
-from ..compiled import CompiledLossAndGradients
-from ..data import batches
-from ..losses import softmax
+from ..data import batch_order
+from ..losses import l2_penalty, softmax
 from ..modules import MLP
 from ..schedules import LinearDecay
-from ..training import _step
-from .settings import Settings, build_problem, make_optimizer, train_command
+from ..step import Step
+from .settings import (
+    Settings,
+    build_problem,
+    make_optimizer,
+    parse_settings,
+    shown,
+    train_command,
+)
 
-ENGINE = CompiledLossAndGradients
-COMPILE_OPTIONS: dict = {}
+ENGINE = "python"
 
 FRAME_SECONDS = 0.2       # a frame at most this often while playing
 GRID = 40                 # the decision boundary is sampled on GRID x GRID points
 MAX_CURVE_POINTS = 400    # curves are thinned to at most this many points
 MAX_DRAWN_VALUES = 400    # a point's graph is drawn up to this many values
 RATE_WINDOW_SECONDS = 2.0
+BREATH_SECONDS = 0.002    # the play thread lets go of the session at least this long a slice
+
+
+def json_text(value) -> str:
+    """``value`` as JSON, every non-finite float spelled out ("NaN"), which JSON cannot hold."""
+    return json.dumps(_jsonable(value))
+
+
+def _jsonable(value):
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value).replace("inf", "Infinity").replace("nan", "NaN")
+    if isinstance(value, dict):
+        return {key: _jsonable(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(item) for item in value]
+    return value
+
+
+def runtime() -> str:
+    """Which Python runs the session, and what that leaves out, in the page's words."""
+    version = ".".join(map(str, sys.version_info[:3]))
+    if sys.platform == "emscripten":
+        return (f"Python {version} compiled to WebAssembly (Pyodide) in this browser; "
+                f"native C steps need the local server (chainrule playground)")
+    return f"Python {version} on this computer (chainrule playground's local server)"
 
 
 class Session:
-    """One tab's run; every public method is safe to call from any thread."""
+    """One tab's run: no thread, no I/O (see the module for who drives it)."""
 
     def __init__(self, settings: Settings):
-        self._lock = threading.RLock()
-        self._changed = threading.Condition(self._lock)
         self._frame_number = 0
         self._frame = None
         self._graphs = {}
         self._graph_ids = itertools.count(1)
-        self.closed = False
-        self.last_seen = time.monotonic()
         self._configure(settings)
-        self._thread = threading.Thread(target=self._play_loop, daemon=True,
-                                        name="chainrule playground session")
-        self._thread.start()
 
     # --- building a run -------------------------------------------------------------
 
@@ -88,17 +120,20 @@ class Session:
         self.parameters = self.model.parameters()
         self.names = [name for name, _ in self.model.named_parameters()]
         self.optimizer = make_optimizer(settings, self.parameters)
-        self.backpropagate = ENGINE(self.model, problem.loss, settings.l2, **COMPILE_OPTIONS)
+        self.training_step = Step(self.model, problem.loss, self.optimizer,
+                                  problem.train_inputs, problem.train_targets,
+                                  l2=settings.l2, engine=ENGINE)
         model = self.model
         self.forward = compile(lambda x0, x1: (0.0, model([x0, x1])), self.parameters,
-                               has_aux=True, **COMPILE_OPTIONS)
+                               has_aux=True,
+                               backend="c" if self.training_step.engine == "c" else "python")
         steps_per_epoch = math.ceil(len(problem.train_inputs)
                                     / (settings.batch_size or len(problem.train_inputs)))
         self.schedule = (LinearDecay(settings.lr, settings.lr / 10,
                                      settings.epochs * steps_per_epoch)
                          if settings.lr_schedule == "decay" else None)
         self._shuffler = random.Random(settings.seed)
-        self._epoch_batches = collections.deque()
+        self._epoch_rows = collections.deque()
         self.epoch = 0
         self.steps = 0
         self.examples_seen = 0
@@ -114,61 +149,72 @@ class Session:
 
     # --- actions (the page's buttons) ---------------------------------------------
 
+    def act(self, action: str, body: dict):
+        """Carry out a page's ``{"action": ...}`` with its ``body``: the answer (a dict or
+        None). Anything the page may not ask is a ValueError saying what it may."""
+        if not isinstance(action, str) or action not in ACTIONS:
+            raise ValueError(f"unknown action {shown(action)}; the actions are "
+                             f"{', '.join([*ACTIONS, 'close'])}")
+        return ACTIONS[action](self, body)
+
     def play(self):
-        with self._changed:
-            if self.error is None and not self.running:
-                self.running = True
-                self._progress = collections.deque([(time.monotonic(), self.steps)])
-            self._changed.notify_all()
+        if self.error is None and not self.running:
+            self.running = True
+            self._progress = collections.deque([(time.monotonic(), self.steps)])
 
     def pause(self):
-        with self._changed:
-            self.running = False
-            self._measure()
-            self._publish()
+        self.running = False
+        self._measure()
+        self._publish()
 
     def step(self):
         """One update (pausing first), then a frame."""
-        with self._changed:
-            self.running = False
-            self._take_step()
-            self._measure()
-            self._publish()
+        self.running = False
+        self._take_step()
+        self._measure()
+        self._publish()
 
     def reset(self, settings: Settings | None = None):
-        with self._changed:
-            self._configure(settings or self.settings)
-            self._publish()
+        self._configure(settings or self.settings)
+        self._publish()
 
     def set_lr(self, lr: float):
         """Set the learning rate by hand, from the next update on (the schedule stops)."""
-        with self._changed:
-            self.schedule = None
-            self.optimizer.lr = lr
-            self.lr_changed_at = self.steps
-            self._publish()
+        self.schedule = None
+        self.optimizer.lr = lr
+        self.lr_changed_at = self.steps
+        self._publish()
 
     def set_speed(self, steps_per_second: int):
-        with self._changed:
-            self.settings = replace(self.settings, steps_per_second=steps_per_second)
-            self._changed.notify_all()
+        self.settings = replace(self.settings, steps_per_second=steps_per_second)
 
-    def close(self):
-        with self._changed:
-            self.closed = True
-            self.running = False
-            self._changed.notify_all()
+    def play_slice(self) -> float:
+        """While playing: the updates of one frame interval (as many as
+        ``steps_per_second`` allows, fewer if they take longer), then a frame. Returns
+        the seconds left of the interval, which the caller waits before the next slice."""
+        if not self.running:
+            return 0.0
+        interval = max(FRAME_SECONDS, 1.0 / self.settings.steps_per_second)
+        started = time.monotonic()
+        for _ in range(max(1, round(self.settings.steps_per_second * interval))):
+            if not self.running:
+                break
+            self._take_step()
+            if time.monotonic() - started > interval:
+                break
+        self._measure()
+        self._publish()
+        return max(0.0, interval - (time.monotonic() - started))
 
     # --- training -------------------------------------------------------------------
 
-    def _next_batch(self):
-        if not self._epoch_batches:
+    def _next_rows(self):
+        if not self._epoch_rows:
             # NOTE: the same generator and calls as fit's, so the same order.
-            self._epoch_batches.extend(batches(self.problem.train_inputs,
-                                               self.problem.train_targets,
-                                               self.settings.batch_size, seed=self._shuffler))
+            self._epoch_rows.extend(batch_order(len(self.problem.train_inputs),
+                                                self.settings.batch_size, seed=self._shuffler))
             self.epoch += 1
-        return self._epoch_batches.popleft()
+        return self._epoch_rows.popleft()
 
     def _take_step(self):
         """One update, as fit takes it; a failure stops the run and is shown."""
@@ -176,42 +222,16 @@ class Session:
             return
         if self.schedule is not None:
             self.optimizer.lr = self.schedule(self.steps)
-        inputs, targets = self._next_batch()
-        where = f"epoch {self.epoch}, step {self.steps + 1}"
+        rows = self._next_rows()
         try:
-            objective, _ = _step(self.backpropagate, self.parameters, inputs, targets,
-                                 self.optimizer, where)
+            measured = self.training_step(rows, epoch=self.epoch)
         except (FloatingPointError, ValueError) as error:
             self.error = str(error)
             self.running = False
             return
         self.steps += 1
-        self.examples_seen += len(targets)
-        self.last_batch_objective = objective
-
-    def _play_loop(self):
-        while True:
-            with self._changed:
-                while not (self.running or self.closed):
-                    self._changed.wait()
-                if self.closed:
-                    return
-                rate = self.settings.steps_per_second
-            interval = max(FRAME_SECONDS, 1.0 / rate)
-            started = time.monotonic()
-            for _ in range(max(1, round(rate * interval))):
-                with self._changed:
-                    if not self.running:
-                        break
-                    self._take_step()
-                if time.monotonic() - started > interval:
-                    break
-            with self._changed:
-                remaining = interval - (time.monotonic() - started)
-                if remaining > 0 and self.running:
-                    self._changed.wait(remaining)  # a pause or a close wakes it
-                self._measure()
-                self._publish()
+        self.examples_seen += measured.size
+        self.last_batch_objective = measured.objective
 
     # --- what the page shows ----------------------------------------------------------
 
@@ -227,13 +247,14 @@ class Session:
             return None, None, None
         outputs = self._outputs(inputs)
         data_loss = data_of(self.problem.loss(outputs, targets))
-        penalty = self.settings.l2 * sum(p.data * p.data for p in self.parameters)
+        penalty = l2_penalty([p.data for p in self.parameters], self.settings.l2)
         correct = sum(_class_and_certainty(output)[0] == label
                       for output, label in zip(outputs, labels))
         return data_loss, data_loss + penalty, correct / len(inputs)
 
     def _measure(self):
         """Add a point to the curves: the losses on the whole train and test sets."""
+        self.training_step.sync()  # a native step's parameters, to the model
         problem = self.problem
         try:
             train, test = (self._evaluate(inputs, targets, labels) for inputs, targets, labels in (
@@ -295,7 +316,8 @@ class Session:
             "lr": self.optimizer.lr,
             "batch_objective": self.last_batch_objective,
             "steps_per_second": round(self._rate(), 1),
-            "engine": ENGINE.__name__,
+            "engine": self.training_step.engine,
+            "runtime": runtime(),
             "bounds": self.bounds,
             "boundary": self._boundary(),
             "points": {"train": _points(problem.train_inputs, problem.train_labels),
@@ -306,37 +328,30 @@ class Session:
             "export": train_command(self.settings, self.lr_changed_at),
         }
         self._frame_number += 1
-        self._changed.notify_all()
 
     def frame(self):
         """The latest frame and its number, publishing one if none exists yet."""
-        with self._changed:
-            if self._frame is None:
-                self._publish()
-            return self._frame_number, self._frame
-
-    def wait_for_frame(self, after: int, timeout: float):
-        """A frame newer than number ``after`` (or the latest, after ``timeout``)."""
-        with self._changed:
-            self.last_seen = time.monotonic()
-            self._changed.wait_for(lambda: self._frame_number > after or self.closed, timeout)
-            return self.frame()
+        if self._frame is None:
+            self._publish()
+        return self._frame_number, self._frame
 
     # --- a point's computation graph ---------------------------------------------------
 
     def inspect(self, which: str, index: int) -> dict:
         """The graph of one example's loss on a copy of the model as it is now, and
         its backward pass step by step (drawn by :meth:`step_svg`)."""
-        with self._changed:
-            inputs, targets = ((self.problem.train_inputs, self.problem.train_targets)
-                               if which == "train" else
-                               (self.problem.test_inputs, self.problem.test_targets))
-            if not 0 <= index < len(inputs):
-                raise ValueError(f"there is no {which} point {index}: the {which} set has "
-                                 f"{len(inputs)} points (0 to {len(inputs) - 1})")
-            copy = MLP(**self.model.architecture())
-            copy.load_state_dict(self.model.state_dict())
-            steps_done = self.steps
+        if which not in ("train", "test") or isinstance(index, bool) or not isinstance(index, int):
+            raise ValueError('inspect needs "set" ("train" or "test") and a point "index"')
+        inputs, targets = ((self.problem.train_inputs, self.problem.train_targets)
+                           if which == "train" else
+                           (self.problem.test_inputs, self.problem.test_targets))
+        if not 0 <= index < len(inputs):
+            raise ValueError(f"there is no {which} point {index}: the {which} set has "
+                             f"{len(inputs)} points (0 to {len(inputs) - 1})")
+        self.training_step.sync()
+        copy = MLP(**self.model.architecture())
+        copy.load_state_dict(self.model.state_dict())
+        steps_done = self.steps
         for name, parameter in copy.named_parameters():
             parameter.label = name
         x = [Value(value, label=f"x{position}") for position, value in enumerate(inputs[index])]
@@ -350,8 +365,7 @@ class Session:
             captions = [steps.caption(position) for position in range(len(steps))]
         else:  # too large to draw: the steps as text
             steps, captions = None, backward_captions(loss)
-        with self._changed:
-            self._graphs = {graph_id: steps} if steps else {}  # only the latest is kept
+        self._graphs = {graph_id: steps} if steps else {}  # only the latest is kept
         return {
             "graph": graph_id, "set": which, "index": index, "at_step": steps_done,
             "inputs": inputs[index], "target": targets[index],
@@ -363,14 +377,88 @@ class Session:
 
     def step_svg(self, graph_id: str, index: int) -> str:
         """Step ``index`` of a graph from :meth:`inspect`, as SVG (the draw extra renders it)."""
-        with self._changed:
-            steps = self._graphs.get(graph_id)
+        steps = self._graphs.get(graph_id)
         if steps is None:
             raise KeyError(f"graph {graph_id} is gone: click the point again")
         if not 0 <= index < len(steps):
             raise ValueError(f"graph {graph_id} has {len(steps)} steps (0 to {len(steps) - 1}), "
                              f"not {index}")
         return steps.svg(index)
+
+
+def _with_setting(session, key, value):
+    """``session``'s settings with ``key`` set to ``value``, checked as settings are."""
+    return parse_settings({**session.settings.to_json(), key: value})
+
+
+ACTIONS = {
+    "play": lambda session, body: session.play(),
+    "pause": lambda session, body: session.pause(),
+    "step": lambda session, body: session.step(),
+    "reset": lambda session, body: session.reset(),
+    "configure": lambda session, body: session.reset(parse_settings(body.get("settings", {}))),
+    "lr": lambda session, body: session.set_lr(_with_setting(session, "lr", body.get("lr")).lr),
+    "speed": lambda session, body: session.set_speed(
+        _with_setting(session, "steps_per_second", body.get("steps_per_second"))
+        .steps_per_second),
+    "inspect": lambda session, body: session.inspect(body.get("set"), body.get("index")),
+}
+
+
+class ThreadedSession(Session):
+    """A :class:`Session` for the local server: a thread plays it, any thread may call it,
+    and :meth:`wait_for_frame` waits for its next frame."""
+
+    def __init__(self, settings: Settings):
+        self._lock = threading.RLock()
+        self._changed = threading.Condition(self._lock)
+        self.closed = False
+        self.last_seen = time.monotonic()
+        with self._lock:
+            super().__init__(settings)
+        self._thread = threading.Thread(target=self._play_loop, daemon=True,
+                                        name="chainrule playground session")
+        self._thread.start()
+
+    def act(self, action: str, body: dict):
+        with self._changed:
+            answer = super().act(action, body)
+            self._changed.notify_all()  # a play, a pause, a new speed: the loop looks again
+            return answer
+
+    def close(self):
+        with self._changed:
+            self.closed = True
+            self.running = False
+            self._changed.notify_all()
+
+    def _publish(self):
+        super()._publish()
+        self._changed.notify_all()
+
+    def frame(self):
+        with self._changed:
+            return super().frame()
+
+    def wait_for_frame(self, after: int, timeout: float):
+        """A frame newer than number ``after`` (or the latest, after ``timeout``)."""
+        with self._changed:
+            self.last_seen = time.monotonic()
+            self._changed.wait_for(lambda: self._frame_number > after or self.closed, timeout)
+            return self.frame()
+
+    def _play_loop(self):
+        while True:
+            with self._changed:
+                while not (self.running or self.closed):
+                    self._changed.wait()
+                if self.closed:
+                    return
+                remaining = self.play_slice()
+                # NOTE: a wait, however short, after every slice: it lets the page's
+                # actions and event streams take the lock even when the updates fill
+                # the whole interval. A pause or a close ends it early.
+                self._changed.wait(max(remaining, BREATH_SECONDS))
 
 
 def _floats(prediction):

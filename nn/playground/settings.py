@@ -24,8 +24,8 @@ from numbers import Real
 
 from autograd import Value
 
-from .. import data, losses, optim
-from ..cli import train
+from .. import data, losses, optim, recipes
+from ..modules import ACTIVATIONS
 
 # Bounds on everything a page can ask for.
 LIMITS = {
@@ -52,7 +52,7 @@ BINARY_LOSSES = {"hinge": losses.hinge, "bce_with_logits": losses.bce_with_logit
 CLASS_LOSSES = {"cross_entropy": losses.cross_entropy}
 OPTIMIZERS = {cls.__name__: cls for cls in optim.OPTIMIZERS}
 LR_SCHEDULES = ("constant", "decay")
-DEFAULT_SEED = train.DEFAULT_SEED
+DEFAULT_SEED = recipes.DEFAULT_SEED
 
 
 def optimizer_options(cls) -> dict:
@@ -88,7 +88,7 @@ class Settings:
     lr_schedule: str = "constant"
     epochs: int = 100
     batch_size: int | None = 10
-    l2: float = train.L2_STRENGTH
+    l2: float = recipes.L2_STRENGTH
     seed: int = DEFAULT_SEED
     steps_per_second: int = 50
 
@@ -114,6 +114,22 @@ def loss_choices(dataset: str) -> dict:
 
 
 # --- checking what a page sent ------------------------------------------------------
+
+
+def choices() -> dict:
+    """What the page offers, read from the tables it comes from."""
+    return {
+        "datasets": {name: {"classes": class_count(name), "noise": DEFAULT_NOISE[name],
+                            "losses": list(BINARY_LOSSES if class_count(name) == 2
+                                           else CLASS_LOSSES)}
+                     for name in DATASETS},
+        "activations": [name for name in HIDDEN_ACTIVATIONS if name in ACTIVATIONS],
+        "optimizers": {name: Settings(optimizer=name, optimizer_options=optimizer_options(cls))
+                       .to_json()["optimizer_options"] for name, cls in OPTIMIZERS.items()},
+        "lr_schedules": list(LR_SCHEDULES),
+        "limits": LIMITS,
+        "defaults": Settings().to_json(),
+    }
 
 
 def shown(value, limit: int = 60) -> str:
@@ -324,7 +340,7 @@ def train_command(settings: Settings, lr_changed_at: int | None = None) -> dict:
     and all, over ``settings.epochs`` epochs)."""
     missing = []
     arguments = ["chainrule", "train", "--dataset", settings.dataset]
-    task = train.TASKS[settings.dataset]
+    task = recipes.TASKS[settings.dataset]
     if settings.dataset == "iris":
         missing.append("Iris projected to two features: chainrule train uses all four")
     elif settings.examples != 100:
@@ -350,9 +366,10 @@ def train_command(settings: Settings, lr_changed_at: int | None = None) -> dict:
                        "--lr/10 over --epochs")
     if lr_changed_at is not None:
         missing.append(f"the learning rate changed by hand at step {lr_changed_at}")
-    if settings.l2 != train.L2_STRENGTH:
-        missing.append(f"L2 {settings.l2:g}: chainrule train uses {train.L2_STRENGTH:g}")
+    if settings.l2 != recipes.L2_STRENGTH:
+        missing.append(f"L2 {settings.l2:g}: chainrule train uses {recipes.L2_STRENGTH:g}")
     if settings.batch_size is not None:
         arguments += ["--batch-size", str(settings.batch_size)]
-    arguments += ["--epochs", str(settings.epochs), "--seed", str(settings.seed), "--compile"]
+    arguments += ["--epochs", str(settings.epochs), "--seed", str(settings.seed),
+                  "--engine", "python"]
     return {"command": shlex.join(arguments), "missing": missing}

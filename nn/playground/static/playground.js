@@ -1,7 +1,9 @@
-// The playground page: settings in, frames out. The server trains; this draws.
-// One session per tab: created on load, closed when the tab goes. Frames arrive
-// as server-sent events; buttons POST actions. No library, no network beyond
-// the server that served the page.
+// The playground page: settings in, frames out. The session trains; this draws.
+// One session per tab, reached through one of two transports with the same calls:
+// the local server (frames as server-sent events, actions POSTed; it can run native
+// code), or, in the static build (<html data-transport="worker">), chainrule in
+// Pyodide in a Web Worker (worker.js). No library, no network beyond the page's
+// own origin.
 "use strict";
 
 const CLASS_COLOURS = [[43, 108, 176], [221, 107, 32], [47, 133, 90]];
@@ -9,7 +11,9 @@ const TRAIN_COLOUR = "#2b6cb0";
 const TEST_COLOUR = "#c05621";
 const $ = (id) => document.getElementById(id);
 
-const page = { choices: null, session: null, events: null, frame: null, graph: null };
+const page = { choices: null, transport: null, frame: null, graph: null, firstFrameAt: null };
+
+// --- the transports: choices(), start(settings, onFrame), act(action, extra), svg(graph, step)
 
 async function post(path, body) {
   const response = await fetch(path, {
@@ -20,9 +24,52 @@ async function post(path, body) {
   return answer;
 }
 
-function act(action, extra = {}) {
-  return post(`/api/sessions/${page.session}`, { action, ...extra });
+function serverTransport() {
+  let session = null;
+  let events = null;
+  window.addEventListener("pagehide", () => {
+    if (session) {
+      navigator.sendBeacon(`/api/sessions/${session}`,
+        new Blob([JSON.stringify({ action: "close" })], { type: "application/json" }));
+    }
+  });
+  return {
+    choices: async () => (await fetch("/api/choices")).json(),
+    async start(settings, onFrame) {
+      session = (await post("/api/sessions", { settings })).id;
+      events = new EventSource(`/api/sessions/${session}/events`);
+      events.addEventListener("frame", (event) => onFrame(JSON.parse(event.data)));
+      events.addEventListener("closed", () => {
+        events.close(); $("status").textContent = "the server has stopped this session: reload the page";
+      });
+    },
+    act: (action, extra = {}) => post(`/api/sessions/${session}`, { action, ...extra }),
+    async svg(graph, step) {
+      const response = await fetch(`/api/sessions/${session}/graphs/${graph}/${step}.svg`);
+      const text = await response.text();
+      if (!response.ok) throw new Error(JSON.parse(text).error);
+      return text;
+    },
+  };
 }
+
+// chainrule in Pyodide in a Web Worker (worker-client.js): each call a message.
+function workerTransport() {
+  let onFrame = () => {};
+  const { call } = chainruleWorker({
+    status: (text) => { if (!page.frame) $("status").textContent = text; },
+    failure: (text) => showError("run-error", text),
+    frame: (frame) => onFrame(frame),
+  });
+  return {
+    choices: async () => JSON.parse(await call("choices")),
+    async start(settings, frames) { onFrame = frames; await call("start", JSON.stringify(settings)); },
+    act: async (action, extra = {}) => JSON.parse(await call("act", action, JSON.stringify(extra))),
+    svg: (graph, step) => call("svg", graph, step),
+  };
+}
+
+function act(action, extra = {}) { return page.transport.act(action, extra); }
 
 function showError(element, error) { $(element).textContent = error ? String(error.message || error) : ""; }
 
@@ -227,6 +274,7 @@ function drawParameters(frame) {
 function percent(value) { return typeof value === "number" ? `${(100 * value).toFixed(1)}%` : "–"; }
 
 function drawFrame(frame) {
+  if (page.firstFrameAt === null) page.firstFrameAt = performance.now();
   page.frame = frame;
   $("play").textContent = frame.running ? "Pause" : "Play";
   $("play").setAttribute("aria-pressed", String(frame.running));
@@ -235,6 +283,7 @@ function drawFrame(frame) {
     `${frame.examples_seen} examples seen · learning rate ${number(frame.lr)} · ${rate} · ` +
     `${frame.engine}`;
   $("status").dataset.steps = frame.steps;
+  $("runtime").textContent = `Engine: ${frame.engine}, in ${frame.runtime}.`;
   showError("run-error", frame.error);
   drawBoundary(frame);
   plot($("curves"), frame.curves, [
@@ -285,10 +334,11 @@ async function showStep(index) {
   $("backward-step").value = step;
   $("caption").textContent = graph.captions[step];
   if (!graph.drawable) return;
-  const response = await fetch(`/api/sessions/${page.session}/graphs/${graph.graph}/${step}.svg`);
-  const text = await response.text();
+  let text;
+  try { text = await page.transport.svg(graph.graph, step); } catch (error) {
+    showError("run-error", error); return;
+  }
   if (page.graph !== graph || Number($("backward-step").value) !== step) return;  // moved on
-  if (!response.ok) { showError("run-error", JSON.parse(text).error); return; }
   const svg = new DOMParser().parseFromString(text, "image/svg+xml").documentElement;
   $("graph").replaceChildren(document.importNode(svg, true));
   $("graph").dataset.step = step;
@@ -315,15 +365,6 @@ function pointPosition(set, index) {
 }
 
 // --- wiring -----------------------------------------------------------------------------
-
-function listen() {
-  if (page.events) page.events.close();
-  page.events = new EventSource(`/api/sessions/${page.session}/events`);
-  page.events.addEventListener("frame", (event) => drawFrame(JSON.parse(event.data)));
-  page.events.addEventListener("closed", () => {
-    page.events.close(); $("status").textContent = "the server has stopped this session: reload the page";
-  });
-}
 
 function wire() {
   const guarded = (element, action) => (...args) => action(...args).catch((error) => showError(element, error));
@@ -352,22 +393,18 @@ function wire() {
   $("backward-step").addEventListener("input", () => showStep($("backward-step").valueAsNumber));
   $("previous-step").addEventListener("click", () => showStep($("backward-step").valueAsNumber - 1));
   $("next-step").addEventListener("click", () => showStep($("backward-step").valueAsNumber + 1));
-  window.addEventListener("pagehide", () => {
-    if (page.session) {
-      navigator.sendBeacon(`/api/sessions/${page.session}`,
-        new Blob([JSON.stringify({ action: "close" })], { type: "application/json" }));
-    }
-  });
 }
 
 async function start() {
+  const inWorker = document.documentElement.dataset.transport === "worker";
+  page.transport = inWorker ? workerTransport() : serverTransport();
+  $("static-pages").hidden = !inWorker;
   try {
-    page.choices = await (await fetch("/api/choices")).json();
+    page.choices = await page.transport.choices();
     buildForm(page.choices);
     showSettings(page.choices.defaults);
     wire();
-    page.session = (await post("/api/sessions", { settings: readSettings() })).id;
-    listen();
+    await page.transport.start(readSettings(), drawFrame);
   } catch (error) { showError("run-error", error); $("status").textContent = "not connected"; }
 }
 

@@ -214,18 +214,18 @@ def test_a_new_cache_folder_is_private(tmp_path):
     assert cache.stat().st_mode & 0o777 == 0o700
 
 
-def test_train_compile_c_with_an_unusable_cache_trains_without_a_traceback(tmp_path):
+def test_train_engine_c_with_an_unusable_cache_trains_without_a_traceback(tmp_path):
     cache = tmp_path / "file"
     cache.write_text("not a folder")
     result = subprocess.run(
         [sys.executable, "-m", "nn", "train", "--dataset", "iris", "--hidden", "4",
-         "--epochs", "1", "--batch-size", "30", "--compile", "c", "--out", os.fspath(tmp_path)],
+         "--epochs", "1", "--batch-size", "30", "--engine", "c", "--out", os.fspath(tmp_path)],
         capture_output=True, text=True, timeout=300,
         env={**os.environ, "CHAINRULE_NATIVE_CACHE": os.fspath(cache), "PYTHONPATH": ROOT})
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
     assert f"{cache} is not a folder" in result.stderr
-    assert "native compiled engine" in result.stdout
+    assert "native (C) engine" in result.stdout
 
 
 @pytest.mark.parametrize("name", hostile.FUNCTION_NAMES)

@@ -283,6 +283,18 @@ def test_collapse_names_some_neurons_and_refuses_what_is_not_one(wasm_only):
         draw(loss, params=model, collapse="layers")
 
 
+def test_neurons_are_grouped_by_the_callers_names_not_nns_naming():
+    # A hand-made neuron whose parameters are named as the caller likes.
+    x = Value(0.5, label="x")
+    weight, bias = Value(-1.5), Value(0.25)
+    out = (weight * x + bias).tanh()
+    nodes, _ = statements(draw(out, params={"unit.slope": weight, "unit.offset": bias},
+                               collapse="neurons"))
+    boxes = [a for a in nodes.values() if 'shape="Mrecord"' in a]
+    assert len(boxes) == 1 and boxes[0].startswith('label="unit |')
+    assert f"tanh {out.data:.4f}" in boxes[0]
+
+
 def test_a_weight_penalty_stays_outside_the_collapsed_box():
     model, _, outputs, loss = two_layer_loss()
     last = model.layers[1].neurons[0]

@@ -56,9 +56,9 @@ def test_compile_trains_the_same_model_with_the_compiled_engine(tmp_path, capsys
               "--batch-size", "30", "--out", str(tmp_path)]
     assert cli.main([*common, "--save", str(paths["eager"])]) == 0
     assert "; eager engine" in capsys.readouterr().out
-    assert cli.main([*common, "--compile", "--save", str(paths["compiled"])]) == 0
+    assert cli.main([*common, "--engine", "python", "--save", str(paths["compiled"])]) == 0
     printed = capsys.readouterr().out
-    assert "15 updates; compiled engine" in printed
+    assert "15 updates; compiled Python engine" in printed
     assert "after training: cross_entropy loss" in printed
     eager, compiled = (nn.load(path).state_dict() for path in paths.values())
     assert compiled == pytest.approx(eager, abs=1e-12)
@@ -97,7 +97,7 @@ def test_divergence_is_reported_with_exit_status_1(tmp_path, capsys):
 
 def test_a_finite_but_exploding_objective_is_divergence_too(tmp_path, capsys):
     # lr 10: the weights blow up (the L2 term reaches 1e7) while no loss overflows
-    code = cli.main(["train", "--lr", "10", "--compile", "--out", str(tmp_path)])
+    code = cli.main(["train", "--lr", "10", "--engine", "python", "--out", str(tmp_path)])
     printed = capsys.readouterr()
     assert code == 1
     objective = float(re.search(r"objective minimised \(.*?\): (\S+) =", printed.out)[1])
@@ -110,7 +110,7 @@ def test_a_finite_but_exploding_objective_is_divergence_too(tmp_path, capsys):
 
 def test_a_dead_network_gets_a_warning_that_says_why_and_what_to_try(tmp_path, capsys):
     # the trap: stochastic descent at the full batch's rate kills every ReLU
-    code = cli.main(["train", "--batch-size", "1", "--lr", "1", "--compile",
+    code = cli.main(["train", "--batch-size", "1", "--lr", "1", "--engine", "python",
                      "--out", str(tmp_path)])
     printed = capsys.readouterr()
     assert code == 0 and "accuracy 50.0%" in printed.out
@@ -124,7 +124,7 @@ def test_a_dead_network_gets_a_warning_that_says_why_and_what_to_try(tmp_path, c
 @pytest.mark.parametrize("batch_size, rate", [(1, "0.1"), (10, "0.316")])
 def test_stochastic_and_mini_batch_descent_learn_with_the_default_rate(batch_size, rate,
                                                                        tmp_path, capsys):
-    code = cli.main(["train", "--batch-size", str(batch_size), "--compile",
+    code = cli.main(["train", "--batch-size", str(batch_size), "--engine", "python",
                      "--out", str(tmp_path)])
     printed = capsys.readouterr()
     assert code == 0 and "warning" not in printed.err
@@ -206,7 +206,8 @@ def test_a_subcommand_is_one_module(monkeypatch, capsys):
 
     hello = types.ModuleType("hello")
     hello.add_subcommand = add_subcommand
-    monkeypatch.setattr(cli, "COMMANDS", [*cli.COMMANDS, hello])
+    monkeypatch.setitem(sys.modules, "nn.cli.hello", hello)
+    monkeypatch.setattr(cli, "COMMANDS", [*cli.COMMANDS, "hello"])
     assert cli.main(["hello", "--name", "chainrule"]) == 0
     assert capsys.readouterr().out == "hello chainrule\n"
     assert "train" in cli.build_parser().format_help()

@@ -1,9 +1,15 @@
-"""A playground server on a free port of 127.0.0.1, serving from a thread."""
+"""The playground's two modes for the tests: its server on a free port of 127.0.0.1,
+and its static build served by a plain static file server, as a static host serves it."""
 
+import functools
+import os
+import shutil
 import threading
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from nn.playground.build import STATIC_POLICY, build_static, cache_folder
 from nn.playground.server import PlaygroundServer
 
 
@@ -18,3 +24,41 @@ def server():
         playground.shutdown()
         playground.server_close()
         thread.join(10)
+
+
+@pytest.fixture(scope="session")
+def static_build(tmp_path_factory):
+    """The static build, made once (Pyodide from the cache, else fetched with npm)."""
+    if not (shutil.which("npm") or any(cache_folder().glob("pyodide-*.tgz"))):
+        reason = "the static build needs npm (Debian: apt-get install npm) to fetch Pyodide"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI must build the static playground: {reason}")
+        pytest.skip(reason)
+    out = tmp_path_factory.mktemp("static") / "site"
+    build_static(out)
+    return out
+
+
+class StaticHost(SimpleHTTPRequestHandler):
+    """Files as they are, with the build's policy as a header on every response (so the
+    worker runs under it too; the pages also carry it in a meta tag)."""
+
+    def end_headers(self):
+        self.send_header("Content-Security-Policy", STATIC_POLICY)
+        super().end_headers()
+
+    def log_message(self, format, *args):
+        pass
+
+
+@pytest.fixture(scope="session")
+def static_site(static_build):
+    """The URL of the static build, served from 127.0.0.1."""
+    host = ThreadingHTTPServer(("127.0.0.1", 0),
+                               functools.partial(StaticHost, directory=str(static_build)))
+    thread = threading.Thread(target=host.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{host.server_address[1]}/"
+    host.shutdown()
+    host.server_close()
+    thread.join(10)

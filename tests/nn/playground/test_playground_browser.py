@@ -1,9 +1,12 @@
-"""The playground in a real browser: headless Chromium presses its buttons.
+"""The playground in a real browser, in both modes: headless Chromium presses its buttons.
 
-Training is the server's: the test watches frames arrive on the page, so it
-checks the whole path (settings, session, event stream, drawing). The
-browser is :mod:`tests.browser`'s; the test skips without Chromium, except
-in CI.
+One scenario, two transports: the local server (frames as server-sent events)
+and the static build (chainrule in Pyodide in a Web Worker, served by a plain
+static file server). The test watches frames arrive on the page, so it checks
+the whole path (settings, session, transport, drawing). Every request to
+another origin is blocked, and must not happen; no console error may occur.
+The browser is :mod:`tests.browser`'s; the test skips without Chromium,
+except in CI.
 """
 
 
@@ -28,15 +31,28 @@ def click_button(browser, element_id):
     browser.evaluate(f'document.getElementById("{element_id}").click()')
 
 
-def test_train_change_the_rate_step_once_and_open_a_points_graph(server, chromium, wasm_only):
-    browser = chromium.open(server.url)
-    wait_for(browser, f"{FRAME} && {FRAME}.steps === 0", "the first frame")
+@pytest.fixture(params=["server", "static"])
+def playground(request):
+    """The playground's address in each mode, and what its page says runs it."""
+    if request.param == "server":
+        request.getfixturevalue("wasm_only")  # its drawings by the WebAssembly Graphviz
+        return request.getfixturevalue("server").url, "on this computer"
+    return request.getfixturevalue("static_site"), "compiled to WebAssembly (Pyodide)"
+
+
+def test_train_change_the_rate_step_once_and_open_a_points_graph(playground, chromium):
+    url, runtime = playground
+    browser = chromium.open(url)
+    wait_for(browser, f"{FRAME} && {FRAME}.steps === 0", "the first frame", timeout=120)
     start = latest(browser)
     assert start["running"] is False and start["examples"] == 0
+    assert runtime in browser.text_content("#runtime")
 
-    # play: the loss falls and the boundary changes
+    # play: over 200 updates the loss falls and the boundary changes
+    browser.fill("#speed", "2000")
+    browser.dispatch_event("#speed", "change")
     click_button(browser, "play")
-    wait_for(browser, f"{FRAME}.steps >= 80", "80 updates")
+    wait_for(browser, f"{FRAME}.steps >= 200", "200 updates", timeout=120)
     playing = latest(browser)
     assert playing["running"] is True
     assert playing["loss"] < 0.8 * start["loss"]
@@ -94,4 +110,12 @@ def test_train_change_the_rate_step_once_and_open_a_points_graph(server, chromiu
     assert second != first
     assert browser.evaluate('document.getElementById("caption").textContent').startswith(
         "step 2 of")
+
+    # new settings: a new network (2-3-1: 13 parameters) from step 0
+    browser.fill("#hidden", "3")
+    browser.click("#apply")
+    wait_for(browser, f"{FRAME}.parameters.length === 13 && {FRAME}.steps === 0",
+             "the new network")
+    assert [name for name, *_ in latest(browser)["parameters"]] == [
+        name for name, _ in MLP(2, [3, 1]).named_parameters()]
     assert chromium.console_errors == [] and chromium.blocked == []

@@ -1,12 +1,13 @@
 """A playground session trains as ``chainrule train`` does, and shows true numbers."""
 
 import shlex
+import threading
 
 import pytest
 
 from nn import MLP, evaluate, load
 from nn.cli import main
-from nn.playground.session import Session
+from nn.playground.session import Session, ThreadedSession
 from nn.playground.settings import parse_settings, train_command
 
 EXPRESSIBLE = [
@@ -21,15 +22,7 @@ EXPRESSIBLE = [
 
 @pytest.fixture
 def session_of():
-    sessions = []
-
-    def make(given):
-        sessions.append(Session(parse_settings(given)))
-        return sessions[-1]
-
-    yield make
-    for session in sessions:
-        session.close()
+    return lambda given: Session(parse_settings(given))
 
 
 @pytest.mark.parametrize("given", EXPRESSIBLE)
@@ -100,11 +93,76 @@ def test_a_diverging_run_stops_with_fits_message_and_keeps_a_finite_model(sessio
     session = session_of({"loss": "mse", "lr": 10.0, "batch_size": None, "hidden": [16, 16]})
     session.play()
     for _ in range(200):
+        session.play_slice()
         if session.frame()[1]["error"]:
             break
-        session.wait_for_frame(session.frame()[0], 1.0)
     frame = session.frame()[1]
     assert frame["error"].startswith("training stopped at epoch ")
     assert "Try a smaller learning rate." in frame["error"]
     assert frame["running"] is False
     assert all(abs(value) < float("inf") for _, value, _, _ in frame["parameters"])
+
+
+@pytest.mark.parametrize(("steps_per_second", "steps_per_slice"), [(1, 1), (5, 1), (20, 4)])
+def test_a_slice_of_play_takes_the_steps_of_one_frame_interval(session_of, steps_per_second,
+                                                                steps_per_slice):
+    session = session_of({"hidden": [2], "batch_size": 1, "steps_per_second": steps_per_second})
+    assert session.play_slice() == 0.0 and session.steps == 0  # paused: nothing
+    session.act("play", {})
+    left = session.play_slice()
+    # a frame at most every 0.2 s: at 1 step/s the interval is a whole second
+    assert 0.0 < left <= max(0.2, 1 / steps_per_second)
+    assert session.steps == steps_per_slice
+    assert session.frame()[1]["steps"] == steps_per_slice
+
+
+def test_actions_are_checked_where_the_session_is(session_of):
+    session = session_of({"hidden": [2]})
+    session.act("lr", {"lr": 0.25})
+    assert session.optimizer.lr == 0.25 and session.lr_changed_at == 0
+    with pytest.raises(ValueError, match="unknown action 'jump'; the actions are play, pause"):
+        session.act("jump", {})
+    with pytest.raises(ValueError, match="lr"):
+        session.act("lr", {"lr": -1})
+    with pytest.raises(ValueError, match='inspect needs "set"'):
+        session.act("inspect", {"set": "train", "index": True})
+    assert session.optimizer.lr == 0.25  # a refused action changes nothing
+
+
+def test_the_play_thread_lets_actions_in_when_updates_fill_every_interval():
+    # full-batch 2-16-16-1 steps at the highest speed: every slice runs over its interval
+    session = ThreadedSession(parse_settings({"hidden": [16, 16], "batch_size": None,
+                                              "steps_per_second": 2000}))
+    done = threading.Event()
+
+    def change_the_rate_then_pause():
+        session.act("play", {})
+        session.wait_for_frame(session.frame()[0], 10.0)
+        session.act("lr", {"lr": 0.5})
+        session.act("pause", {})
+        done.set()
+
+    threading.Thread(target=change_the_rate_then_pause, daemon=True).start()
+    # NOTE: on failure the session is left to its daemon thread: closing it would wait
+    # on the very lock the test found held.
+    assert done.wait(20.0), "the page's actions waited on the play thread for 20 s"
+    session.close()
+    assert session.optimizer.lr == 0.5 and session.running is False
+
+
+@pytest.mark.parametrize(("hidden", "drawn"), [([8, 8], True), ([16, 16], False)])
+def test_a_points_graph_is_drawn_or_listed_by_its_size(session_of, hidden, drawn):
+    session = session_of({"hidden": hidden})
+    graph = session.act("inspect", {"set": "train", "index": 0})
+    model, x = session.model, session.problem.train_inputs[0]
+    assert graph["loss"] == pytest.approx(
+        session.problem.loss(model(x), session.problem.train_targets[0]).data, rel=1e-12)
+    assert graph["drawable"] is drawn
+    # the values: every parameter and input, and more computed from them
+    assert graph["values"] > len(model.parameters()) + len(x)
+    assert graph["captions"][0].startswith(f"step 1 of {len(graph['captions'])}: hinge loss")
+    if drawn:
+        assert session.step_svg(graph["graph"], 1).lstrip().startswith("<?xml")
+    else:
+        with pytest.raises(KeyError, match="is gone"):
+            session.step_svg(graph["graph"], 0)
