@@ -643,6 +643,17 @@ class NativeMLPStep:
             return str(reason)
         return None
 
+    # NOTE: a step this one refuses is replayed on eager backpropagation,
+    # which raises the table's error; a wide model is so spared compiling the
+    # trace-based C (minutes at width 256) for a step that rarely comes.
+    replays_on = "eager"
+
+    @classmethod
+    def made_for(cls, step):
+        """The native step of ``step`` (an :class:`nn.Step`)."""
+        return cls(step.model, step.loss, step.optimizer, step.X, step.y, l2=step.l2,
+                   predict=step.predict)
+
     def __init__(self, model, loss, optimizer, X, y, *, l2=0.0, predict=None):
         self.arguments = (model, loss, optimizer, X, y), {"l2": l2, "predict": predict}
         self.model, self.optimizer, self.predict = model, optimizer, predict

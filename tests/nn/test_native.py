@@ -353,3 +353,22 @@ def test_options_changed_between_steps_are_followed():
     engine = NativeMLPStep(model, losses.mse, optimizer, *waves(30, 19))
     change(6, optimizer)
     assert engine(None) is None  # no longer the model's parameters only: Python steps
+
+
+def test_step_takes_the_mlp_kernels_first_and_the_traces_for_other_losses(monkeypatch):
+    from nn import Step
+    from nn.compiled import NativeTracedStep
+
+    X, y = moons(20)
+    model = MLP(2, [4, 1], seed=0)
+    adam = optim.Adam(model.parameters(), lr=0.01)
+    step = Step(model, losses.hinge, adam, X, y, l2=1e-4, engine="c")
+    assert step.engine == "c" and isinstance(step.native, NativeMLPStep)
+    sgd = optim.SGD(model.parameters(), lr=0.1)
+    traced = Step(model, lambda p, t: losses.hinge(p, t), sgd, X, y, engine="c")
+    assert isinstance(traced.native, NativeTracedStep)
+    monkeypatch.setenv("CC", "no-such-compiler-here")
+    python = Step(model, losses.hinge, adam, X, y, engine="c")
+    assert python.engine == "python" and python.native is None
+    with pytest.warns(RuntimeWarning, match="runs on Python"):
+        python()  # trains on the Python path, saying why
