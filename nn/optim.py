@@ -64,6 +64,7 @@ from __future__ import annotations
 import math
 
 from autograd import Value, maximum, sqrt
+from autograd.extend import CSource
 
 from ._arguments import checked_number
 
@@ -264,9 +265,20 @@ class Optimizer:
 
         The statement writes ``updated[i]`` from ``param[i]``, ``grad[i]`` and
         ``lr`` (this step's learning rate), the same number :meth:`step`
-        computes. Only the optimizer looks at its own groups and options.
+        computes: it is :meth:`update` evaluated on C text. It exists for an
+        update that keeps no state, with one set of options for every group
+        and no ``maximize``, of exactly ``parameters`` (a parameter of the
+        model outside the optimizer must stay put).
         """
-        return None
+        options = [_options(group) for group in self.param_groups]
+        first = options[0]
+        if (not self.native or any(other != first for other in options)
+                or first.get("maximize") or set(self.params) != set(parameters)):
+            return None
+        state = {}
+        value = self.update(CSource("param[i]"), CSource("grad[i]"), state,
+                            {**first, "lr": CSource("lr")})
+        return None if state else f"updated[i] = {value.text};"
 
     def state_dict(self) -> dict:
         """torch's layout, JSON-safe: ``param_groups`` (each group's options
@@ -415,19 +427,6 @@ class SGD(Optimizer):
             state["momentum_buffer"] = buffer
             grad = grad + momentum * buffer if group["nesterov"] else buffer
         return value - group["lr"] * grad
-
-    def native_update(self, parameters):
-        # NOTE: plain SGD only: one lr for all, no momentum, weight decay or
-        # maximize, no group apart, and no parameter of the model outside
-        # the optimizer (which must stay put).
-        options = [{name: group[name] for name in self.hyperparameters}
-                   for group in self.param_groups]
-        first = options[0]
-        if (any(other != first for other in options) or first["momentum"]
-                or first["weight_decay"] or first["maximize"]
-                or set(self.params) != set(parameters)):
-            return None
-        return "updated[i] = param[i] - lr * grad[i];"
 
 
 class RMSprop(Optimizer):
