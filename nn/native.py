@@ -68,6 +68,7 @@ LANES = 8  # rows per vector of running sums; the batch is padded to a multiple
 # NOTE: -ffp-contract=fast fuses a * b + c into one rounding (FMA); no
 # -ffast-math: every sum keeps the order the source gives it.
 FLAGS = "-O3 -march=native -ffp-contract=fast"
+PORTABLE_FLAGS = "-O3 -ffp-contract=fast"  # for a compiler that refuses -march=native
 
 # How an example counts as classified right, in C, for each loss's own
 # ``predict`` rule: ``pred`` holds the model's outputs, ``target`` the label
@@ -662,8 +663,12 @@ class NativeMLPStep:
         self.options = self._options()
         labels = _labels(loss, layout.sizes[-1])
         self.source = _source(layout, loss, predict, l2)
-        functions, self.compile_seconds = native.build_and_load(self.source, FLAGS,
-                                                                ["chainrule_train"])
+        try:
+            functions, self.compile_seconds = native.build_and_load(self.source, FLAGS,
+                                                                    ["chainrule_train"])
+        except native.NativeUnavailable:  # a compiler without -march=native
+            functions, self.compile_seconds = native.build_and_load(
+                self.source, PORTABLE_FLAGS, ["chainrule_train"])
         self.function = functions["chainrule_train"]
         self.function.argtypes = [_P, _P, _I]
         self.function.restype = ctypes.c_int

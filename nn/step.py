@@ -59,7 +59,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from autograd import data_of, enable_grad
-from autograd.extend import has_compiler, is_number
+from autograd.extend import NativeUnavailable, has_compiler, is_number
 
 from ._arguments import checked_number
 from .compiled import CompiledLossAndGradients, NativeTracedStep
@@ -167,7 +167,13 @@ class Step:
         for native_step in NATIVE_STEPS:
             if native_step.unsupported(self.model, self.loss, self.optimizer,
                                        self.predict) is None:
-                native = native_step.made_for(self)
+                try:
+                    native = native_step.made_for(self)
+                except NativeUnavailable as reason:  # the compiler refused its source
+                    warnings.warn(f"{native_step.__name__} does not run here ({reason}); "
+                                  f"the step takes the next engine", RuntimeWarning,
+                                  stacklevel=3)
+                    continue
                 if native.replays_on == "eager":
                     self.backpropagate = EagerLossAndGradients(self.model, self.loss, self.l2)
                 return native

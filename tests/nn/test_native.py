@@ -372,3 +372,19 @@ def test_step_takes_the_mlp_kernels_first_and_the_traces_for_other_losses(monkey
     assert python.engine == "python" and python.native is None
     with pytest.warns(RuntimeWarning, match="runs on Python"):
         python()  # trains on the Python path, saying why
+
+
+def test_a_compiler_that_refuses_the_flags(monkeypatch):
+    from nn import Step, native
+    from nn.compiled import NativeTracedStep
+
+    X, y = moons(20)
+    model = MLP(2, [4, 1], seed=0)
+    optimizer = optim.SGD(model.parameters(), lr=0.1)
+    monkeypatch.setattr(native, "FLAGS", "-O3 -fno-such-option-anywhere")
+    engine = NativeMLPStep(model, losses.hinge, optimizer, X, y)  # built without them
+    assert engine(None) is not None
+    monkeypatch.setattr(native, "PORTABLE_FLAGS", "-fno-such-option-anywhere")
+    with pytest.warns(RuntimeWarning, match="NativeMLPStep does not run here"):
+        step = Step(model, losses.hinge, optimizer, X, y, engine="c")
+    assert isinstance(step.native, NativeTracedStep)
