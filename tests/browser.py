@@ -52,9 +52,10 @@ class Chromium:
         self.blocked = []
         self.requests = []
 
-    def open(self, url, *, allow=()):
-        """A page showing ``url``; only ``url``'s origin (and ``allow``) may be reached."""
-        context = self._browser.new_context()
+    def open(self, url, *, allow=(), viewport=None):
+        """A page showing ``url``; only ``url``'s origin (and ``allow``) may be reached.
+        ``viewport``: ``{"width": ..., "height": ...}`` (Playwright's 1280 x 720 if None)."""
+        context = self._browser.new_context(**({"viewport": viewport} if viewport else {}))
         allowed = {origin_of(url), *allow}
 
         def only_allowed(route):

@@ -69,9 +69,11 @@ ENGINE = "python"
 
 FRAME_SECONDS = 0.2       # a frame at most this often while playing
 GRID = 40                 # the decision boundary is sampled on GRID x GRID points
+NEURON_STRIDE = 3         # each neuron's picture: every third row and column of it (14 x 14)
 MAX_CURVE_POINTS = 400    # curves are thinned to at most this many points
 MAX_DRAWN_VALUES = 400    # a point's graph is drawn up to this many values
 RATE_WINDOW_SECONDS = 2.0
+MAX_EDITED_PARAMETER = 100.0  # a parameter set by hand stays within ± this
 BREATH_SECONDS = 0.002    # the play thread lets go of the session at least this long a slice
 
 
@@ -123,9 +125,18 @@ class Session:
         self.training_step = Step(self.model, problem.loss, self.optimizer,
                                   problem.train_inputs, problem.train_targets,
                                   l2=settings.l2, engine=ENGINE)
-        model = self.model
-        self.forward = compile(lambda x0, x1: (0.0, model([x0, x1])), self.parameters,
-                               has_aux=True,
+        # NOTE: one compiled forward pass gives every neuron's output (the network
+        # view's pictures); the model's output is its last layer's.
+        layers = self.model.layers
+
+        def every_neuron(x0, x1):
+            outputs, inputs = [], [x0, x1]
+            for layer in layers:
+                inputs = layer.forward(inputs)
+                outputs += inputs
+            return 0.0, outputs
+
+        self.forward = compile(every_neuron, self.parameters, has_aux=True,
                                backend="c" if self.training_step.engine == "c" else "python")
         steps_per_epoch = math.ceil(len(problem.train_inputs)
                                     / (settings.batch_size or len(problem.train_inputs)))
@@ -139,6 +150,7 @@ class Session:
         self.examples_seen = 0
         self.last_batch_objective = None
         self.lr_changed_at = None
+        self.edited = []  # (step, name) of each parameter set by hand
         self.running = False
         self.error = None
         self.curves = []
@@ -183,6 +195,25 @@ class Session:
         self.schedule = None
         self.optimizer.lr = lr
         self.lr_changed_at = self.steps
+        self._publish()
+
+    def set_parameter(self, name, value):
+        """Set one parameter by hand (the network view's weight editor), while paused."""
+        if self.running:
+            raise ValueError("pause the training first: a parameter is edited while paused")
+        if name not in self.names:
+            raise ValueError(f"there is no parameter {shown(name)}; the network's are "
+                             f"{self.names[0]} to {self.names[-1]}")
+        if (isinstance(value, bool) or not isinstance(value, (int, float))
+                or not abs(value) <= MAX_EDITED_PARAMETER):
+            raise ValueError(f"{name} must be a number from {-MAX_EDITED_PARAMETER} to "
+                             f"{MAX_EDITED_PARAMETER}, got {shown(value)}")
+        self.training_step.sync()
+        self.parameters[self.names.index(name)].data = float(value)
+        if self.training_step.native is not None:
+            self.training_step.native.reload()  # the edited value, into native memory
+        self.edited.append((self.steps, name))
+        self._measure()
         self._publish()
 
     def set_speed(self, steps_per_second: int):
@@ -235,8 +266,15 @@ class Session:
 
     # --- what the page shows ----------------------------------------------------------
 
-    def _outputs(self, inputs):
+    def _neurons(self, inputs):
+        """Every neuron's output for each of ``inputs``, layer after layer."""
         return [aux for _, aux in self.forward.map(inputs)] if inputs else []
+
+    def _outputs(self, inputs):
+        """The model's output for each of ``inputs``: a number, or a list for several."""
+        count = self.problem.outputs
+        return [neurons[-1] if count == 1 else neurons[-count:]
+                for neurons in self._neurons(inputs)]
 
     def _evaluate(self, inputs, targets, labels):
         """``(data loss, objective, accuracy)`` on a set, or Nones for an empty one.
@@ -288,23 +326,34 @@ class Session:
         return (last - first) / (end - start)
 
     def _boundary(self):
-        """The model's output on a GRID x GRID grid over the data, row by row from the top:
-        per point the predicted class and how sure the model is (0 to 1)."""
+        """The model on a GRID x GRID grid over the data, row by row from the top.
+
+        ``boundary``: per point the predicted class and how sure the model is
+        (0 to 1). ``neurons``: each neuron's output (layer after layer) on every
+        NEURON_STRIDE-th row and column of the grid, the network view's pictures."""
         (left, right), (bottom, top) = self.bounds
         points = [[left + (right - left) * column / (GRID - 1),
                    top - (top - bottom) * row / (GRID - 1)]
                   for row in range(GRID) for column in range(GRID)]
+        every = self._neurons(points)
+        count = self.problem.outputs
         classes, certainty = [], []
-        for output in self._outputs(points):
-            label, sure = _class_and_certainty(output)
+        for neurons in every:
+            label, sure = _class_and_certainty(neurons[-1] if count == 1 else neurons[-count:])
             classes.append(label)
             certainty.append(round(sure, 3))
-        return {"size": GRID, "classes": classes, "certainty": certainty}
+        sampled = [every[row * GRID + column] for row in range(0, GRID, NEURON_STRIDE)
+                   for column in range(0, GRID, NEURON_STRIDE)]
+        neurons = [[_short(outputs[neuron]) for outputs in sampled]
+                   for neuron in range(len(every[0]))]
+        return ({"size": GRID, "classes": classes, "certainty": certainty},
+                {"size": len(range(0, GRID, NEURON_STRIDE)), "outputs": neurons})
 
     def _publish(self):
         """Make the frame the page sees next, and wake the event streams."""
         problem = self.problem
         state = self.optimizer.state
+        boundary, neurons = self._boundary()
         self._frame = {
             "settings": self.settings.to_json(),
             "running": self.running,
@@ -319,7 +368,9 @@ class Session:
             "engine": self.training_step.engine,
             "runtime": runtime(),
             "bounds": self.bounds,
-            "boundary": self._boundary(),
+            "boundary": boundary,
+            "neurons": neurons,
+            "layers": [2, *(layer.nout for layer in self.model.layers)],
             "points": {"train": _points(problem.train_inputs, problem.train_labels),
                        "test": _points(problem.test_inputs, problem.test_labels)},
             "curves": self.curves,
@@ -402,6 +453,7 @@ ACTIONS = {
         _with_setting(session, "steps_per_second", body.get("steps_per_second"))
         .steps_per_second),
     "inspect": lambda session, body: session.inspect(body.get("set"), body.get("index")),
+    "parameter": lambda session, body: session.set_parameter(body.get("name"), body.get("value")),
 }
 
 
@@ -463,6 +515,11 @@ class ThreadedSession(Session):
 
 def _floats(prediction):
     return [data_of(v) for v in prediction] if isinstance(prediction, list) else data_of(prediction)
+
+
+def _short(number: float) -> float:
+    """``number`` to 3 significant digits: what a neuron's picture needs, in less JSON."""
+    return float(f"{number:.3g}") if math.isfinite(number) else number
 
 
 def _points(inputs, labels):

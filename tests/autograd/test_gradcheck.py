@@ -46,3 +46,9 @@ def test_accepts_values_as_inputs():
 def test_bad_order():
     with pytest.raises(ValueError, match="order must be 1 or 2, got 3"):
         gradcheck(lambda x: x, [1.0], order=3)
+
+
+@pytest.mark.parametrize("eps", [0, -1e-6, math.nan])
+def test_gradcheck_refuses_a_step_that_is_not_positive(eps):
+    with pytest.raises(ValueError, match="eps must be a small number > 0"):
+        gradcheck(lambda x: x * x, [1.0], eps=eps)

@@ -4,10 +4,12 @@ import math
 import random
 import statistics
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from nn import data
 from nn.data import (
     IRIS_CLASSES,
     IRIS_FEATURES,
@@ -125,3 +127,22 @@ def test_empty_or_mismatched_data():
         batches([], [], None)
     with pytest.raises(ValueError, match="3 rows but y has 2 labels"):
         batches([[1.0]] * 3, [0, 1], 1)
+
+
+def test_standardize_names_a_ragged_row():
+    # before: zip() dropped the second column without a word
+    with pytest.raises(ValueError, match="row 0 has 2 values, row 2 has 1"):
+        data.standardize([[1.0, 2.0], [3.0, 4.0], [5.0]])
+
+
+
+def test_standardize_names_a_nan_cell():
+    # before: AttributeError from inside statistics
+    with pytest.raises(ValueError, match=r"X\[1\]\[0\] is nan"):
+        data.standardize([[1.0, 2.0], [math.nan, 4.0]])
+
+
+
+def test_standardize_by_hand():
+    # columns (1, 3) and (10, 10): mean 2 and spread 1; constant 10 only shifted
+    assert data.standardize(np.array([[1.0, 10.0], [3.0, 10.0]])) == [[-1.0, 0.0], [1.0, 0.0]]

@@ -45,3 +45,8 @@ def test_bad_arguments(make, message):
     with pytest.raises(ValueError, match=message):
         make()
 
+
+def test_step_decay_refuses_a_growing_rate():
+    # before: gamma=10 overflowed at step 3100 with "int too large to convert to float"
+    with pytest.raises(ValueError, match=r"gamma must be a finite number in \(0, 1\], got 10"):
+        StepDecay(0.1, 100, gamma=10)

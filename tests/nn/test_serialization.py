@@ -1,14 +1,18 @@
 """Save and load: exact round trips, atomic writes, and files that lie."""
 
 import json
+import math
 import os
 import socket
+import stat
 import threading
+import time
 
+import numpy as np
 import pytest
 
 import nn
-from nn import MLP, serialization
+from nn import MLP, load, save, serialization
 
 from .. import hostile
 
@@ -233,3 +237,109 @@ def test_the_largest_model_is_under_the_entry_limits(tmp_path):
     assert data.count(b":") == parameters + 8
     assert data.count(b",") <= parameters + 8
     assert serialization.MAX_PARAMETERS + 8 <= serialization.MAX_ENTRIES
+
+
+def test_save_refuses_a_non_finite_parameter_by_name_and_keeps_the_old_file(tmp_path):
+    path = tmp_path / "model.json"
+    model = MLP(2, [3, 1], seed=0)
+    save(model, path)
+    good = path.read_bytes()
+    model.layers[0].neurons[1].w[1].data = math.inf
+    with pytest.raises(ValueError, match=r"parameter layer0\.neuron1\.w1 .*got inf"):
+        save(model, path)
+    assert path.read_bytes() == good
+    assert load(path).state_dict() == MLP(2, [3, 1], seed=0).state_dict()
+
+
+
+@pytest.mark.parametrize("hidden", [[1] * 65, [8000]])
+def test_what_save_writes_load_reads(tmp_path, hidden):
+    # before: both saved, and load refused them (at most 64 layers, width 4096)
+    model = MLP(2, [*hidden, 1], seed=0)
+    save(model, tmp_path / "model.json")
+    assert load(tmp_path / "model.json").state_dict() == model.state_dict()
+
+
+
+def test_save_and_load_share_the_parameter_limit(tmp_path, monkeypatch):
+    monkeypatch.setattr("nn.serialization.MAX_PARAMETERS", 12)
+    with pytest.raises(ValueError, match="13 parameters; the limit is 12"):
+        save(MLP(2, [3, 1], seed=0), tmp_path / "model.json")
+    assert not (tmp_path / "model.json").exists()
+
+
+
+def test_a_file_of_many_junk_keys_is_refused_quickly(tmp_path):
+    # before: the duplicate-key check was quadratic (100k keys: minutes)
+    path = tmp_path / "junk.json"
+    path.write_text('{"format": "chainrule.mlp", "parameters": {'
+                    + ", ".join(f'"k{i}": 0' for i in range(200_000)) + "}}")
+    started = time.perf_counter()
+    with pytest.raises(ValueError, match="exactly the keys"):
+        load(path)
+    assert time.perf_counter() - started < 10  # a hang guard, not a benchmark
+
+
+
+def test_save_through_a_link_writes_its_target_and_keeps_the_mode(tmp_path):
+    target, link = tmp_path / "real.json", tmp_path / "link.json"
+    save(MLP(2, [1], seed=0), target)
+    os.chmod(target, 0o600)
+    link.symlink_to(target)
+    save(MLP(2, [1], seed=1), link)
+    assert link.is_symlink() and os.readlink(link) == str(target)
+    assert stat.S_IMODE(os.stat(target).st_mode) == 0o600
+    assert load(target).state_dict() == MLP(2, [1], seed=1).state_dict()
+
+
+
+@pytest.mark.parametrize("path, message", [
+    ("", "the path is empty"),
+    ("newdir/", "it names a folder; give a file name in it"),
+    (".", "it is a folder"),
+    ("/dev/null", "not a regular file"),
+    ("model.json/inner.json", "a part of its folder is a file"),
+])
+def test_save_path_errors_name_the_path_and_the_fix(tmp_path, monkeypatch, path, message):
+    monkeypatch.chdir(tmp_path)
+    save(MLP(2, [1], seed=0), "model.json")
+    with pytest.raises(OSError, match=message):
+        save(MLP(2, [1], seed=1), path)
+    assert load("model.json").state_dict() == MLP(2, [1], seed=0).state_dict()
+    assert os.path.exists("/dev/null") and not os.path.isfile("/dev/null")
+
+
+
+def test_disk_full_names_the_path_and_keeps_the_old_file(tmp_path, monkeypatch):
+    path = tmp_path / "model.json"
+    save(MLP(2, [1], seed=0), path)
+
+    def full(descriptor):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full)
+    with pytest.raises(OSError, match=f"cannot write {path}: No space left on device; "
+                                      f"the old file is unchanged"):
+        save(MLP(2, [1], seed=1), path)
+    monkeypatch.undo()
+    assert load(path).state_dict() == MLP(2, [1], seed=0).state_dict()
+    assert os.listdir(tmp_path) == ["model.json"]  # the temporary file removed
+
+
+
+def test_a_killed_save_s_leftover_is_removed_by_the_next_save(tmp_path):
+    leftover = tmp_path / ".model.json.0123456789ab.tmp"
+    leftover.write_bytes(b"x" * 1000)
+    os.utime(leftover, (0, 0))  # from long ago
+    fresh = tmp_path / ".model.json.ba9876543210.tmp"
+    fresh.write_bytes(b"a save running now")
+    save(MLP(2, [1], seed=0), tmp_path / "model.json")
+    assert sorted(os.listdir(tmp_path)) == [fresh.name, "model.json"]
+
+
+
+def test_a_numpy_parameter_is_saved_as_a_float(tmp_path):
+    model = MLP(2, [1], seed=0)
+    model.layers[0].neurons[0].b.data = np.float32(0.25)
+    save(model, tmp_path / "model.json")
+    assert load(tmp_path / "model.json").layers[0].neurons[0].b.data == 0.25

@@ -6,12 +6,13 @@ import gc
 import math
 import sys
 
+import numpy as np
 import pytest
 
 from autograd import Value
 from nn import MLP, History, data, evaluate, fit, losses, optim
 from nn.schedules import LinearDecay
-from nn.training import loss_and_gradients, significant
+from nn.training import TrainingInterrupted, loss_and_gradients, significant
 
 
 def moons(n=40, seed=0):
@@ -291,3 +292,88 @@ def test_the_cyclic_collector_is_paused_only_during_the_step():
         assert not gc.isenabled()  # a collector the user turned off stays off
     finally:
         gc.enable()
+
+
+def sgd(model):
+    return optim.SGD(model.parameters(), lr=0.1)
+
+
+
+def test_fit_takes_numpy_arrays_as_lists():
+    X, y = moons()
+    listed, arrayed = MLP(2, [3, 1], seed=0), MLP(2, [3, 1], seed=0)
+    expected = fit(listed, X, y, losses.hinge, sgd(listed), 2, progress=False, seed=0)
+    got = fit(arrayed, np.array(X), np.array(y), losses.hinge, sgd(arrayed), 2,
+              progress=False, seed=0)
+    assert got.step_objective == expected.step_objective
+    assert arrayed.state_dict() == listed.state_dict()
+
+
+
+@pytest.mark.parametrize("arguments, error, message", [
+    (dict(X=None), TypeError, "X must be a list \\(or an array\\) of rows"),
+    (dict(loss=None), TypeError, "loss must be a function loss\\(prediction, target\\)"),
+    (dict(loss=lambda prediction, target: 1.0), TypeError,
+     "the loss returned float, not a Value"),
+    (dict(optimizer=None), TypeError, "optimizer must be an nn.optim optimizer"),
+    (dict(lr_schedule=lambda step: -1.0), ValueError,
+     "lr_schedule\\(0\\) must be a finite number >= 0, got -1.0"),
+    (dict(lr_schedule=lambda step: "fast"), ValueError, "lr_schedule\\(0\\) must be a finite"),
+])
+def test_fit_refuses_bad_arguments_before_any_update(arguments, error, message):
+    X, y = moons()
+    model = MLP(2, [3, 1], seed=0)
+    before = model.state_dict()
+    options = dict(X=X, y=y, loss=losses.hinge, optimizer=sgd(model)) | arguments
+    with pytest.raises(error, match=message):
+        fit(model, options["X"], options["y"], options["loss"], options["optimizer"], 1,
+            lr_schedule=options.get("lr_schedule"), progress=False)
+    assert model.state_dict() == before
+
+
+
+def test_fit_refuses_an_optimizer_of_another_model():
+    # before: it trained nothing, without a word
+    X, y = moons()
+    model, other = MLP(2, [3, 1], seed=0), MLP(2, [3, 1], seed=1)
+    with pytest.raises(ValueError, match="holds none of this model's parameters"):
+        fit(model, X, y, losses.hinge, sgd(other), 1, progress=False)
+
+
+
+def test_a_nan_in_the_data_is_named_by_row_and_column():
+    X, y = moons()
+    X[3][1] = math.nan
+    with pytest.raises(ValueError, match=r"X\[3\]\[1\] is nan"):
+        fit(MLP(2, [3, 1], seed=0), X, y, losses.hinge, sgd(MLP(2, [1])), 1, progress=False)
+
+
+
+def test_a_predict_that_raises_is_not_called_a_learning_rate_problem():
+    X, y = moons()
+    model = MLP(2, [3, 1], seed=0)
+
+    def predict(prediction):
+        raise ZeroDivisionError("my predict")
+
+    with pytest.raises(ZeroDivisionError, match="my predict"):
+        fit(model, X, y, losses.hinge, sgd(model), 1, predict=predict, progress=False)
+
+
+
+def test_ctrl_c_in_fit_keeps_the_model_of_the_last_whole_step():
+    X, y = moons()
+    model, replay = MLP(2, [3, 1], seed=0), MLP(2, [3, 1], seed=0)
+
+    def schedule(step):
+        if step == 3:
+            raise KeyboardInterrupt
+        return 0.1
+
+    with pytest.raises(TrainingInterrupted, match="after 3 whole steps") as interrupted:
+        fit(model, X, y, losses.hinge, sgd(model), 10, lr_schedule=schedule,
+            progress=False, seed=0)
+    assert isinstance(interrupted.value, KeyboardInterrupt)
+    assert interrupted.value.history.steps == 3
+    fit(replay, X, y, losses.hinge, sgd(replay), 3, progress=False, seed=0)
+    assert model.state_dict() == replay.state_dict()

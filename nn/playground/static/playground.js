@@ -215,40 +215,8 @@ function drawBoundary(frame) {
   }
 }
 
-function plot(canvas, curves, series, { floor = 0 } = {}) {
-  const context = canvas.getContext("2d");
-  const { width, height } = canvas;
-  const pad = { left: 48, right: 10, top: 8, bottom: 20 };
-  context.clearRect(0, 0, width, height);
-  const xs = curves.map((point) => point.examples);
-  const values = series.flatMap(({ key }) => curves.map((point) => point[key]))
-    .filter((v) => typeof v === "number");
-  if (!values.length) return;
-  const xMax = Math.max(1, ...xs);
-  const yMax = Math.max(...values) * 1.05 || 1;
-  const X = (x) => pad.left + x / xMax * (width - pad.left - pad.right);
-  const Y = (y) => height - pad.bottom - (y - floor) / (yMax - floor) * (height - pad.top - pad.bottom);
-  context.strokeStyle = "#a0aec0"; context.lineWidth = 1; context.setLineDash([]);
-  context.strokeRect(pad.left, pad.top, width - pad.left - pad.right, height - pad.top - pad.bottom);
-  context.fillStyle = "#2d3748"; context.font = "11px system-ui, sans-serif";
-  context.fillText(yMax.toPrecision(3), 2, pad.top + 10);
-  context.fillText(String(floor), 2, height - pad.bottom);
-  context.fillText(`${xMax} examples seen`, width - pad.right - 110, height - 5);
-  for (const { key, colour, dashed } of series) {
-    context.beginPath(); context.strokeStyle = colour; context.lineWidth = 1.8;
-    context.setLineDash(dashed ? [5, 4] : []);
-    let started = false;
-    for (const point of curves) {
-      if (typeof point[key] !== "number") continue;
-      const [x, y] = [X(point.examples), Y(point[key])];
-      if (started) context.lineTo(x, y); else { context.moveTo(x, y); started = true; }
-    }
-    context.stroke();
-  }
-  context.setLineDash([]);
-}
-
 function number(value) {
+  if (Number.isInteger(value)) return String(value);  // a count, as the optimizer's steps
   return typeof value === "number" ? value.toPrecision(5) : String(value);
 }
 
@@ -271,6 +239,17 @@ function drawParameters(frame) {
   });
 }
 
+function drawCharts(frame) {
+  drawChart($("curves"), frame.curves, [
+    { key: "train_loss", colour: TRAIN_COLOUR }, { key: "train_objective", colour: TRAIN_COLOUR, dashed: true },
+    { key: "test_loss", colour: TEST_COLOUR }, { key: "test_objective", colour: TEST_COLOUR, dashed: true },
+  ], { log: $("log-scale").checked, title: "loss" });
+  drawChart($("accuracy"), frame.curves, [
+    { key: "train_accuracy", colour: TRAIN_COLOUR }, { key: "test_accuracy", colour: TEST_COLOUR },
+  ], { percent: true, title: "accuracy" });
+  drawChart($("lr-curve"), frame.curves, [{ key: "lr", colour: "#553c9a" }], { title: "learning rate" });
+}
+
 function percent(value) { return typeof value === "number" ? `${(100 * value).toFixed(1)}%` : "–"; }
 
 function drawFrame(frame) {
@@ -286,11 +265,8 @@ function drawFrame(frame) {
   $("runtime").textContent = `Engine: ${frame.engine}, in ${frame.runtime}.`;
   showError("run-error", frame.error);
   drawBoundary(frame);
-  plot($("curves"), frame.curves, [
-    { key: "train_loss", colour: TRAIN_COLOUR }, { key: "train_objective", colour: TRAIN_COLOUR, dashed: true },
-    { key: "test_loss", colour: TEST_COLOUR }, { key: "test_objective", colour: TEST_COLOUR, dashed: true },
-  ]);
-  plot($("lr-curve"), frame.curves, [{ key: "lr", colour: "#553c9a" }]);
+  drawNetwork($("network"), frame);
+  drawCharts(frame);
   const last = frame.curves[frame.curves.length - 1];
   $("latest").textContent = `now: train data loss ${number(last.train_loss)}, objective ` +
     `${number(last.train_objective)}, accuracy ${percent(last.train_accuracy)}; test data loss ` +
@@ -356,12 +332,57 @@ function pointAt(frame, canvasX, canvasY) {
   return best;
 }
 
+// Where weight `name`'s line is, in the page's coordinates (for the browser test).
+function weightPosition(name) {
+  const canvas = $("network");
+  const [x, y] = weightPoint(canvas, page.frame, name);
+  const box = canvas.getBoundingClientRect();
+  return { x: box.left + x * box.width / canvas.width, y: box.top + y * box.height / canvas.height };
+}
+
 // Where a point is drawn, in the page's coordinates (for the browser test).
 function pointPosition(set, index) {
   const canvas = $("boundary");
   const [x, y] = toCanvas(page.frame, canvas, page.frame.points[set][index]);
   const box = canvas.getBoundingClientRect();
   return { x: box.left + x * box.width / canvas.width, y: box.top + y * box.height / canvas.height };
+}
+
+// --- the network view's hover text and weight editor -------------------------------
+
+function canvasPoint(canvas, event) {
+  const box = canvas.getBoundingClientRect();
+  return [(event.clientX - box.left) * canvas.width / box.width,
+    (event.clientY - box.top) * canvas.height / box.height];
+}
+
+function networkHover(event) {
+  const canvas = $("network");
+  const tip = $("network-tip");
+  const item = page.frame && networkItemAt(canvas, page.frame, ...canvasPoint(canvas, event));
+  tip.hidden = !item;
+  if (!item) return;
+  tip.textContent = networkItemText(page.frame, item);
+  const box = canvas.getBoundingClientRect();
+  tip.style.left = `${event.clientX - box.left + 12}px`;
+  tip.style.top = `${event.clientY - box.top + 12}px`;
+}
+
+function networkClick(event) {
+  const canvas = $("network");
+  if (!page.frame) return;
+  const item = networkItemAt(canvas, page.frame, ...canvasPoint(canvas, event));
+  if (!item || !item.parameter) return;
+  if (page.frame.running) { showError("run-error", "pause the training first: a weight is edited while paused"); return; }
+  const editor = $("weight-editor");
+  const box = canvas.getBoundingClientRect();
+  editor.dataset.name = item.parameter;
+  $("weight-name").textContent = item.parameter;
+  $("weight-value").value = page.frame.parameters.find(([name]) => name === item.parameter)[1];
+  editor.style.left = `${Math.min(event.clientX - box.left, box.width - 260)}px`;
+  editor.style.top = `${event.clientY - box.top + 8}px`;
+  editor.hidden = false;
+  $("weight-value").focus();
 }
 
 // --- wiring -----------------------------------------------------------------------------
@@ -390,6 +411,18 @@ function wire() {
       (event.clientY - box.top) * canvas.height / box.height);
     if (hit) inspect(hit.set, hit.index);
   });
+  $("network").addEventListener("mousemove", networkHover);
+  $("network").addEventListener("mouseleave", () => { $("network-tip").hidden = true; });
+  $("network").addEventListener("click", networkClick);
+  $("weight-editor").addEventListener("submit", guarded("run-error", async (event) => {
+    event.preventDefault();
+    showError("run-error", null);
+    const editor = $("weight-editor");
+    await act("parameter", { name: editor.dataset.name, value: $("weight-value").valueAsNumber });
+    editor.hidden = true;
+  }));
+  $("weight-cancel").addEventListener("click", () => { $("weight-editor").hidden = true; });
+  $("log-scale").addEventListener("change", () => { if (page.frame) drawCharts(page.frame); });
   $("backward-step").addEventListener("input", () => showStep($("backward-step").valueAsNumber));
   $("previous-step").addEventListener("click", () => showStep($("backward-step").valueAsNumber - 1));
   $("next-step").addEventListener("click", () => showStep($("backward-step").valueAsNumber + 1));
@@ -408,5 +441,5 @@ async function start() {
   } catch (error) { showError("run-error", error); $("status").textContent = "not connected"; }
 }
 
-window.chainrulePlayground = { pointPosition, page };
+window.chainrulePlayground = { pointPosition, weightPosition, page };
 start();

@@ -54,7 +54,11 @@ def test_sigint_at_random_moments_never_prints_a_traceback(tmp_path):
             assert last.startswith(("chainrule train: interrupted", "chainrule: interrupted"))
             assert ("saved to" in last) == path.exists(), last
         else:
-            assert process.returncode == 0  # finished before the signal came
+            # NOTE: finished before the signal came; while the interpreter
+            # shuts down (after chainrule's last line) SIGINT has its
+            # default action again: killed by the signal, with nothing printed.
+            assert process.returncode in (0, -signal.SIGINT), err
+            assert out.rstrip().splitlines()[-1].startswith("wrote ")
         if path.exists():
             nn.load(path)  # whole, never half-written
     assert outcomes.count(130) >= RUNS // 2

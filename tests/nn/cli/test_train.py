@@ -229,3 +229,29 @@ def test_unwritable_plots_keep_the_saved_model(tmp_path, capsys):
     assert code == 1
     assert "cannot write the plots" in capsys.readouterr().err
     assert saved.exists()
+
+
+def test_train_checks_the_save_path_before_training(tmp_path, capsys):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    assert cli.main(["train", "--save", str(blocker / "model.json")]) == 2
+    printed = capsys.readouterr()
+    assert "a part of its folder is a file" in printed.err
+    assert "after training" not in printed.out  # no training happened
+    with pytest.raises(SystemExit):
+        cli.main(["train", "--save", ""])
+    assert "the path is empty" in capsys.readouterr().err
+
+
+
+def test_train_warns_with_an_estimate_before_an_hours_long_run(monkeypatch, capsys):
+    from nn.cli import train as train_command
+
+    model = MLP(2, [1024, 1024, 1], seed=0)
+    train_command._warn_if_slow(model, 100, 100, "eager")
+    err = capsys.readouterr().err
+    # 2*1024 + 1024*1024 + 1024 multiply-adds, 100 examples, 100 updates, 2.5 µs each
+    assert "1,051,648 multiply-adds per example" in err
+    assert f"about {2.5e-6 * 1_051_648 * 100 * 100 / 3600:.1f} hours" in err
+    train_command._warn_if_slow(MLP(2, [16, 16, 1]), 100, 100, "eager")
+    assert capsys.readouterr().err == ""

@@ -1,0 +1,155 @@
+"""The playground as a teacher sees it, in a real browser, in both modes: one screen at
+1366 x 768, the first frame at once, the network view (each neuron's picture, each
+weight's value and gradient, a weight set by hand) and charts that stay readable.
+
+Numbers are checked against chainrule run here: the frame's neuron pictures against
+the model rebuilt from the frame's parameters."""
+
+import math
+
+import pytest
+
+from nn import MLP
+from tests.browser import wait_for
+
+FRAME = "window.chainrulePlayground.page.frame"
+LAPTOP = {"width": 1366, "height": 768}
+
+
+@pytest.fixture(params=["server", "static"])
+def playground(request):
+    if request.param == "server":
+        return request.param, request.getfixturevalue("server").url
+    return request.param, request.getfixturevalue("static_site")
+
+
+def box(browser, element_id):
+    return browser.evaluate(f'document.getElementById("{element_id}").getBoundingClientRect()'
+                            f'.toJSON()')
+
+
+def test_one_screen_and_the_first_frame_at_once(playground, chromium):
+    mode, url = playground
+    browser = chromium.open(url, viewport=LAPTOP)
+    wait_for(browser, f"{FRAME} && {FRAME}.steps === 0", "the first frame", timeout=120)
+    first_frame = browser.evaluate("window.chainrulePlayground.page.firstFrameAt")
+    if mode == "server":
+        # NOTE: the bound a loaded test machine keeps; benchmarks/playground.py
+        # measures it (about 0.3 s). A frame held back by the stream's 10 s
+        # heartbeat fails it.
+        assert first_frame < 3000
+    for element in ["settings", "apply", "play", "step", "reset", "network", "boundary", "curves",
+                    "accuracy"]:
+        shown = box(browser, element)
+        assert shown["width"] > 0 and shown["height"] > 0, element
+        assert 0 <= shown["left"] and shown["right"] <= LAPTOP["width"], element
+        assert 0 <= shown["top"] and shown["bottom"] <= LAPTOP["height"], element
+    assert browser.evaluate("document.documentElement.scrollWidth") <= LAPTOP["width"]
+    screenshot = browser.screenshot()
+    assert len(screenshot) > 20_000  # a drawn page, not a blank one
+    assert chromium.console_errors == [] and chromium.blocked == []
+
+
+def neuron_output(model, layer, neuron, point):
+    inputs = [float(x) for x in point]
+    for index in range(layer + 1):
+        inputs = [unit.forward(inputs) for unit in model.layers[index].neurons]
+        inputs = [value.data if hasattr(value, "data") else value for value in inputs]
+    return inputs[neuron]
+
+
+def test_the_network_view_shows_true_numbers_and_sets_a_weight(playground, chromium):
+    mode, url = playground
+    browser = chromium.open(url, viewport=LAPTOP)
+    wait_for(browser, f"{FRAME} && {FRAME}.steps === 0", "the first frame", timeout=120)
+    browser.click("#step")
+    wait_for(browser, f"{FRAME}.steps === 1", "one step")
+    frame = browser.evaluate(FRAME)
+    assert frame["layers"] == [2, 8, 8, 1]
+    assert browser.evaluate('document.getElementById("network").dataset.neurons') == "17"
+
+    # each neuron's picture is its output over the plane, 3 significant digits
+    model = MLP(2, [8, 8, 1], seed=0)
+    model.load_state_dict({name: value for name, value, _, _ in frame["parameters"]})
+    (left, right), (bottom, top) = frame["bounds"]
+    size = frame["neurons"]["size"]
+    checked = 0
+    for neuron_index, (layer, neuron) in enumerate(
+            [(layer, neuron) for layer, width in enumerate(frame["layers"][1:])
+             for neuron in range(width)]):
+        for cell in (0, size - 1, size * size - 1, size * (size // 2) + 3):
+            row, column = divmod(cell, size)
+            point = (left + (right - left) * column / (size - 1),
+                     top - (top - bottom) * row / (size - 1))
+            expected = neuron_output(model, layer, neuron, point)
+            shown = frame["neurons"]["outputs"][neuron_index][cell]
+            assert shown == pytest.approx(expected, rel=5e-3, abs=1e-9 + 5e-3 * abs(expected))
+            checked += 1
+    assert checked == 17 * 4
+
+    # hovering a weight shows its value and gradient
+    name = "layer1.neuron2.w5"
+    _, value, gradient, _ = next(row for row in frame["parameters"] if row[0] == name)
+    position = browser.evaluate(f'window.chainrulePlayground.weightPosition("{name}")')
+    browser.mouse.move(position["x"], position["y"])
+    tip = browser.text_content("#network-tip")
+    assert tip.startswith(f"{name} (layer0.neuron5 → layer1.neuron2)")
+    shown = dict(line.split(" = ") for line in tip.splitlines()[1:])
+    assert float(shown["w"]) == pytest.approx(value, rel=1e-3)
+    assert float(shown["∂L/∂w"]) == pytest.approx(gradient, rel=1e-3)
+    assert browser.is_visible("#network-tip")
+
+    # paused: a click opens the editor; the value set is the model's, nothing else changes
+    browser.mouse.click(position["x"], position["y"])
+    assert browser.is_visible("#weight-editor")
+    assert browser.text_content("#weight-name") == name
+    browser.fill("#weight-value", "0.75")
+    browser.click("#weight-editor button[type=submit]")
+    wait_for(browser, f'{FRAME}.parameters.find(([n]) => n === "{name}")[1] === 0.75',
+             "the weight set by hand")
+    wait_for(browser, 'document.getElementById("weight-editor").hidden', "the editor closed")
+    edited = browser.evaluate(FRAME)
+    assert edited["steps"] == 1
+    changed = [n for (n, a, _, _), (_, b, _, _) in zip(frame["parameters"], edited["parameters"])
+               if a != b]
+    assert changed == [name]
+
+    # a value the model cannot take is refused with a message, nothing changed
+    browser.mouse.click(position["x"], position["y"])
+    browser.fill("#weight-value", "1e9")
+    browser.click("#weight-editor button[type=submit]")
+    wait_for(browser, 'document.getElementById("run-error").textContent', "the refusal")
+    assert f"{name} must be a number from -100.0 to 100.0" in browser.text_content("#run-error")
+    assert browser.evaluate(f'{FRAME}.parameters.find(([n]) => n === "{name}")[1]') == 0.75
+    refusals = ["status of 400 (Bad Request)"] if mode == "server" else []  # the browser's note
+    assert [error[-27:] for error in chromium.console_errors] == refusals
+    assert chromium.blocked == []
+
+
+def test_the_charts_have_log_and_linear_axes_with_ticks(playground, chromium):
+    _, url = playground
+    browser = chromium.open(url, viewport=LAPTOP)
+    wait_for(browser, f"{FRAME} && {FRAME}.steps === 0", "the first frame", timeout=120)
+    browser.fill("#speed", "2000")
+    browser.dispatch_event("#speed", "change")
+    browser.click("#play")
+    wait_for(browser, f"{FRAME}.steps >= 100", "100 updates", timeout=120)
+    browser.click("#play")
+    wait_for(browser, f"{FRAME}.running === false", "the pause")
+    curves = browser.evaluate(f"{FRAME}.curves")
+    losses = [point[key] for point in curves for key in ("train_loss", "test_loss")
+              if point[key] > 0]
+    ticks = browser.evaluate('document.getElementById("curves").dataset.ticks').split()
+    powers = [float(tick) for tick in ticks]
+    mantissas = [tick / 10 ** math.floor(math.log10(tick) + 1e-9) for tick in powers]
+    assert all(min(abs(m - one) for one in (1, 2, 5)) < 1e-6 for m in mantissas), ticks
+    assert min(powers) <= max(losses) and max(powers) >= min(losses)
+    accuracy = browser.evaluate('document.getElementById("accuracy").dataset.ticks').split()
+    assert accuracy[0] == "0%" and accuracy[-1] == "100%"
+    browser.click("#log-scale")
+    linear = browser.evaluate('document.getElementById("curves").dataset.ticks').split()
+    assert linear[0] == "0" and linear != ticks
+    steps = [float(tick) for tick in linear]
+    assert all(b > a for a, b in zip(steps, steps[1:]))
+    assert len({round(b - a, 9) for a, b in zip(steps, steps[1:])}) == 1  # evenly spaced
+    assert chromium.console_errors == [] and chromium.blocked == []
