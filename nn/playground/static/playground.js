@@ -11,7 +11,10 @@ const TRAIN_COLOUR = "#2b6cb0";
 const TEST_COLOUR = "#c05621";
 const $ = (id) => document.getElementById(id);
 
-const page = { choices: null, transport: null, frame: null, graph: null, firstFrameAt: null };
+const page = {
+  choices: null, transport: null, frame: null, graph: null, firstFrameAt: null,
+  hash: null, runHash: null,  // the address's settings; the same but the speed
+};
 
 // --- the transports: choices(), start(settings, onFrame), act(action, extra), svg(graph, step)
 
@@ -252,9 +255,50 @@ function drawCharts(frame) {
 
 function percent(value) { return typeof value === "number" ? `${(100 * value).toFixed(1)}%` : "–"; }
 
+// The address shows the run's settings (link.js), so a copied link opens the same run.
+function showLink(settings) {
+  const hash = settingsToHash(settings);
+  const { steps_per_second: _, ...run } = settings;
+  const runHash = settingsToHash(run);
+  if (runHash !== page.runHash) {  // a new run (a link, the form): the form shows its settings
+    if (page.runHash !== null) showSettings(settings);
+    page.runHash = runHash;
+  }
+  if (hash !== page.hash) {
+    page.hash = hash;
+    history.replaceState(null, "", hash);
+    $("link").href = linkOf(hash);
+  }
+}
+
+// A link to the page with `hash`, without the local server's token (the cookie carries it).
+function linkOf(hash) { return `${location.origin}${location.pathname}${hash}`; }
+
+// A link opened, or a hash typed into the address: its settings, or the reason they are refused
+// (the run goes on unchanged).
+async function openLink() {
+  if (location.hash === page.hash) return;
+  const { settings, error } = settingsFromHash(location.hash);
+  if (error) { showError("settings-error", error); return; }
+  if (!settings) return;
+  try {
+    await act("configure", { settings });
+    showError("settings-error", null);
+  } catch (refusal) {
+    showError("settings-error", `the link's settings are refused: ${refusal.message}`);
+  }
+}
+
+async function copy(text) {
+  try { await navigator.clipboard.writeText(text); $("copied").textContent = "copied"; } catch (error) {
+    $("copied").textContent = "the browser does not allow copying here: select the text instead";
+  }
+}
+
 function drawFrame(frame) {
   if (page.firstFrameAt === null) page.firstFrameAt = performance.now();
   page.frame = frame;
+  showLink(frame.settings);
   $("play").textContent = frame.running ? "Pause" : "Play";
   $("play").setAttribute("aria-pressed", String(frame.running));
   const rate = frame.running ? `${frame.steps_per_second} steps/s` : "paused";
@@ -422,10 +466,33 @@ function wire() {
     editor.hidden = true;
   }));
   $("weight-cancel").addEventListener("click", () => { $("weight-editor").hidden = true; });
+  window.addEventListener("hashchange", guarded("settings-error", openLink));
+  $("copy-link").addEventListener("click", () => copy($("link").href));
+  $("copy-command").addEventListener("click", () => copy($("command").textContent));
   $("log-scale").addEventListener("change", () => { if (page.frame) drawCharts(page.frame); });
   $("backward-step").addEventListener("input", () => showStep($("backward-step").valueAsNumber));
   $("previous-step").addEventListener("click", () => showStep($("backward-step").valueAsNumber - 1));
   $("next-step").addEventListener("click", () => showStep($("backward-step").valueAsNumber + 1));
+}
+
+// The first session: the link's settings if it has any and they pass, else the defaults
+// (and the reason the link's were refused).
+async function startFromLink() {
+  const { settings, error } = settingsFromHash(location.hash);
+  if (settings) {
+    try {
+      await page.transport.start(settings, (frame) => {
+        if (page.runHash === null) showSettings(frame.settings);
+        drawFrame(frame);
+      });
+      return;
+    } catch (refusal) {
+      showError("settings-error", `the link's settings are refused: ${refusal.message}; ` +
+        "the defaults run instead");
+    }
+  }
+  if (error) showError("settings-error", `${error}; the defaults run instead`);
+  await page.transport.start(readSettings(), drawFrame);
 }
 
 async function start() {
@@ -437,7 +504,7 @@ async function start() {
     buildForm(page.choices);
     showSettings(page.choices.defaults);
     wire();
-    await page.transport.start(readSettings(), drawFrame);
+    await startFromLink();
   } catch (error) { showError("run-error", error); $("status").textContent = "not connected"; }
 }
 

@@ -153,3 +153,119 @@ def test_the_charts_have_log_and_linear_axes_with_ticks(playground, chromium):
     assert all(b > a for a, b in zip(steps, steps[1:]))
     assert len({round(b - a, 9) for a, b in zip(steps, steps[1:])}) == 1  # evenly spaced
     assert chromium.console_errors == [] and chromium.blocked == []
+
+
+def parameters_of(browser):
+    return browser.evaluate(f"{FRAME}.parameters.map(([name, value]) => [name, value])")
+
+
+def step_times(browser, count):
+    for _ in range(count):
+        steps = browser.evaluate(f"{FRAME}.steps")
+        browser.click("#step")
+        wait_for(browser, f"{FRAME}.steps === {steps + 1}", "one step")
+
+
+CHANGED = {"#dataset": "circles", "#hidden": "5,3", "#optimizer": "Adam", "#seed": "42"}
+
+
+def configured(browser):
+    """The page's form changed and applied: a run other than the defaults."""
+    for selector, value in CHANGED.items():
+        if selector in ("#dataset", "#optimizer"):
+            browser.select_option(selector, value)
+        else:
+            browser.fill(selector, value)
+    browser.fill("#lr", "0.02")
+    browser.click("#apply")
+    wait_for(browser, f"{FRAME}.settings.seed === 42 && {FRAME}.steps === 0", "the new run")
+    return browser.evaluate(f"{FRAME}.settings")
+
+
+def test_a_link_opens_the_same_run_step_for_step(playground, chromium):
+    _, url = playground
+    first = chromium.open(url, viewport=LAPTOP)
+    wait_for(first, f"{FRAME} && {FRAME}.steps === 0", "the first frame", timeout=120)
+    settings = configured(first)
+    assert settings["hidden"] == [5, 3] and settings["optimizer"] == "Adam"
+    link = first.evaluate('document.getElementById("link").href')
+    assert "token" not in link and "seed=42" in link and "hidden=%5B5%2C3%5D" in link
+    assert first.evaluate("location.hash") == link[link.index("#"):]
+    start = parameters_of(first)
+    step_times(first, 5)
+
+    # the part after "#" is the run: opened on a playground's address (the local
+    # server's with its token, as its launch printed it)
+    second = chromium.open(url + link[link.index("#"):], viewport=LAPTOP)
+    wait_for(second, f"{FRAME} && {FRAME}.steps === 0", "the linked run", timeout=120)
+    assert second.evaluate(f"{FRAME}.settings") == settings
+    assert second.input_value("#hidden") == "5,3" and second.input_value("#seed") == "42"
+    assert second.input_value("#optimizer") == "Adam" and second.input_value("#lr") == "0.02"
+    assert parameters_of(second) == start  # the same initialisation, bit for bit
+    step_times(second, 5)
+    assert parameters_of(second) == parameters_of(first)  # the same five updates
+    assert chromium.console_errors == [] and chromium.blocked == []
+
+
+def test_a_link_runs_the_same_on_the_server_and_in_the_browser(server, static_site, chromium):
+    local = chromium.open(server.url, viewport=LAPTOP)
+    wait_for(local, f"{FRAME} && {FRAME}.steps === 0", "the first frame", timeout=120)
+    configured(local)
+    hash_part = local.evaluate("location.hash")
+    step_times(local, 5)
+    static = chromium.open(static_site + hash_part, viewport=LAPTOP)
+    wait_for(static, f"{FRAME} && {FRAME}.steps === 0", "the linked run", timeout=120)
+    step_times(static, 5)
+    assert parameters_of(static) == parameters_of(local)
+    assert chromium.console_errors == [] and chromium.blocked == []
+
+
+HOSTILE_LINKS = {
+    "#" + "a" * 100_000: "the link's settings are 100000 characters long",
+    "#hidden=%5B8%2C": "hidden must be a list of at most 4 layer sizes, got '[8,'",
+    "#lr=NaN": "lr must be a number from 1e-06 to 10.0, got 'NaN'",
+    "#examples=1e400": "examples must be a whole number from 10 to 500, got None",
+    "#hidden=%5B32%2C32%2C32%2C32%2C32%5D": "hidden must be a list of at most 4 layer sizes",
+    "#dataset=%3Cimg%20src%3Dx%20onerror%3Dwindow.planted%3D1%3E":
+        "dataset must be one of moons, circles, blobs, iris; got '<img src=x onerror=",
+    "#__proto__=%7B%22polluted%22%3A1%7D": "unknown setting __proto__",
+    "#seed": "the link's setting seed has no value (name=value)",
+    "#seed=1&seed=2": "the link gives seed twice",
+    "#%E0%A4%A=1": "the link's settings are not readable",
+}
+
+
+def test_hostile_links_are_refused_with_a_message_and_change_nothing(playground, chromium):
+    mode, url = playground
+    defaults = None
+    for link, message in HOSTILE_LINKS.items():
+        browser = chromium.open(url + link, viewport=LAPTOP)
+        wait_for(browser, f"{FRAME} && {FRAME}.steps === 0", "the first frame", timeout=120)
+        error = wait_for(browser, 'document.getElementById("settings-error").textContent',
+                         "the refusal")
+        assert message in error and error.endswith("the defaults run instead"), error
+        settings = browser.evaluate(f"{FRAME}.settings")
+        defaults = defaults or settings
+        assert settings == defaults and settings["hidden"] == [8, 8]
+        assert browser.evaluate("window.planted === undefined && ({}).polluted === undefined")
+        assert browser.query_selector("#settings-error img") is None
+        browser.close()
+    # a hash typed into an open page's address: refused, the run goes on untouched
+    browser = chromium.open(url, viewport=LAPTOP)
+    wait_for(browser, f"{FRAME} && {FRAME}.steps === 0", "the first frame", timeout=120)
+    step_times(browser, 2)
+    before = parameters_of(browser)
+    browser.evaluate('location.hash = "#hidden=%5B999%5D"')
+    error = wait_for(browser, 'document.getElementById("settings-error").textContent',
+                     "the refusal")
+    assert "each hidden layer size must be from 1 to 32, got 999" in error
+    assert browser.evaluate(f"{FRAME}.steps") == 2 and parameters_of(browser) == before
+    browser.evaluate('location.hash = "#seed=7&hidden=%5B3%5D"')
+    wait_for(browser, f"{FRAME}.settings.seed === 7 && {FRAME}.parameters.length === 13",
+             "the typed settings")
+    assert browser.input_value("#hidden") == "3"
+    # the server answers 400 to each link the page itself lets through, the typed one too
+    sent = sum(not message.startswith("the link") for message in HOSTILE_LINKS.values()) + 1
+    refusals = ["status of 400 (Bad Request)"] * sent if mode == "server" else []
+    assert [error[-27:] for error in chromium.console_errors] == refusals
+    assert chromium.blocked == []
