@@ -55,12 +55,14 @@ from ..data import batch_order
 from ..losses import l2_penalty, softmax
 from ..modules import MLP
 from ..schedules import LinearDecay
+from ..serialization import dumps
 from ..step import Step
 from .settings import (
     Settings,
     build_problem,
     make_optimizer,
     parse_settings,
+    python_script,
     shown,
     train_command,
 )
@@ -72,6 +74,8 @@ GRID = 40                 # the decision boundary is sampled on GRID x GRID poin
 NEURON_STRIDE = 3         # each neuron's picture: every third row and column of it (14 x 14)
 MAX_CURVE_POINTS = 400    # curves are thinned to at most this many points
 MAX_DRAWN_VALUES = 400    # a point's graph is drawn up to this many values
+MAX_CHECKED_PARAMETERS = 600  # a point's gradients checked by finite differences, all up to this
+FINITE_STEP = 1e-5        # the central difference's relative step
 RATE_WINDOW_SECONDS = 2.0
 MAX_EDITED_PARAMETER = 100.0  # a parameter set by hand stays within ± this
 BREATH_SECONDS = 0.002    # the play thread lets go of the session at least this long a slice
@@ -215,6 +219,13 @@ class Session:
         self.edited.append((self.steps, name))
         self._measure()
         self._publish()
+
+    def export(self) -> dict:
+        """The model now, as the JSON ``nn.load`` reads; the run as a ``chainrule train``
+        command and as a Python script."""
+        self.training_step.sync()
+        return {"model": dumps(self.model), "script": python_script(self.settings),
+                **train_command(self.settings, self.lr_changed_at, self.edited)}
 
     def set_speed(self, steps_per_second: int):
         self.settings = replace(self.settings, steps_per_second=steps_per_second)
@@ -376,7 +387,7 @@ class Session:
             "curves": self.curves,
             "parameters": [[name, p.data, p.grad, state[p]]
                            for name, p in zip(self.names, self.parameters)],
-            "export": train_command(self.settings, self.lr_changed_at),
+            "export": train_command(self.settings, self.lr_changed_at, self.edited),
         }
         self._frame_number += 1
 
@@ -388,11 +399,15 @@ class Session:
 
     # --- a point's computation graph ---------------------------------------------------
 
-    def inspect(self, which: str, index: int) -> dict:
+    def inspect(self, which: str, index: int, collapse: bool = True) -> dict:
         """The graph of one example's loss on a copy of the model as it is now, and
-        its backward pass step by step (drawn by :meth:`step_svg`)."""
+        its backward pass step by step (drawn by :meth:`step_svg`, each neuron one box
+        unless ``collapse`` is false), with each parameter's gradient of this loss
+        beside its central finite difference."""
         if which not in ("train", "test") or isinstance(index, bool) or not isinstance(index, int):
             raise ValueError('inspect needs "set" ("train" or "test") and a point "index"')
+        if not isinstance(collapse, bool):
+            raise ValueError(f"collapse must be true or false, got {shown(collapse)}")
         inputs, targets = ((self.problem.train_inputs, self.problem.train_targets)
                            if which == "train" else
                            (self.problem.test_inputs, self.problem.test_targets))
@@ -412,19 +427,46 @@ class Session:
         values = len(topological_order(loss))
         graph_id = str(next(self._graph_ids))
         if values <= MAX_DRAWN_VALUES:
-            steps = backward_steps(loss, params=copy.parameters(), max_nodes=MAX_DRAWN_VALUES)
+            steps = backward_steps(loss, params=copy, max_nodes=MAX_DRAWN_VALUES,
+                                   collapse="neurons" if collapse else None)
             captions = [steps.caption(position) for position in range(len(steps))]
         else:  # too large to draw: the steps as text
             steps, captions = None, backward_captions(loss)
+        loss.backward()
         self._graphs = {graph_id: steps} if steps else {}  # only the latest is kept
         return {
             "graph": graph_id, "set": which, "index": index, "at_step": steps_done,
             "inputs": inputs[index], "target": targets[index],
             "prediction": _floats(prediction), "loss": loss.data,
             "values": values, "drawable": values <= MAX_DRAWN_VALUES,
-            "captions": captions,
+            "captions": captions, "collapsed": collapse,
             "limit": MAX_DRAWN_VALUES,
+            "gradients": self._gradients_and_differences(copy, inputs[index], targets[index]),
         }
+
+    def _gradients_and_differences(self, model, inputs, target):
+        """``[name, gradient, central difference]`` for each of ``model``'s parameters
+        (gradients from backward, already taken), the difference on the loss of this one
+        example: (L(p + h) - L(p - h)) / 2h, h = FINITE_STEP · max(1, |p|). A network of
+        more than MAX_CHECKED_PARAMETERS parameters has its first layer's checked."""
+        named = model.named_parameters()
+        checked = named if len(named) <= MAX_CHECKED_PARAMETERS else [
+            (name, parameter) for name, parameter in named if name.startswith("layer0.")]
+        loss = self.problem.loss
+
+        def loss_at():
+            return data_of(loss(model(inputs), target))
+
+        rows = []
+        for name, parameter in checked:
+            value, step = parameter.data, FINITE_STEP * max(1.0, abs(parameter.data))
+            parameter.data = value + step
+            above = loss_at()
+            parameter.data = value - step
+            below = loss_at()
+            parameter.data = value
+            rows.append([name, parameter.grad, (above - below) / (2 * step)])
+        return rows
 
     def step_svg(self, graph_id: str, index: int) -> str:
         """Step ``index`` of a graph from :meth:`inspect`, as SVG (the draw extra renders it)."""
@@ -452,7 +494,9 @@ ACTIONS = {
     "speed": lambda session, body: session.set_speed(
         _with_setting(session, "steps_per_second", body.get("steps_per_second"))
         .steps_per_second),
-    "inspect": lambda session, body: session.inspect(body.get("set"), body.get("index")),
+    "inspect": lambda session, body: session.inspect(body.get("set"), body.get("index"),
+                                                     body.get("collapse", True)),
+    "export": lambda session, body: session.export(),
     "parameter": lambda session, body: session.set_parameter(body.get("name"), body.get("value")),
 }
 

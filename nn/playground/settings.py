@@ -333,11 +333,13 @@ def _train_optimizer(settings):
     return None
 
 
-def train_command(settings: Settings, lr_changed_at: int | None = None) -> dict:
+def train_command(settings: Settings, lr_changed_at: int | None = None,
+                  edited=()) -> dict:
     """``{"command": ..., "missing": [...]}``: the ``chainrule train`` command
     line nearest to this run, and each thing of the run it cannot express
     (an empty list: the command repeats the run exactly, compiled engine
-    and all, over ``settings.epochs`` epochs)."""
+    and all, over ``settings.epochs`` epochs). ``edited``: the ``(step, name)``
+    of each parameter set by hand."""
     missing = []
     arguments = ["chainrule", "train", "--dataset", settings.dataset]
     task = recipes.TASKS[settings.dataset]
@@ -366,6 +368,7 @@ def train_command(settings: Settings, lr_changed_at: int | None = None) -> dict:
                        "--lr/10 over --epochs")
     if lr_changed_at is not None:
         missing.append(f"the learning rate changed by hand at step {lr_changed_at}")
+    missing += [f"{name} set by hand at step {step}" for step, name in edited]
     if settings.l2 != recipes.L2_STRENGTH:
         missing.append(f"L2 {settings.l2:g}: chainrule train uses {recipes.L2_STRENGTH:g}")
     if settings.batch_size is not None:
@@ -373,3 +376,64 @@ def train_command(settings: Settings, lr_changed_at: int | None = None) -> dict:
     arguments += ["--epochs", str(settings.epochs), "--seed", str(settings.seed),
                   "--engine", "python"]
     return {"command": shlex.join(arguments), "missing": missing}
+
+
+# --- a Python script that repeats a run -------------------------------------------------
+
+
+def _data_lines(settings):
+    """The script's lines that make ``X`` and ``labels`` as :func:`_raw_data` does."""
+    n, noise, seed = settings.examples, settings.noise, settings.seed
+    if settings.dataset in ("moons", "circles"):
+        return [f"X, labels = data.make_{settings.dataset}({n}, noise={noise!r}, seed={seed})"]
+    if settings.dataset == "blobs":
+        return [f"X, labels = data.make_blobs({n}, centers={BLOB_CENTERS}, seed={seed}, "
+                f"std={noise!r})",
+                "X = data.standardize(X)"]
+    first, second = settings.iris_features
+    return ["X, labels = data.load_iris()",
+            f"X = data.standardize([[row[{first}], row[{second}]] for row in X])",
+            "order = list(range(len(X)))",
+            f"random.Random({seed}).shuffle(order)  # the file is sorted by species",
+            "X, labels = [X[i] for i in order], [labels[i] for i in order]"]
+
+
+def python_script(settings: Settings) -> str:
+    """A short Python script that trains the run's model as the playground does, for
+    ``settings.epochs`` epochs (the same model, bit for bit, but for a learning rate
+    set by hand during the run), and saves it as ``model.json``."""
+    loss = loss_choices(settings.dataset)[settings.loss]
+    targets = ("[2 * label - 1 for label in labels]  # ±1 for the loss"
+               if loss.target in ("sign", "real") else "labels")
+    defaults = optimizer_options(OPTIMIZERS[settings.optimizer])
+    options = "".join(f", {key}={value!r}" for key, value in settings.optimizer_options.items()
+                      if value != defaults[key])
+    schedule = "None"
+    sizes = [*settings.hidden, 1 if settings.classes == 2 else settings.classes]
+    lines = [f'"""The playground\'s run: {settings.dataset}, MLP '
+             f'{"-".join(map(str, [2, *sizes]))} {settings.activation}, {settings.loss}, '
+             f'{settings.optimizer}."""']
+    imports = ["import random"] if settings.dataset == "iris" else []
+    imports.append("from nn import MLP, data, fit, losses, optim, save")
+    if settings.lr_schedule == "decay":
+        imports.append("from nn.schedules import LinearDecay")
+    lines += ["", *imports, "", *_data_lines(settings)]
+    lines += [f"targets = {targets}",
+              f"train = len(X) - round(len(X) * {settings.test_fraction!r})  "
+              f"# the rest is the test set",
+              f"model = MLP(2, {sizes}, "
+              f"activation={settings.activation!r}, seed={settings.seed})",
+              f"optimizer = optim.{settings.optimizer}(model.parameters(), lr={settings.lr!r}"
+              f"{options})"]
+    if settings.lr_schedule == "decay":
+        batch = settings.batch_size
+        steps = f"-(-train // {batch})" if batch else "1"
+        lines.append(f"schedule = LinearDecay({settings.lr!r}, {settings.lr / 10!r}, "
+                     f"{settings.epochs} * {steps})  # steps per epoch")
+        schedule = "schedule"
+    lines += [f"fit(model, X[:train], targets[:train], losses.{settings.loss}, optimizer, "
+              f"epochs={settings.epochs}, batch_size={settings.batch_size!r},",
+              f"    lr_schedule={schedule}, seed={settings.seed}, l2={settings.l2!r}, "
+              f"engine=\"python\")",
+              'save(model, "model.json")', ""]
+    return "\n".join(lines)

@@ -13,6 +13,7 @@ const $ = (id) => document.getElementById(id);
 
 const page = {
   choices: null, transport: null, frame: null, graph: null, firstFrameAt: null,
+  inspecting: false,  // an inspect on its way
   hash: null, runHash: null,  // the address's settings; the same but the speed
 };
 
@@ -311,6 +312,7 @@ function drawFrame(frame) {
   drawBoundary(frame);
   drawNetwork($("network"), frame);
   drawCharts(frame);
+  followPoint(frame);
   const last = frame.curves[frame.curves.length - 1];
   $("latest").textContent = `now: train data loss ${number(last.train_loss)}, objective ` +
     `${number(last.train_objective)}, accuracy ${percent(last.train_accuracy)}; test data loss ` +
@@ -327,11 +329,14 @@ function drawFrame(frame) {
 
 // --- a point's graph ------------------------------------------------------------------
 
-async function inspect(set, index) {
+async function inspect(set, index, { keepStep = false } = {}) {
   showError("run-error", null);
+  const previous = page.graph;
+  page.inspecting = true;
   try {
-    page.graph = await act("inspect", { set, index });
-  } catch (error) { showError("run-error", error); return; }
+    page.graph = await act("inspect", { set, index, collapse: $("collapse").checked });
+  } catch (error) { showError("run-error", error); return; } finally { page.inspecting = false; }
+  page.graph.inspectedAt = performance.now();
   const graph = page.graph;
   $("point-set").value = set; $("point-index").value = index;
   const target = Array.isArray(graph.prediction) ? `class ${graph.target}` : `target ${graph.target}`;
@@ -341,10 +346,34 @@ async function inspect(set, index) {
     `${graph.captions.length} backward steps.` + (graph.drawable ? "" :
     ` Drawings stop at ${graph.limit} values (a 2-8-8-1 network fits): the steps are listed as text.`);
   $("stepper").hidden = graph.captions.length === 0;
+  const step = keepStep && previous ? $("backward-step").valueAsNumber : 0;
   $("backward-step").max = Math.max(graph.captions.length - 1, 0);
-  $("graph").replaceChildren();
-  showStep(0);
+  if (!keepStep) $("graph").replaceChildren();
+  showStep(step);
+  showPointGradients(graph.gradients);
   if (page.frame) drawBoundary(page.frame);
+}
+
+function showPointGradients(rows) {
+  const body = document.querySelector("#point-gradients tbody");
+  body.replaceChildren(...rows.map(([name, gradient, difference]) => {
+    const row = document.createElement("tr");
+    const scale = Math.max(Math.abs(gradient), Math.abs(difference), 1e-12);
+    const relative = Math.abs(gradient - difference) / scale;
+    for (const text of [name, number(gradient), number(difference), relative.toExponential(1)]) {
+      const cell = document.createElement("td"); cell.textContent = text; row.append(cell);
+    }
+    return row;
+  }));
+  $("point-gradients").hidden = rows.length === 0;
+}
+
+// While training runs, the point followed is inspected again (at most once a second).
+function followPoint(frame) {
+  const graph = page.graph;
+  if (!graph || !$("follow").checked || page.inspecting || !frame.running) return;
+  if (frame.steps === graph.at_step || performance.now() - graph.inspectedAt < 1000) return;
+  inspect(graph.set, graph.index, { keepStep: true });
 }
 
 async function showStep(index) {
@@ -468,6 +497,18 @@ function wire() {
   $("weight-cancel").addEventListener("click", () => { $("weight-editor").hidden = true; });
   window.addEventListener("hashchange", guarded("settings-error", openLink));
   $("copy-link").addEventListener("click", () => copy($("link").href));
+  $("download-model").addEventListener("click", guarded("run-error", async () => {
+    const exported = await act("export");
+    const url = URL.createObjectURL(new Blob([exported.model], { type: "application/json" }));
+    const link = Object.assign(document.createElement("a"), { href: url, download: "model.json" });
+    document.body.append(link); link.click(); link.remove();
+    URL.revokeObjectURL(url);
+  }));
+  $("show-script").addEventListener("click", guarded("run-error", async () => {
+    const exported = await act("export");
+    $("script").textContent = exported.script;
+    $("script-box").hidden = false;
+  }));
   $("copy-command").addEventListener("click", () => copy($("command").textContent));
   $("log-scale").addEventListener("change", () => { if (page.frame) drawCharts(page.frame); });
   $("backward-step").addEventListener("input", () => showStep($("backward-step").valueAsNumber));

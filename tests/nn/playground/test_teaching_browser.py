@@ -9,7 +9,8 @@ import math
 
 import pytest
 
-from nn import MLP
+from nn import MLP, load
+from nn.playground.settings import parse_settings, python_script
 from tests.browser import wait_for
 
 FRAME = "window.chainrulePlayground.page.frame"
@@ -269,3 +270,42 @@ def test_hostile_links_are_refused_with_a_message_and_change_nothing(playground,
     refusals = ["status of 400 (Bad Request)"] * sent if mode == "server" else []
     assert [error[-27:] for error in chromium.console_errors] == refusals
     assert chromium.blocked == []
+
+
+def test_export_and_one_point_followed_live(playground, chromium, tmp_path, request):
+    mode, url = playground
+    if mode == "server":
+        request.getfixturevalue("wasm_only")  # its drawings by the WebAssembly Graphviz
+    browser = chromium.open(url, viewport=LAPTOP)
+    wait_for(browser, f"{FRAME} && {FRAME}.steps === 0", "the first frame", timeout=120)
+    step_times(browser, 3)
+    frame = browser.evaluate(FRAME)
+
+    # the model as the JSON nn.load reads, and the script that trains it
+    with browser.expect_download() as download:
+        browser.click("#download-model")
+    path = tmp_path / "model.json"
+    download.value.save_as(path)
+    assert load(path).state_dict() == {name: value for name, value, _, _ in frame["parameters"]}
+    browser.click("#show-script")
+    wait_for(browser, 'document.getElementById("script").textContent', "the script")
+    assert browser.text_content("#script") == python_script(parse_settings(frame["settings"]))
+
+    # a point's graph, collapsed, each gradient beside its finite difference
+    browser.evaluate('document.getElementById("boundary").scrollIntoView()')
+    position = browser.evaluate('window.chainrulePlayground.pointPosition("train", 3)')
+    browser.mouse.click(position["x"], position["y"])
+    wait_for(browser, '!!document.querySelector("#graph svg g.node.current")', "the graph")
+    rows = browser.evaluate('[...document.querySelectorAll("#point-gradients tbody tr")]'
+                            '.map((row) => [...row.cells].map((cell) => cell.textContent))')
+    assert [row[0] for row in rows] == [name for name, *_ in frame["parameters"]]
+    assert all(float(relative) < 1e-5 for *_, relative in rows)
+    assert browser.evaluate("window.chainrulePlayground.page.graph.collapsed") is True
+
+    # followed while training runs: inspected again at later steps
+    browser.click("#play")
+    wait_for(browser, "window.chainrulePlayground.page.graph.at_step > 3", "the point followed",
+             timeout=60)
+    browser.click("#play")
+    wait_for(browser, f"{FRAME}.running === false", "the pause")
+    assert chromium.console_errors == [] and chromium.blocked == []
