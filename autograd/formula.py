@@ -32,7 +32,7 @@ says so in a formula's words: ``x ^ 2`` (use ``**``), ``tahn(x)`` and
 ``ln(x)`` (did you mean tanh / log?), ``2x`` and ``w x`` (a product needs
 ``*``), ``e ** x`` (write ``exp(x)``). Arithmetic the table refuses (``log(-1)``,
 ``1 / 0``) raises the table's own exception; a result too large for a
-float is ±inf (README "Overflow"). The walk is
+float is ±inf (docs/how-it-works/ops.md#overflow). The walk is
 iterative, so a long formula cannot exhaust Python's recursion limit.
 """
 

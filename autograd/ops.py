@@ -8,7 +8,7 @@ Each row is a :class:`Primitive` and must provide
     ``ZeroDivisionError``) with a message that names the op and the operand.
     NaN inputs propagate as they do for floats. A result too large for a
     float is ±inf, never an ``OverflowError``: IEEE semantics, as Python's
-    ``x * x``, C, PyTorch and JAX compute it (README "Overflow").
+    ``x * x``, C, PyTorch and JAX compute it (docs/how-it-works/ops.md#overflow).
 
 ``partials(out, *inputs) -> tuple``
     The local partial derivatives ∂out/∂inputᵢ, one per input, given the
@@ -53,7 +53,7 @@ tangentᵢ``), higher order, compilation, drawing, and the generic tests. A func
 of any arity, also becomes a method of ``Value`` (``x.tanh()``, the Value
 its first input), a function of the package (``autograd.tanh(x)`` on a
 Value or a number: rows are callable) and a function of the formulas that
-``chainrule graph`` reads. See "How to add an op" in the README.
+``chainrule graph`` reads. See docs/extending/index.md#add-an-op.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Every data set is a pair ``(X, y)``: ``X`` a list of rows (lists of floats),
 ``y`` a list of labels, class indices ``0 … k-1``. The generators are
-seeded (see :mod:`nn._arguments`) and need nothing outside the standard library.
+seeded (see ``nn/_arguments.py``) and need nothing outside the standard library.
 
 :func:`batches` splits the rows for one epoch, and its ``batch_size`` is the
 only difference between the three kinds of gradient descent:

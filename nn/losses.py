@@ -13,14 +13,14 @@ Every loss here is a :class:`Loss` and follows one contract:
 
 The kinds of target (``loss.target``):
 
-=========  ==========================  ====================================
-kind       target                      prediction
-=========  ==========================  ====================================
-``real``   a finite number             one number (or a list, elementwise)
-``binary`` 0 or 1                      one number
-``sign``   -1 or +1                    one number
-``class``  an index into the logits    a list of numbers, one per class
-=========  ==========================  ====================================
+==========  ==========================  ====================================
+kind        target                      prediction
+==========  ==========================  ====================================
+``real``    a finite number             one number (or a list, elementwise)
+``binary``  0 or 1                      one number
+``sign``    -1 or +1                    one number
+``class``   an index into the logits    a list of numbers, one per class
+==========  ==========================  ====================================
 
 ``LOSSES`` lists every loss, so one generic test covers each of them.
 """

@@ -14,7 +14,7 @@ Contract of every :class:`Module`:
   bad state leaves the module as it was.
 
 Initialisation draws weights from the generator the ``seed`` stands for
-(see :mod:`nn._arguments`); biases start at 0. Schemes (``init=``):
+(see ``nn/_arguments.py``); biases start at 0. Schemes (``init=``):
 
 * ``"uniform"`` — micrograd's uniform(-1, 1);
 * ``"xavier"`` — Glorot uniform: uniform(-a, a), a = sqrt(6 / (fan_in + fan_out)),

@@ -9,11 +9,11 @@ The file (UTF-8 JSON, never pickle)::
 
 Guarantees:
 
-* :func:`save` is atomic (:func:`autograd.files.write_atomic`): it writes
+* :func:`nn.save` is atomic (:func:`autograd.files.write_atomic`): it writes
   a temporary file in the same folder, flushes it to disk and renames it
   over the target, so an interrupted save leaves the old file whole (and no
   temporary file behind).
-* :func:`load` trusts nothing in the file: size, JSON syntax, every key,
+* :func:`nn.load` trusts nothing in the file: size, JSON syntax, every key,
   type, number and the size of the network are checked, and the model is
   built completely before it is returned. Anything wrong raises
   ``ValueError`` naming the file and the problem.

@@ -237,7 +237,7 @@ class Step:
 
 def non_finite_loss(loss_value) -> str:
     """What a non-finite loss means: an overflow to ±inf (results too large
-    for a float are inf, see the docs' "Overflow") or NaN."""
+    for a float are inf, docs/how-it-works/ops.md#overflow) or NaN."""
     if math.isinf(loss_value):
         return (f"the loss overflowed to {loss_value} (a value beyond the largest float, "
                 f"about 1.8e308)")

@@ -53,7 +53,7 @@ class History:
     ``epoch_accuracy`` (over all the epoch's examples) and ``epoch_end_step``
     (how many updates were made when it ended). ``loss_name`` and ``l2`` say
     what the objective was (``"hinge"``, ``0.0001``), for labels.
-    ``step_loss`` and ``epoch_loss`` are the older names of the objectives.
+    ``step_loss`` and ``epoch_loss`` are other names for the objectives.
     """
 
     loss_name: str = "loss"
@@ -80,12 +80,12 @@ class History:
 
     @property
     def step_loss(self) -> list:
-        """The older name of :attr:`step_objective`."""
+        """Another name for ``step_objective``: the objective at each step."""
         return self.step_objective
 
     @property
     def epoch_loss(self) -> list:
-        """The older name of :attr:`epoch_objective`."""
+        """Another name for ``epoch_objective``: the objective of each epoch."""
         return self.epoch_objective
 
     @property
@@ -217,7 +217,7 @@ def fit(model, X, y, loss, optimizer, epochs: int, batch_size: int | None = None
 
 
 class TrainingInterrupted(KeyboardInterrupt):
-    """Ctrl-C during :func:`fit`: ``history`` holds the steps made, and the
+    """Ctrl-C during :func:`nn.fit`: ``history`` holds the steps made, and the
     model their parameters (a step cut short is undone)."""
 
     def __init__(self, history: History):

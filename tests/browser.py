@@ -1,22 +1,21 @@
 """Headless Chromium for the browser tests, driven by Playwright.
 
-Playwright (from PyPI, in the ``test`` extra) drives Debian's Chromium at
+Playwright (from PyPI, in the ``browser`` extra) drives Debian's Chromium at
 its ``executable_path``: no browser is downloaded. A test asks for the
 ``chromium`` fixture (tests/conftest.py) and opens pages with
 :meth:`Chromium.open`; every request to another origin than the ones it
 allows is aborted and recorded, and every console error and uncaught
 exception of the page is recorded, so a test can assert there were none.
 
-Without Chromium the fixture skips, except in CI (CI=true), where .ci/run
-installs Debian's chromium and a missing browser is a failure.
+Without Playwright or Chromium the fixture skips with the ``browser`` group's
+reason (tests/groups.py), except in CI (CI=true), where .ci/run installs
+both and a missing browser is a failure.
 """
 
-import os
-import shutil
 import time
 from urllib.parse import urlsplit
 
-import pytest
+from tests.groups import program, require
 
 CHROMIUM_FLAGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -24,17 +23,10 @@ CHROMIUM_FLAGS = [
     "--disable-dev-shm-usage", "--disable-default-apps", "--disable-extensions",
 ]
 
-# Looked up at import, before a fixture empties PATH to hide a system `dot`.
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-
 
 def chromium_executable():
-    if CHROMIUM:
-        return CHROMIUM
-    reason = "needs Chromium (Debian: apt-get install chromium); .ci/run installs it in CI"
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"CI must run the browser test: {reason}")
-    pytest.skip(reason=reason)
+    require("browser")
+    return program("chromium")
 
 
 def origin_of(url):

@@ -1,5 +1,7 @@
-"""Fixtures: which Graphviz backend the drawing tests see, and the browser."""
+"""The optional test groups in the run's header and summary; fixtures: which
+Graphviz backend the drawing tests see, and the browser."""
 
+import collections
 import os
 import sys
 
@@ -8,6 +10,36 @@ import pytest
 from autograd.drawing import render
 from autograd.extras import install_hint
 from tests.browser import Chromium, chromium_executable
+from tests.groups import GROUPS, REASON_PREFIX, missing
+
+
+def pytest_report_header(config):
+    installed = [name for name in GROUPS if not missing(name)]
+    absent = [name for name in GROUPS if missing(name)]
+    line = f"optional test groups: {', '.join(installed) or 'none'} installed"
+    if absent:
+        line += (f"; {', '.join(absent)} not installed: their tests are skipped "
+                 "(the end of the run says how to enable them)")
+    return line
+
+
+def pytest_terminal_summary(terminalreporter):
+    """One line per optional group skipped: what was skipped, and how to run it."""
+    skipped = collections.defaultdict(collections.Counter)
+    reasons = {}
+    for report in terminalreporter.stats.get("skipped", []):
+        text = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        if REASON_PREFIX in text:
+            reason = text[text.index(REASON_PREFIX):]
+            name = reason[len(REASON_PREFIX):].split(":", 1)[0]
+            skipped[name]["tests" if "::" in report.nodeid else "modules"] += 1
+            reasons[name] = reason
+    if skipped:
+        terminalreporter.section("optional test groups skipped")
+        for name, counts in sorted(skipped.items()):
+            what = " and ".join(f"{count} {kind if count > 1 else kind[:-1]}"
+                                for kind, count in sorted(counts.items(), reverse=True))
+            terminalreporter.write_line(f"{name}: {what} skipped ({reasons[name]})")
 
 
 @pytest.fixture

@@ -12,8 +12,9 @@ import importlib.util
 import pathlib
 import sys
 
-import nbformat
 import pytest
+
+from tests.groups import require
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
@@ -21,11 +22,22 @@ PATHS = sorted(NOTEBOOKS.glob("*.ipynb"))
 SECONDS_PER_NOTEBOOK = 60
 MAX_BYTES = 2 * 1024 * 1024
 
-_spec = importlib.util.spec_from_file_location("notebook_runner", NOTEBOOKS / "execute.py")
-runner = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(runner)
-
 by_name = pytest.mark.parametrize("path", PATHS, ids=[path.stem for path in PATHS])
+
+
+@pytest.fixture(scope="module")
+def runner():
+    """notebooks/execute.py, the runner that also refreshes the committed copies."""
+    require("notebooks")
+    spec = importlib.util.spec_from_file_location("notebook_runner", NOTEBOOKS / "execute.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture
+def nbformat():
+    return require("notebooks", "nbformat")
 
 
 def code_cells(notebook):
@@ -37,14 +49,14 @@ def test_there_are_notebooks():
 
 
 @by_name
-def test_runs_from_a_clean_kernel_in_under_a_minute(path):
+def test_runs_from_a_clean_kernel_in_under_a_minute(path, runner):
     notebook, seconds = runner.execute(path)  # raises CellExecutionError on any error
     assert all(cell.execution_count is not None for cell in code_cells(notebook))
     assert seconds < SECONDS_PER_NOTEBOOK, f"{path.name} took {seconds:.1f} s"
 
 
 @by_name
-def test_is_committed_as_one_clean_run_with_its_outputs(path):
+def test_is_committed_as_one_clean_run_with_its_outputs(path, nbformat):
     notebook = nbformat.read(path, as_version=4)
     nbformat.validate(notebook)
     cells = code_cells(notebook)
@@ -64,7 +76,7 @@ def test_is_small_enough_to_commit(path):
     assert path.stat().st_size < MAX_BYTES, f"{path.name}: {path.stat().st_size} bytes"
 
 
-def test_the_kernel_is_this_python(tmp_path):
+def test_the_kernel_is_this_python(tmp_path, runner, nbformat):
     """The notebooks import this checkout's ``autograd``, not one installed elsewhere."""
     probe = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
         "import sys, autograd; print(sys.executable); print(autograd.__file__)")])

@@ -109,7 +109,7 @@ LIBM = frozenset("""
 FLAGS = ("-shared", "-fPIC", "-ffp-contract=off", "-fno-math-errno")
 # NOTE: these passes (dead stores, points-to, dominators) cost gcc half its
 # time on the pieces of a wide row and gain nothing measurable there or on
-# small rows (README "Native code"); clang refuses the options.
+# small rows (docs/how-it-works/native.md); clang refuses the options.
 GCC_FLAGS = ("-fno-tree-dse", "-fno-dse", "-fno-tree-pta", "-fno-tree-dominator-opts")
 
 
@@ -584,7 +584,7 @@ def layout(statements: int) -> tuple:
     statements: a compiler's time grows faster than the length of one
     straight-line function, so a long row is optimised less, or split."""
     # NOTE: measured with gcc 12 on the per-example step of MLPs 2-w-w-1
-    # (README "Native code"): w=16 (1,322 statements) one function at -O2
+    # (docs/how-it-works/native.md): w=16 (1,322 statements) one function at -O2
     # compiles in 0.6 s; w=64 (17,546) at -O2 takes minutes, in pieces at
     # -O1 6.3 s and runs twice as fast as one function at -O0 (1.4 s);
     # w=128 (67,850) in pieces would take ~25 s, so it stays at -O0,

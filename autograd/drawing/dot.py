@@ -123,7 +123,7 @@ def draw(root: Value, rankdir: str = "LR", show_grad: bool = True, max_nodes: in
     collapsed = _collapsed(collapse, neurons)
     drawn = len(order) - sum(len(neuron.body) - 1 for neuron in collapsed.values())
     if drawn > max_nodes:
-        hint = ('collapse its neurons: draw(..., collapse="neurons"), or '
+        hint = ('collapse its neurons: draw(..., collapse="neurons"), '
                 if neurons and not collapsed else "")
         raise ValueError(
             f"this graph has {drawn} values to draw, more than max_nodes={max_nodes}. "

@@ -1,4 +1,4 @@
-"""The ``chainrule`` command (also ``python -m nn``).
+"""The ``chainrule`` command (also ``python -m nn``)::
 
     chainrule train [options]    train an MLP; by default micrograd's demo
     chainrule graph FORMULA NAME=NUMBER... [--out FILE]

@@ -7,6 +7,7 @@ import pytest
 
 import autograd
 from autograd import Value, grad, ops
+from tests.groups import require
 
 
 @pytest.mark.parametrize("zero", [0.0, -0.0])
@@ -204,7 +205,7 @@ def test_xlogy_is_zero_where_x_is():
 
 
 def torch_gradients(function, *args):
-    torch = pytest.importorskip("torch")
+    torch = require("torch")
     tensors = [torch.tensor(a, dtype=torch.float64, requires_grad=True) for a in args]
     out = function(torch, *tensors)
     out.backward()
@@ -247,7 +248,7 @@ def test_values_and_gradients_agree_with_torch_in_float64(ours, theirs, args):
 
 
 def test_floordiv_and_mod_values_agree_with_torch_on_many_operands():
-    torch = pytest.importorskip("torch")
+    torch = require("torch")
     import random
     rng = random.Random(5)
     pairs = [(rng.uniform(-50, 50), rng.choice([-1, 1]) * 10 ** rng.uniform(-3, 2))

@@ -10,7 +10,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 def test_the_hint_is_the_readme_command_for_an_extra_pyproject_declares():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
-    for extra in ("demo", "draw", "notebooks"):
+    for extra in ("demo", "draw", "notebooks", "native", "torch", "browser", "docs"):
         hint = install_hint(extra)
         assert hint == f'install the {extra} extra: .venv/bin/pip install -e ".[{extra}]"'
         assert f"\n{extra} = [" in pyproject

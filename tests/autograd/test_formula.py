@@ -113,7 +113,7 @@ def test_hostile_and_unsupported_input_is_refused_naming_the_construct(source):
 
 
 def test_huge_exponents_overflow_to_inf_at_once():
-    """README "Overflow": too large for a float is inf, as float arithmetic
+    """docs/how-it-works/ops.md#overflow: too large for a float is inf, as float arithmetic
     gives it; 9 ** 9 ** 9 is computed on floats, never as a huge integer."""
     started = time.perf_counter()
     assert parse_formula("9 ** 9 ** 9", {}).data == math.inf

@@ -1,4 +1,4 @@
-"""The overflow rule (README "Overflow"): a result too large for a float is
+"""The overflow rule (docs/how-it-works/ops.md#overflow): a result too large for a float is
 ±inf, as IEEE float arithmetic gives it (Python's ``x * x``, C, PyTorch,
 JAX), never an OverflowError; eager, compiled Python and native C agree."""
 

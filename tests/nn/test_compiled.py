@@ -11,7 +11,7 @@ from nn import MLP, data, evaluate, fit, losses, optim
 from nn.compiled import CompiledLossAndGradients
 from nn.schedules import LinearDecay
 
-# Eager fit's final training loss on micrograd's demo recipe (README: 0.000219).
+# Eager fit's final training loss on micrograd's demo recipe (docs/training.md: 0.000219).
 DEMO_FINAL_LOSS = 0.0002191369769728746
 
 

@@ -10,11 +10,11 @@ import math
 import pathlib
 import re
 
-import nbformat
 import pytest
 
 from nn import exercises, losses, solutions
 from nn.exercises import NOT_ANSWERED, RIGHT, WRONG
+from tests.groups import require
 
 
 def stub(*args):
@@ -422,6 +422,7 @@ NOTEBOOKS = pathlib.Path(__file__).resolve().parents[2] / "notebooks"
 
 @pytest.mark.parametrize("notebook", sorted({e.notebook for e in exercises.EXERCISES.values()}))
 def test_a_notebook_ships_blank_and_lists_its_slips_for_teachers(notebook):
+    nbformat = require("notebooks", "nbformat")
     cells = nbformat.read(NOTEBOOKS / f"{notebook}.ipynb", as_version=4).cells
     introduction = cells[0].source
     for exercise in exercises.EXERCISES.values():
@@ -439,6 +440,7 @@ def test_a_notebook_ships_blank_and_lists_its_slips_for_teachers(notebook):
 def test_a_notebook_with_the_solutions_filled_in_says_right_at_every_check(notebook):
     """Each stub replaced by the solution of the same name (the lines after it, which
     attach it to the class, kept): the notebook's skeleton fits its checkers."""
+    nbformat = require("notebooks", "nbformat")
     cells = [cell.source for cell in nbformat.read(NOTEBOOKS / f"{notebook}.ipynb",
                                                     as_version=4).cells
              if cell.cell_type == "code"]

@@ -19,6 +19,7 @@ from nn.losses import (
     mse,
     softmax,
 )
+from tests.groups import require
 
 moderate = st.floats(-3.0, 3.0)
 probability = st.floats(0.05, 0.95)  # a valid prediction for every kind of target
@@ -202,7 +203,7 @@ def test_l2_penalty_value_and_gradient():
 
 
 def test_against_torch_where_installed():
-    torch = pytest.importorskip("torch")
+    torch = require("torch")
     functional = torch.nn.functional
     logits = [0.3, -1.2, 2.5]
     assert cross_entropy([Value(z) for z in logits], 1).data == pytest.approx(

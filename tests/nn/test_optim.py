@@ -10,6 +10,7 @@ import pytest
 from autograd import Value
 from nn import MLP, optim
 from nn.optim import OPTIMIZERS, SGD, Adagrad, Adam, AdamW, NAdam, Optimizer, RMSprop
+from tests.groups import require
 
 
 def run(optimizer_class, gradients, start=1.0, **hyperparameters):
@@ -115,7 +116,7 @@ TORCH_CASES = [
 @pytest.mark.parametrize("optimizer_class, hyperparameters", TORCH_CASES,
                          ids=lambda case: case.__name__ if isinstance(case, type) else str(case))
 def test_same_values_as_torch_after_50_steps(optimizer_class, hyperparameters):
-    torch = pytest.importorskip("torch")
+    torch = require("torch")
     rng = random.Random(0)
     starts = [rng.uniform(-2, 2) for _ in range(4)]
     gradient_steps = [[rng.gauss(0, 1) for _ in starts] for _ in range(50)]
@@ -157,7 +158,7 @@ def torch_twin(torch, optimizer_class):
 
 
 def test_same_defaults_as_torch():
-    torch = pytest.importorskip("torch")
+    torch = require("torch")
     for ours in OPTIMIZERS:
         theirs = getattr(torch.optim, ours.__name__, None)
         if theirs is None:  # an optimizer of ours alone: nothing to compare its defaults with
@@ -331,7 +332,7 @@ def other_options(optimizer_class):
 
 @pytest.fixture
 def torch64():
-    torch = pytest.importorskip("torch")
+    torch = require("torch")
     default_dtype = torch.get_default_dtype()
     torch.set_default_dtype(torch.float64)  # see test_same_values_as_torch_after_50_steps
     yield torch

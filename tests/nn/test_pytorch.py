@@ -11,8 +11,9 @@ import pytest
 from autograd import Value
 from nn import MLP, from_torch, to_torch
 from nn.pytorch import TORCH_ACTIVATIONS
+from tests.groups import require
 
-torch = pytest.importorskip("torch")
+torch = require("torch", allow_module_level=True)
 
 ACTIVATIONS = [None, *TORCH_ACTIVATIONS]
 

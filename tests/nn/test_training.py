@@ -132,7 +132,7 @@ def test_a_non_finite_loss_stops_at_once_and_changes_nothing():
 
 @pytest.mark.parametrize("engine", ["eager", "python"])
 def test_a_loss_that_overflows_names_the_overflow_and_the_step(engine):
-    """README "Overflow": a square beyond the largest float is inf, not an
+    """docs/how-it-works/ops.md#overflow: a square beyond the largest float is inf, not an
     error; fit stops at the step whose loss it is, saying it overflowed."""
     model = MLP(1, [1], seed=0)
     w, b = model.parameters()

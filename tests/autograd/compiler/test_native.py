@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from autograd import Value, compile, ops
 from autograd.compiler import native
 from autograd.ops import Primitive
+from tests.groups import require
 
 from .test_compile import compiled, eager, graphs, operands, parameter_data, row_loss
 
@@ -206,7 +207,7 @@ def test_a_second_compile_of_the_same_graph_comes_from_the_cache(monkeypatch, tm
 
 
 def test_without_a_system_compiler_the_ziglang_extra_compiles(monkeypatch, tmp_path):
-    pytest.importorskip("ziglang", reason='needs the native extra: pip install "chainrule[native]"')
+    require("native")
     monkeypatch.delenv("CC", raising=False)
     monkeypatch.setenv("PATH", os.fspath(tmp_path / "empty"))  # no cc, gcc or clang
     assert native.find_compiler()[1:] == ["-m", "ziglang", "cc"]

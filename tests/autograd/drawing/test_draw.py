@@ -1,7 +1,5 @@
 """autograd.drawing.dot: the DOT it writes, the SVG it renders, the graphs it refuses."""
 
-import os
-import pathlib
 import re
 import sys
 
@@ -173,19 +171,6 @@ def test_without_graphviz_the_error_names_the_extra(monkeypatch):
     monkeypatch.delitem(sys.modules, "autograd.drawing.digraph", raising=False)
     with pytest.raises(ImportError, match=r'draw extra: \.venv/bin/pip install -e "\.\[draw\]"'):
         draw(Value(1.0))
-
-
-def test_the_readme_drawing_example_runs_and_prints_what_it_says(wasm_only, tmp_path,
-                                                                  monkeypatch, capsys):
-    readme = (pathlib.Path(__file__).parents[3] / "README.md").read_text(encoding="utf-8")
-    section = readme.split("## Drawing the graph", 1)[1]
-    example = section.split("```python", 1)[1].split("```", 1)[0]
-    monkeypatch.chdir(tmp_path)
-    exec(compile(example, "README drawing example", "exec"), {})  # our own README
-    promised = re.findall(r"print\(steps\[0\].*?\) +# (.*)", example)
-    assert capsys.readouterr().out.splitlines() == promised and len(promised) == 2
-    assert sorted(os.listdir(tmp_path)) == ["neuron", "neuron.svg", "steps.html"]
-    assert "tanh" in svg_texts((tmp_path / "neuron.svg").read_bytes())
 
 
 def test_repr_is_the_same_for_the_same_graph():
@@ -383,7 +368,10 @@ def test_max_nodes_counts_a_collapsed_neuron_once_and_suggests_collapsing():
     with pytest.raises(ValueError) as refused:
         draw(loss, params=model)
     assert f"{values} values to draw" in str(refused.value)
-    assert 'collapse="neurons"' in str(refused.value)
+    assert str(refused.value).endswith(
+        f"draw(..., max_nodes={values}) (Graphviz gets slow and the picture unreadable past a "
+        'few hundred nodes), collapse its neurons: draw(..., collapse="neurons"), or draw a '
+        "sub-expression: draw(node) for a node nearer the inputs")
     nodes, _ = statements(draw(loss, params=model, collapse="neurons", max_nodes=39))
     assert len([i for i in nodes if not i.endswith("_op")]) == 2 + 33 + 4
     with pytest.raises(ValueError, match="88 values to draw"):  # 39 - 1 box + 50 values

@@ -8,10 +8,10 @@ import pytest
 from hypothesis import assume, given, settings
 
 from autograd import BackwardSteps, Value, backward_captions, backward_steps, topological_order
-from autograd.extras import install_hint
 from autograd.value import local_partials
 from tests.autograd.drawing.svg import svg_texts
 from tests.autograd.test_graphs import evaluable, points, programs, run
+from tests.groups import require
 
 
 def neuron():
@@ -205,7 +205,7 @@ def test_repr_html_is_the_list_of_frames(wasm_only):
 
 
 def test_notebook_widget_is_a_slider_over_the_frames(wasm_only):
-    pytest.importorskip("ipywidgets", reason=install_hint("notebooks"))
+    require("notebooks", "ipywidgets")
     out, _ = neuron()
     steps = backward_steps(out)
     slider, picture = steps.widget().children

@@ -95,7 +95,7 @@ def test_refusals_exit_2_with_a_clear_message(arguments, message, capsys):
 
 
 def test_a_result_too_large_for_a_float_is_inf_at_once(capsys):
-    # README "Overflow": 9.0 ** 387420489.0 is inf, as float arithmetic gives
+    # docs/how-it-works/ops.md#overflow: 9.0 ** 387420489.0 is inf, as float arithmetic gives
     # it, with no 370-million-digit integer computed first
     assert main(["graph", "9**9**9 * x", "x=2"]) == 0
     assert capsys.readouterr().out.splitlines() == ["value = inf", "d/dx = inf"]

@@ -16,12 +16,12 @@ import time
 
 import nn
 
-RUNS = 8
+RUNS = 6
 
 
 def start(tmp_path, index):
     path = tmp_path / f"model{index}.json"
-    command = ["train", "--epochs", "60", "--save", str(path),
+    command = ["train", "--epochs", "40", "--save", str(path),
                "--out", str(tmp_path / f"plots{index}")]
     process = subprocess.Popen(
         [sys.executable, "-c", f"import sys, runpy; sys.argv = ['nn', *{command!r}]; "
