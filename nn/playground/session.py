@@ -58,10 +58,12 @@ from ..schedules import LinearDecay
 from ..serialization import dumps
 from ..step import Step
 from .settings import (
+    YOUR_PLANE,
     Settings,
     build_problem,
     make_optimizer,
     parse_settings,
+    points_from_csv,
     python_script,
     shown,
     train_command,
@@ -111,6 +113,7 @@ class Session:
     def __init__(self, settings: Settings):
         self._frame_number = 0
         self._frame = None
+        self._frame_seconds = 0.0  # how long the latest frame of play took to make
         self._graphs = {}
         self._graph_ids = itertools.count(1)
         self._configure(settings)
@@ -126,9 +129,11 @@ class Session:
         self.parameters = self.model.parameters()
         self.names = [name for name, _ in self.model.named_parameters()]
         self.optimizer = make_optimizer(settings, self.parameters)
+        # NOTE: no step without training points (your own data set, cleared):
+        # the model is drawn, and play and step say what to do.
         self.training_step = Step(self.model, problem.loss, self.optimizer,
                                   problem.train_inputs, problem.train_targets,
-                                  l2=settings.l2, engine=ENGINE)
+                                  l2=settings.l2, engine=ENGINE) if problem.train_inputs else None
         # NOTE: one compiled forward pass gives every neuron's output (the network
         # view's pictures); the model's output is its last layer's.
         layers = self.model.layers
@@ -141,7 +146,7 @@ class Session:
             return 0.0, outputs
 
         self.forward = compile(every_neuron, self.parameters, has_aux=True,
-                               backend="c" if self.training_step.engine == "c" else "python")
+                               backend="c" if self._engine() == "c" else "python")
         steps_per_epoch = math.ceil(len(problem.train_inputs)
                                     / (settings.batch_size or len(problem.train_inputs)))
         self.schedule = (LinearDecay(settings.lr, settings.lr / 10,
@@ -160,7 +165,8 @@ class Session:
         self.curves = []
         self._progress = collections.deque()  # (time, steps) while playing
         self._graphs.clear()
-        self.bounds = _bounds(problem.train_inputs + problem.test_inputs)
+        self.bounds = _bounds(problem.train_inputs + problem.test_inputs,
+                              YOUR_PLANE if settings.dataset == "yours" else None)
         self._measure()
 
     # --- actions (the page's buttons) ---------------------------------------------
@@ -173,7 +179,21 @@ class Session:
                              f"{', '.join([*ACTIONS, 'close'])}")
         return ACTIONS[action](self, body)
 
+    def _sync(self):
+        if self.training_step is not None:
+            self.training_step.sync()
+
+    def _engine(self):
+        """The engine the steps run on."""
+        return ENGINE if self.training_step is None else self.training_step.engine
+
+    def _needs_points(self):
+        if self.training_step is None:
+            raise ValueError("there are no training points: click the plane to add some "
+                             "(shift-click for the other class), or upload a CSV file")
+
     def play(self):
+        self._needs_points()
         if self.error is None and not self.running:
             self.running = True
             self._progress = collections.deque([(time.monotonic(), self.steps)])
@@ -185,6 +205,7 @@ class Session:
 
     def step(self):
         """One update (pausing first), then a frame."""
+        self._needs_points()
         self.running = False
         self._take_step()
         self._measure()
@@ -212,9 +233,9 @@ class Session:
                 or not abs(value) <= MAX_EDITED_PARAMETER):
             raise ValueError(f"{name} must be a number from {-MAX_EDITED_PARAMETER} to "
                              f"{MAX_EDITED_PARAMETER}, got {shown(value)}")
-        self.training_step.sync()
+        self._sync()
         self.parameters[self.names.index(name)].data = float(value)
-        if self.training_step.native is not None:
+        if self.training_step is not None and self.training_step.native is not None:
             self.training_step.native.reload()  # the edited value, into native memory
         self.edited.append((self.steps, name))
         self._measure()
@@ -223,7 +244,7 @@ class Session:
     def export(self) -> dict:
         """The model now, as the JSON ``nn.load`` reads; the run as a ``chainrule train``
         command and as a Python script."""
-        self.training_step.sync()
+        self._sync()
         return {"model": dumps(self.model), "script": python_script(self.settings),
                 **train_command(self.settings, self.lr_changed_at, self.edited)}
 
@@ -233,10 +254,14 @@ class Session:
     def play_slice(self) -> float:
         """While playing: the updates of one frame interval (as many as
         ``steps_per_second`` allows, fewer if they take longer), then a frame. Returns
-        the seconds left of the interval, which the caller waits before the next slice."""
+        the seconds left of the interval, which the caller waits before the next slice.
+
+        NOTE: the interval is at least as long as the latest frame took to make, so
+        a large network, whose frame (the boundary's 1,600 forward passes) takes
+        longer than FRAME_SECONDS, still spends half its time or more on updates."""
         if not self.running:
             return 0.0
-        interval = max(FRAME_SECONDS, 1.0 / self.settings.steps_per_second)
+        interval = max(FRAME_SECONDS, 1.0 / self.settings.steps_per_second, self._frame_seconds)
         started = time.monotonic()
         for _ in range(max(1, round(self.settings.steps_per_second * interval))):
             if not self.running:
@@ -244,8 +269,10 @@ class Session:
             self._take_step()
             if time.monotonic() - started > interval:
                 break
+        framing = time.monotonic()
         self._measure()
         self._publish()
+        self._frame_seconds = time.monotonic() - framing
         return max(0.0, interval - (time.monotonic() - started))
 
     # --- training -------------------------------------------------------------------
@@ -303,7 +330,7 @@ class Session:
 
     def _measure(self):
         """Add a point to the curves: the losses on the whole train and test sets."""
-        self.training_step.sync()  # a native step's parameters, to the model
+        self._sync()  # a native step's parameters, to the model
         problem = self.problem
         try:
             train, test = (self._evaluate(inputs, targets, labels) for inputs, targets, labels in (
@@ -376,7 +403,7 @@ class Session:
             "lr": self.optimizer.lr,
             "batch_objective": self.last_batch_objective,
             "steps_per_second": round(self._rate(), 1),
-            "engine": self.training_step.engine,
+            "engine": self._engine(),
             "runtime": runtime(),
             "bounds": self.bounds,
             "boundary": boundary,
@@ -414,7 +441,7 @@ class Session:
         if not 0 <= index < len(inputs):
             raise ValueError(f"there is no {which} point {index}: the {which} set has "
                              f"{len(inputs)} points (0 to {len(inputs) - 1})")
-        self.training_step.sync()
+        self._sync()
         copy = MLP(**self.model.architecture())
         copy.load_state_dict(self.model.state_dict())
         steps_done = self.steps
@@ -497,6 +524,9 @@ ACTIONS = {
     "inspect": lambda session, body: session.inspect(body.get("set"), body.get("index"),
                                                      body.get("collapse", True)),
     "export": lambda session, body: session.export(),
+    "csv": lambda session, body: session.reset(parse_settings({
+        **session.settings.to_json(), "dataset": "yours",
+        "points": points_from_csv(body.get("text"))})),
     "parameter": lambda session, body: session.set_parameter(body.get("name"), body.get("value")),
 }
 
@@ -570,13 +600,18 @@ def _points(inputs, labels):
     return [[round(x, 4), round(y, 4), label] for (x, y), label in zip(inputs, labels)]
 
 
-def _bounds(inputs):
-    """The box the boundary is drawn over: the data and a tenth more on each side."""
+def _bounds(inputs, plane=None):
+    """The box the boundary is drawn over: the data and a tenth more on each side, and
+    at least ``plane`` (low, high) on both axes if it is given."""
     spans = []
-    for column in zip(*inputs):
-        low, high = min(column), max(column)
+    for column in zip(*inputs) if inputs else ((), ()):
+        low = min(column, default=plane[0] if plane else 0.0)
+        high = max(column, default=plane[1] if plane else 0.0)
         margin = 0.1 * (high - low or 1.0)
-        spans.append((low - margin, high + margin))
+        low, high = low - margin, high + margin
+        if plane:
+            low, high = min(low, plane[0]), max(high, plane[1])
+        spans.append((low, high))
     return spans
 
 

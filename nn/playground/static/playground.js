@@ -263,6 +263,11 @@ function showLink(settings) {
   const runHash = settingsToHash(run);
   if (runHash !== page.runHash) {  // a new run (a link, the form): the form shows its settings
     if (page.runHash !== null) showSettings(settings);
+    const classes = page.choices.datasets[settings.dataset].classes;
+    if ($("point-class").options.length !== classes) {
+      fillSelect($("point-class"), [...Array(classes).keys()].map(String),
+        ["0 (blue)", "1 (orange)", "2 (green)"].slice(0, classes));
+    }
     page.runHash = runHash;
   }
   if (hash !== page.hash) {
@@ -405,6 +410,52 @@ function pointAt(frame, canvasX, canvasY) {
   return best;
 }
 
+// --- your own points ---------------------------------------------------------------------
+
+// A new run from the frame's settings with `changes` (data changes restart training).
+async function reconfigure(changes) {
+  showError("run-error", null); showError("settings-error", null);
+  await act("configure", { settings: { ...page.frame.settings, ...changes } });
+}
+
+function fromCanvas(frame, canvas, x, y) {
+  const [[left, right], [bottom, top]] = frame.bounds;
+  return [left + x / canvas.width * (right - left), top - y / canvas.height * (top - bottom)];
+}
+
+// A click on the plane: a point of the chosen class (shift: the next class) where it
+// landed; an alt-click on one of your points removes it.
+async function changePoints(event, hit) {
+  const frame = page.frame;
+  const points = frame.settings.points;
+  if (event.altKey) {
+    const yours = hit && hit.set === "train" ? hit.index - (frame.train_size - points.length) : -1;
+    if (yours < 0) throw new Error("alt-click removes one of your own points; that one is the data set's");
+    await reconfigure({ points: points.filter((_, index) => index !== yours) });
+    return;
+  }
+  const classes = page.choices.datasets[frame.settings.dataset].classes;
+  const chosen = Number($("point-class").value);
+  const label = event.shiftKey ? (chosen + 1) % classes : chosen % classes;
+  const canvas = $("boundary");
+  const [x, y] = fromCanvas(frame, canvas, ...canvasPoint(canvas, event))
+    .map((value) => Math.round(value * 1000) / 1000);
+  await reconfigure({ points: [...points, [x, y, label]] });
+}
+
+async function uploadCsv() {
+  const file = $("csv").files[0];
+  $("csv").value = "";
+  if (!file) return;
+  if (file.size > 12000) {
+    throw new Error(`${file.name} is ${file.size} bytes; a CSV of your points (x,y,class a line) has at most 12000`);
+  }
+  showError("settings-error", null);
+  try {
+    await act("csv", { text: await file.text() });
+  } catch (error) { throw new Error(`${file.name}: ${error.message}`); }
+}
+
 // Where weight `name`'s line is, in the page's coordinates (for the browser test).
 function weightPosition(name) {
   const canvas = $("network");
@@ -482,8 +533,12 @@ function wire() {
     const box = canvas.getBoundingClientRect();
     const hit = pointAt(page.frame, (event.clientX - box.left) * canvas.width / box.width,
       (event.clientY - box.top) * canvas.height / box.height);
-    if (hit) inspect(hit.set, hit.index);
+    if (hit && !event.altKey) { inspect(hit.set, hit.index); return; }
+    guarded("run-error", () => changePoints(event, hit))();
   });
+  $("clear-points").addEventListener("click", guarded("run-error", () =>
+    reconfigure({ dataset: "yours", points: [] })));
+  $("csv").addEventListener("change", guarded("settings-error", uploadCsv));
   $("network").addEventListener("mousemove", networkHover);
   $("network").addEventListener("mouseleave", () => { $("network-tip").hidden = true; });
   $("network").addEventListener("click", networkClick);

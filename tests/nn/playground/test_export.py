@@ -25,6 +25,9 @@ RUNS = [
     {"dataset": "circles", "loss": "bce_with_logits", "hidden": [4], "examples": 60,
      "noise": 0.2, "test_fraction": 0.0, "l2": 0.0, "epochs": 2,
      "optimizer_options": {"momentum": 0.5, "nesterov": True}},
+    {"dataset": "yours", "points": [[0.5, 0.5, 1], [-1.0, 0.25, 0], [0.0, -1.5, 1]],
+     "batch_size": 2, "lr_schedule": "decay", "epochs": 2},
+    {"points": [[2.5, 2.5, 0]], "epochs": 1},
 ]
 
 

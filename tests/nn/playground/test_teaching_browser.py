@@ -228,7 +228,7 @@ HOSTILE_LINKS = {
     "#examples=1e400": "examples must be a whole number from 10 to 500, got None",
     "#hidden=%5B32%2C32%2C32%2C32%2C32%5D": "hidden must be a list of at most 4 layer sizes",
     "#dataset=%3Cimg%20src%3Dx%20onerror%3Dwindow.planted%3D1%3E":
-        "dataset must be one of moons, circles, blobs, iris; got '<img src=x onerror=",
+        "dataset must be one of moons, circles, blobs, iris, yours; got '<img src=x onerror=",
     "#__proto__=%7B%22polluted%22%3A1%7D": "unknown setting __proto__",
     "#seed": "the link's setting seed has no value (name=value)",
     "#seed=1&seed=2": "the link gives seed twice",
@@ -309,3 +309,66 @@ def test_export_and_one_point_followed_live(playground, chromium, tmp_path, requ
     browser.click("#play")
     wait_for(browser, f"{FRAME}.running === false", "the pause")
     assert chromium.console_errors == [] and chromium.blocked == []
+
+
+def click_plane(browser, x, y, modifiers=()):
+    """A click on the output plane at data coordinates (x, y)."""
+    position = browser.evaluate(f"""(() => {{
+      const canvas = document.getElementById("boundary");
+      const [[left, right], [bottom, top]] = {FRAME}.bounds;
+      const box = canvas.getBoundingClientRect();
+      return {{x: box.left + ({x} - left) / (right - left) * box.width,
+               y: box.top + (top - {y}) / (top - bottom) * box.height}};
+    }})()""")
+    for key in modifiers:
+        browser.keyboard.down(key)
+    browser.mouse.click(position["x"], position["y"])
+    for key in modifiers:
+        browser.keyboard.up(key)
+
+
+def test_your_own_points_by_click_and_csv(playground, chromium, tmp_path):
+    mode, url = playground
+    browser = chromium.open(url, viewport=LAPTOP)
+    wait_for(browser, f"{FRAME} && {FRAME}.steps === 0", "the first frame", timeout=120)
+    browser.click("#clear-points")
+    wait_for(browser, f'{FRAME}.settings.dataset === "yours"', "an empty plane")
+    assert browser.evaluate(f"{FRAME}.train_size") == 0
+    click_plane(browser, 1.0, 1.0)
+    wait_for(browser, f"{FRAME}.settings.points.length === 1", "a point of class 0")
+    click_plane(browser, -1.0, -1.0, ["Shift"])
+    wait_for(browser, f"{FRAME}.settings.points.length === 2", "a point of the other class")
+    points = browser.evaluate(f"{FRAME}.settings.points")
+    assert [label for *_, label in points] == [0, 1]
+    assert points[0][:2] == pytest.approx([1.0, 1.0], abs=0.02)
+    assert points[1][:2] == pytest.approx([-1.0, -1.0], abs=0.02)
+    assert browser.evaluate(f"{FRAME}.points.train.map((p) => p[2])") == [0, 1]
+    assert "points=%5B%5B" in browser.evaluate("location.hash")  # the link carries them
+    click_plane(browser, *points[0][:2], ["Alt"])
+    wait_for(browser, f"{FRAME}.settings.points.length === 1", "the point removed")
+    assert browser.evaluate(f"{FRAME}.settings.points")[0][2] == 1
+    step_times(browser, 1)
+
+    good = tmp_path / "points.csv"
+    good.write_text("x,y,class\n0.5,0.5,1\n-0.5,-0.5,0\n0.75,-0.25,1\n")
+    browser.set_input_files("#csv", str(good))
+    wait_for(browser, f"{FRAME}.settings.points.length === 3 && {FRAME}.steps === 0",
+             "the file's points")
+    before = browser.evaluate(f"{FRAME}.settings")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("x,y,class\n0.5,0.5,1\n<img src=x onerror=window.planted=1>,1,0\n")
+    browser.set_input_files("#csv", str(bad))
+    error = wait_for(browser, 'document.getElementById("settings-error").textContent',
+                     "the refusal")
+    assert error.startswith("bad.csv: line 3: x, y and class must be numbers")
+    assert browser.evaluate(f"{FRAME}.settings") == before
+    assert browser.evaluate("window.planted === undefined")
+    huge = tmp_path / "huge.csv"
+    huge.write_text("0,0,0\n" * 5000)
+    browser.set_input_files("#csv", str(huge))
+    wait_for(browser, 'document.getElementById("settings-error").textContent.startsWith('
+                      '"huge.csv is 30000 bytes")', "the size refusal")
+    assert browser.evaluate(f"{FRAME}.settings") == before
+    refusals = ["status of 400 (Bad Request)"] if mode == "server" else []
+    assert [error[-27:] for error in chromium.console_errors] == refusals
+    assert chromium.blocked == []
