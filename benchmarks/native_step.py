@@ -3,14 +3,15 @@ micrograd and chainrule eager, side by side in one process.
 
 The recipe, weights and steps are those of :mod:`_demo`. Engines:
 
-* ``native``: ``nn.Step(..., engine="c")`` with plain SGD
-  (``nn.compiled.NativeTracedStep``): the per-example loss traced once per
-  label, printed as C, compiled by ``cc``; one ctypes call runs the whole
-  step (every label's rows, the L2 term and the update) on a flat buffer
-  of parameters, the data set in C memory;
-* ``native, per step``: the same C functions called per step through
-  Values (parameters copied in and out, nn.optim's update in Python), as
-  ``Step(engine="c")`` runs an optimizer without a native update (Adam);
+* ``native``: ``nn.Step(..., engine="c")`` with plain SGD: for this MLP
+  and loss, the MLP kernels of ``nn.native`` (loops from the model's
+  structure; ``benchmarks/native_kernels.py`` measures them at every width
+  and with Adam);
+* ``native, per step``: an SGD declared without a native update, so the
+  step runs on the traces (the per-example loss traced once per label,
+  printed as C, compiled by ``cc``), called per step through Values
+  (parameters copied in and out, nn.optim's update in Python), as
+  ``Step(engine="c")`` runs a model or loss the kernels do not take;
 * ``torch, 1 thread`` / ``torch``: PyTorch CPU on batched float64 tensors
   (``torch.set_num_threads(1)``, then its default), the same step;
 * ``numpy``: the step written by hand on batched float64 arrays;
@@ -60,8 +61,7 @@ class Chainrule:
 class PythonSGD(optim.SGD):
     """SGD whose update always runs in Python (as any optimizer without a native form)."""
 
-    def native_update(self, parameters):
-        return None
+    native = False  # no C form of its update: neither native step takes it
 
 
 class Torch:

@@ -247,6 +247,13 @@ class NativeTracedStep:
             return "no C compiler"
         return None
 
+    replays_on = "c"  # a refused step: on the traces, natively or in Python
+
+    @classmethod
+    def made_for(cls, step):
+        """The native step of ``step`` (an :class:`nn.Step`), on its traces."""
+        return cls(step.backpropagate, step.optimizer, step.X, step.y, predict=step.predict)
+
     def __init__(self, compiled: CompiledLossAndGradients, optimizer, X, y, *, predict=None):
         self.compiled, self.optimizer, self.predict = compiled, optimizer, predict
         self.parameters = compiled.parameters

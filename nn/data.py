@@ -132,6 +132,28 @@ def standardize(X):
             for row in X]
 
 
+def train_test_split(X, y, test_share: float, seed=None) -> tuple[list, list, list, list]:
+    """``(X_train, X_test, y_train, y_test)``: a random ``test_share`` of the rows
+    (rounded, at least one) held out for testing, the rest for training, each
+    part in the data's own order. ``test_share`` must lie strictly between 0
+    and 1 and leave at least one row on each side."""
+    if len(X) != len(y):
+        raise ValueError(f"X has {len(X)} rows but y has {len(y)} labels")
+    share = checked_number("test_share", test_share)
+    if not 0.0 < share < 1.0:
+        raise ValueError(f"test_share is the fraction of rows held out for testing, between "
+                         f"0 and 1 (e.g. 0.2); got {test_share!r}")
+    held_out = max(1, round(share * len(X)))
+    if held_out >= len(X):
+        raise ValueError(f"test_share {test_share!r} of {len(X)} rows leaves no row to train "
+                         f"on: give more rows or a smaller share")
+    test = set(generator(seed).sample(range(len(X)), held_out))
+    train_rows = [i for i in range(len(X)) if i not in test]
+    test_rows = sorted(test)
+    return ([X[i] for i in train_rows], [X[i] for i in test_rows],
+            [y[i] for i in train_rows], [y[i] for i in test_rows])
+
+
 def batch_order(count: int, batch_size: int | None = None, shuffle: bool | None = None,
                 seed=None) -> list:
     """One epoch's batches as rows: a list of sequences of row indices that

@@ -34,6 +34,10 @@ from ._arguments import checked_int, checked_number, generator
 # Every one-input function of the op table is an activation (relu, tanh,
 # sigmoid, softplus, ...); None is linear: the weighted sum itself.
 ACTIVATIONS = {None: None, **{row.name: row for row in ops.FUNCTIONS if row.arity == 1}}
+# The activations that suit a hidden layer: defined for every real input, nonlinear,
+# and with a slope that lets gradients through (sign and step have none, log and
+# sqrt refuse negative inputs, exp overflows). The CLI and the playground offer these.
+HIDDEN_ACTIVATIONS = ("relu", "tanh", "sigmoid", "softplus")
 
 
 def _uniform(rng, fan_in, fan_out):

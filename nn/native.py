@@ -68,6 +68,7 @@ LANES = 8  # rows per vector of running sums; the batch is padded to a multiple
 # NOTE: -ffp-contract=fast fuses a * b + c into one rounding (FMA); no
 # -ffast-math: every sum keeps the order the source gives it.
 FLAGS = "-O3 -march=native -ffp-contract=fast"
+PORTABLE_FLAGS = "-O3 -ffp-contract=fast"  # for a compiler that refuses -march=native
 
 # How an example counts as classified right, in C, for each loss's own
 # ``predict`` rule: ``pred`` holds the model's outputs, ``target`` the label
@@ -311,7 +312,13 @@ def _loss_functions(loss, outputs) -> str:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", TraceWarning)  # checked in C: the decisions
             with tracing() as decisions:
-                value = loss.unchecked(predictions[0] if outputs == 1 else predictions, target)
+                try:
+                    value = loss.unchecked(predictions[0] if outputs == 1 else predictions,
+                                           target)
+                except (TypeError, ValueError, ArithmeticError) as error:
+                    raise native.NativeUnavailable(
+                        f"the loss {loss.__name__} does not take {outputs} predictions "
+                        f"({error})") from None
         if not isinstance(value, Value):
             raise native.NativeUnavailable(
                 f"the loss {loss.__name__} returned {type(value).__name__}, not a Value")
@@ -637,6 +644,17 @@ class NativeMLPStep:
             return str(reason)
         return None
 
+    # NOTE: a step this one refuses is replayed on eager backpropagation,
+    # which raises the table's error; a wide model is so spared compiling the
+    # trace-based C (minutes at width 256) for a step that rarely comes.
+    replays_on = "eager"
+
+    @classmethod
+    def made_for(cls, step):
+        """The native step of ``step`` (an :class:`nn.Step`)."""
+        return cls(step.model, step.loss, step.optimizer, step.X, step.y, l2=step.l2,
+                   predict=step.predict)
+
     def __init__(self, model, loss, optimizer, X, y, *, l2=0.0, predict=None):
         self.arguments = (model, loss, optimizer, X, y), {"l2": l2, "predict": predict}
         self.model, self.optimizer, self.predict = model, optimizer, predict
@@ -645,8 +663,12 @@ class NativeMLPStep:
         self.options = self._options()
         labels = _labels(loss, layout.sizes[-1])
         self.source = _source(layout, loss, predict, l2)
-        functions, self.compile_seconds = native.build_and_load(self.source, FLAGS,
-                                                                ["chainrule_train"])
+        try:
+            functions, self.compile_seconds = native.build_and_load(self.source, FLAGS,
+                                                                    ["chainrule_train"])
+        except native.NativeUnavailable:  # a compiler without -march=native
+            functions, self.compile_seconds = native.build_and_load(
+                self.source, PORTABLE_FLAGS, ["chainrule_train"])
         self.function = functions["chainrule_train"]
         self.function.argtypes = [_P, _P, _I]
         self.function.restype = ctypes.c_int

@@ -37,7 +37,9 @@ Contract of every :class:`Optimizer` subclass:
 * ``_checked(**options)`` validates one group's options (all of them) and
   returns them checked, or raises ``ValueError`` naming the option and its
   value; the constructor's defaults, every group and every assignment such
-  as ``optimizer.lr = 0.1`` go through it;
+  as ``optimizer.momentum = 0.9`` go through it. ``lr`` is a finite number
+  >= 0 whatever the other options, checked alone when assigned
+  (``optimizer.lr = 0.1``, a schedule's assignment at each step);
 * ``update(value, grad, state, group)`` is the whole update rule for one
   parameter, its one definition: it reads the options from ``group`` (the
   parameter's group), returns the new value and keeps its memory in
@@ -62,6 +64,7 @@ from __future__ import annotations
 import math
 
 from autograd import Value, maximum, sqrt
+from autograd.extend import CSource
 
 from ._arguments import checked_number
 
@@ -98,8 +101,15 @@ def _option(name):
 
     def set_everywhere(self, value):
         # Every group is checked with its new value before any changes.
-        checked = [self._checked(**{**_options(group), name: value})[name]
-                   for group in self.param_groups]
+        if name == "lr":
+            # NOTE: lr is a number >= 0 on its own in every optimizer (the
+            # contract), so a schedule's assignment at each step checks it
+            # alone: 0.2 µs instead of every option of every group (4 µs).
+            number = checked_number("lr", value)
+            checked = [number] * len(self.param_groups)
+        else:
+            checked = [self._checked(**{**_options(group), name: value})[name]
+                       for group in self.param_groups]
         for group, number in zip(self.param_groups, checked):
             group[name] = number
 
@@ -255,9 +265,20 @@ class Optimizer:
 
         The statement writes ``updated[i]`` from ``param[i]``, ``grad[i]`` and
         ``lr`` (this step's learning rate), the same number :meth:`step`
-        computes. Only the optimizer looks at its own groups and options.
+        computes: it is :meth:`update` evaluated on C text. It exists for an
+        update that keeps no state, with one set of options for every group
+        and no ``maximize``, of exactly ``parameters`` (a parameter of the
+        model outside the optimizer must stay put).
         """
-        return None
+        options = [_options(group) for group in self.param_groups]
+        first = options[0]
+        if (not self.native or any(other != first for other in options)
+                or first.get("maximize") or set(self.params) != set(parameters)):
+            return None
+        state = {}
+        value = self.update(CSource("param[i]"), CSource("grad[i]"), state,
+                            {**first, "lr": CSource("lr")})
+        return None if state else f"updated[i] = {value.text};"
 
     def state_dict(self) -> dict:
         """torch's layout, JSON-safe: ``param_groups`` (each group's options
@@ -406,19 +427,6 @@ class SGD(Optimizer):
             state["momentum_buffer"] = buffer
             grad = grad + momentum * buffer if group["nesterov"] else buffer
         return value - group["lr"] * grad
-
-    def native_update(self, parameters):
-        # NOTE: plain SGD only: one lr for all, no momentum, weight decay or
-        # maximize, no group apart, and no parameter of the model outside
-        # the optimizer (which must stay put).
-        options = [{name: group[name] for name in self.hyperparameters}
-                   for group in self.param_groups]
-        first = options[0]
-        if (any(other != first for other in options) or first["momentum"]
-                or first["weight_decay"] or first["maximize"]
-                or set(self.params) != set(parameters)):
-            return None
-        return "updated[i] = param[i] - lr * grad[i];"
 
 
 class RMSprop(Optimizer):

@@ -46,7 +46,8 @@ The contract:
   C compiler is found, else ``"python"``. All give the same losses and
   gradients up to rounding. ``Step.engine`` says which one runs. While a
   native step holds the parameters, :meth:`sync` writes them back to the
-  model (:func:`nn.fit` does when training ends or stops).
+  model (:func:`nn.fit` does when training ends or stops), and
+  :meth:`reload` reads them in again after they were changed by hand.
 """
 
 from __future__ import annotations
@@ -58,12 +59,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from autograd import data_of, enable_grad
-from autograd.extend import has_compiler, is_number
+from autograd.extend import NativeUnavailable, has_compiler, is_number
 
 from ._arguments import checked_number
 from .compiled import CompiledLossAndGradients, NativeTracedStep
 from .data import checked_rows
 from .losses import l2_penalty, mean_loss
+from .native import NativeMLPStep
 from .optim import Optimizer
 
 #: The engines a step can run on, from the CLI's ``--engine`` down.
@@ -74,9 +76,11 @@ ENGINES = ("eager", "python", "c", "auto")
 _COMPILE_SPELLINGS = {False: "eager", None: "eager", True: "python", "python": "python",
                       "c": "c"}
 
-# Whole steps in native code, tried in order; each says why it cannot take a
-# model, loss and optimizer, or None when it can.
-NATIVE_STEPS = [NativeTracedStep]
+# Whole steps in native code, tried in order: each says why it cannot take a
+# model, loss and optimizer (or None when it can), is made for a Step by its
+# made_for(step), and names the engine a step it refuses is replayed on. The
+# MLP's loops first (nn.native), then the traces (nn.compiled).
+NATIVE_STEPS = [NativeMLPStep, NativeTracedStep]
 
 
 def checked_engine(engine=None, compile=None, caller: str = "fit()") -> str:
@@ -163,8 +167,16 @@ class Step:
         for native_step in NATIVE_STEPS:
             if native_step.unsupported(self.model, self.loss, self.optimizer,
                                        self.predict) is None:
-                return native_step(self.backpropagate, self.optimizer, self.X, self.y,
-                                   predict=self.predict)
+                try:
+                    native = native_step.made_for(self)
+                except NativeUnavailable as reason:  # the compiler refused its source
+                    warnings.warn(f"{native_step.__name__} does not run here ({reason}); "
+                                  f"the step takes the next engine", RuntimeWarning,
+                                  stacklevel=3)
+                    continue
+                if native.replays_on == "eager":
+                    self.backpropagate = EagerLossAndGradients(self.model, self.loss, self.l2)
+                return native
         return None
 
     def __call__(self, rows=None, *, epoch: int | None = None) -> StepResult:
@@ -194,6 +206,13 @@ class Step:
         model and the optimizer (nothing to do on the other engines)."""
         if self.native is not None:
             self.native.sync()
+
+    def reload(self):
+        """Read the model's parameters and the optimizer's state into a
+        native step's memory, after changing them by hand (nothing to do on
+        the other engines, which read them at every step)."""
+        if self.native is not None:
+            self.native.reload()
 
     def _python_step(self, rows, size, epoch) -> StepResult:
         if rows is None:

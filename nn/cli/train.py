@@ -10,9 +10,11 @@ What it prints, so that the numbers agree: the progress bar shows each
 batch's data loss (``hinge=``) and objective (``objective=``: hinge + L2,
 what gradient descent minimises), both measured before that batch's
 update; at the end it prints both again for the whole training set after
-the last update. A run whose loss grew tenfold is reported as diverged (exit
-status 1); a network that ends giving one output for every example (dead
-ReLUs) gets a warning that says why and what to change.
+the last update, with the training accuracy, and with ``--test-share`` the
+loss and accuracy on the examples held out of training. A run whose loss
+grew tenfold is reported as diverged (exit status 1); a network that ends
+giving one output for every example (dead ReLUs) gets a warning that says
+why and what to change.
 
 The default learning rate follows the batch size: ``default · √(batch size
 / examples)``, so 1.0 for the full batch of micrograd's demo and 0.1 for
@@ -29,9 +31,9 @@ from pathlib import Path
 
 from autograd.extend import check_writable, install_hint
 
-from .. import losses
+from .. import data, losses
 from ..diagnosis import diagnose
-from ..modules import ACTIVATIONS, MLP
+from ..modules import ACTIVATIONS, HIDDEN_ACTIVATIONS, MLP
 from ..recipes import (
     DEFAULT_SEED,
     L2_STRENGTH,
@@ -45,10 +47,17 @@ from ..step import ENGINES, checked_engine
 from ..training import TrainingInterrupted, evaluate, fit, significant
 from . import INTERRUPTED
 
-# NOTE: measured with benchmarks-like runs of fit on moons (2-16-16-1 to
-# 2-128-128-1: 2.5 to 3.1 µs per multiply-add and example, forward and
-# backward); runs estimated past SLOW_RUN_SECONDS get a warning, not a refusal.
-EAGER_SECONDS_PER_MULTIPLY_ADD = 2.5e-6
+# NOTE: the eager engine's costs, measured in processor time by
+# benchmarks/train_estimate.py (fit on 100 moons, 2-8-1 to 2-64-64-1, batches of
+# 1 to 100, 2-core Linux machine): an epoch passes every example forward and
+# backward once (per multiply-add and example, plus per example for its inputs
+# and loss), and each update touches every parameter (zero_grad, the L2
+# penalty's graph, the optimizer) plus the step's bookkeeping. Runs estimated
+# past SLOW_RUN_SECONDS get a warning, not a refusal.
+EAGER_SECONDS_PER_MULTIPLY_ADD = 1.4e-6
+EAGER_SECONDS_PER_EXAMPLE = 15e-6
+EAGER_SECONDS_PER_PARAMETER_UPDATE = 1.7e-6
+EAGER_SECONDS_PER_UPDATE = 30e-6
 SLOW_RUN_SECONDS = 600
 PLOTS_FOLDER = Path("plots")  # relative to where chainrule runs; .gitignore covers it
 
@@ -85,6 +94,18 @@ def _checked(convert, valid, expected):
 
 
 _positive_int = _checked(int, lambda number: number >= 1, "a whole number >= 1")
+_share = _checked(float, lambda number: 0.0 < number < 1.0, "a fraction between 0 and 1, like 0.2")
+
+
+def _hidden_activation(text: str) -> str:
+    """An argparse ``type``: one of HIDDEN_ACTIVATIONS, or an error naming them."""
+    if text not in HIDDEN_ACTIVATIONS:
+        what = ("a function of the op table, but not one for hidden layers" if text in ACTIVATIONS
+                else "not an activation")
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is {what}: hidden layers take {', '.join(HIDDEN_ACTIVATIONS)} (each "
+            f"defined for every input, with a slope that lets gradients through)")
+    return text
 _learning_rate = _checked(float, lambda number: math.isfinite(number) and number > 0,
                           "a number > 0")
 
@@ -103,8 +124,9 @@ def add_subcommand(subcommands) -> argparse.ArgumentParser:
     parser.add_argument("--hidden", type=_hidden_sizes, default="16,16", metavar="SIZES",
                         help="hidden layer sizes separated by commas, \"\" for none "
                              "(default: 16,16)")
-    parser.add_argument("--activation", choices=[name for name in ACTIVATIONS if name],
-                        default="relu", help="activation of the hidden layers (default: relu)")
+    parser.add_argument("--activation", type=_hidden_activation, default="relu",
+                        metavar="{" + ",".join(HIDDEN_ACTIVATIONS) + "}",
+                        help="activation of the hidden layers (default: relu)")
     parser.add_argument("--optimizer", choices=list(OPTIMIZER_CHOICES), default="sgd",
                         help="momentum is SGD with momentum 0.9 (default: sgd)")
     parser.add_argument("--lr", type=_learning_rate, default=None,
@@ -117,6 +139,10 @@ def add_subcommand(subcommands) -> argparse.ArgumentParser:
                              "a few is mini-batch (default: all, batch gradient descent)")
     parser.add_argument("--epochs", type=_positive_int, default=100, metavar="N",
                         help="passes over the data (default: 100)")
+    parser.add_argument("--test-share", type=_share, default=None, metavar="SHARE",
+                        help="hold this fraction of the examples out of training, drawn from "
+                             "--seed, and report the loss and accuracy on them too "
+                             "(default: none, every example trains)")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED,
                         help=f"seeds the data, the initial weights and the shuffling "
                              f"(default: {DEFAULT_SEED})")
@@ -196,6 +222,13 @@ def _train(args, made) -> int:
         return 2
     task = TASKS[args.dataset]
     X, y = task.load(args.seed)
+    X_test = y_test = None
+    if args.test_share is not None:
+        try:
+            X, X_test, y, y_test = data.train_test_split(X, y, args.test_share, seed=args.seed)
+        except ValueError as error:
+            print(f"chainrule train: error: --test-share: {error}", file=sys.stderr)
+            return 2
     model = MLP(len(X[0]), [*args.hidden, task.outputs], activation=args.activation,
                 seed=args.seed)
     make_optimizer, full_batch_lr = OPTIMIZER_CHOICES[args.optimizer]
@@ -204,11 +237,13 @@ def _train(args, made) -> int:
         full_batch_lr, batch_size, len(X))
     optimizer = make_optimizer(model.parameters(), lr)
     total_steps = args.epochs * math.ceil(len(X) / batch_size)
-    print(f"{args.dataset}: {len(X)} examples; {model}; {task.loss.__name__} loss + "
+    examples = (f"{len(X)} examples" if X_test is None else
+                f"{len(X)} training examples, {len(X_test)} held out for testing")
+    print(f"{args.dataset}: {examples}; {model}; {task.loss.__name__} loss + "
           f"{L2_STRENGTH:g} L2; {args.optimizer} lr {lr:.3g} -> {lr / 10:.3g}; "
           f"{_plural(batch_size, 'example')} per update, {_plural(total_steps, 'update')}; "
           f"{ENGINE_NAMES[engine]} engine")
-    _warn_if_slow(model, len(X), total_steps, engine)
+    warn_if_slow(model, len(X), args.epochs, batch_size, engine)
     objective_before = evaluate(model, X, y, task.loss)[0] + _penalty(model)
     made["model"] = model
     try:
@@ -222,8 +257,12 @@ def _train(args, made) -> int:
     loss, accuracy = evaluate(model, X, y, task.loss)
     penalty = _penalty(model)
     name = task.loss.__name__
-    print(f"after training: {name} loss {significant(loss)}, accuracy {accuracy:.1%} on the "
-          f"{len(X)} training examples")
+    print(f"after training: {name} loss {significant(loss)}, training accuracy {accuracy:.1%} "
+          f"on the {len(X)} training examples")
+    if X_test is not None:
+        test_loss, test_accuracy = evaluate(model, X_test, y_test, task.loss)
+        print(f"held out: {name} loss {significant(test_loss)}, test accuracy "
+              f"{test_accuracy:.1%} on the {len(X_test)} examples it never trained on")
     print(f"objective minimised ({history.objective_name}): {significant(loss + penalty)} "
           f"= {name} {significant(loss)} + L2 {significant(penalty)}; the bar shows both "
           f"for each batch, before its update")
@@ -250,16 +289,31 @@ def _train(args, made) -> int:
     return 0
 
 
-def _warn_if_slow(model, examples, total_steps, engine):
-    """Warn before a run the eager engine would take hours over, with the estimate."""
+def _multiply_adds(model) -> int:
+    """Multiply-adds of one forward pass of one example."""
     sizes = [model.nin, *(len(layer.neurons) for layer in model.layers)]
-    multiply_adds = sum(fan_in * fan_out for fan_in, fan_out in zip(sizes, sizes[1:]))
-    seconds = EAGER_SECONDS_PER_MULTIPLY_ADD * multiply_adds * examples * total_steps
+    return sum(fan_in * fan_out for fan_in, fan_out in zip(sizes, sizes[1:]))
+
+
+def estimated_seconds(model, examples: int, epochs: int, batch_size: int) -> float:
+    """What ``fit`` takes on the eager engine, from the measured costs above: every
+    epoch passes each example forward and backward once and makes
+    ``ceil(examples / batch_size)`` updates of every parameter."""
+    updates = epochs * math.ceil(examples / batch_size)
+    parameters = len(model.parameters())
+    return (epochs * examples * (EAGER_SECONDS_PER_MULTIPLY_ADD * _multiply_adds(model)
+                                 + EAGER_SECONDS_PER_EXAMPLE)
+            + updates * (EAGER_SECONDS_PER_PARAMETER_UPDATE * parameters
+                         + EAGER_SECONDS_PER_UPDATE))
+
+
+def warn_if_slow(model, examples, epochs, batch_size, engine):
+    """Warn before a run the eager engine would take hours over, with the estimate."""
+    seconds = estimated_seconds(model, examples, epochs, batch_size)
     if seconds > SLOW_RUN_SECONDS and engine == "eager":
-        print(f"chainrule train: warning: this network makes {multiply_adds:,} multiply-adds "
-              f"per example: {_plural(total_steps, 'update')} over {examples} examples take "
-              f"about {_duration(seconds)} on the eager engine (at the measured "
-              f"{EAGER_SECONDS_PER_MULTIPLY_ADD * 1e6:g} µs each); try smaller --hidden "
+        print(f"chainrule train: warning: this network makes {_multiply_adds(model):,} "
+              f"multiply-adds per example: {epochs} epochs over {examples} examples take "
+              f"about {_duration(seconds)} on the eager engine; try smaller --hidden "
               f"layers or --engine auto; Ctrl-C stops with the model so far", file=sys.stderr)
 
 

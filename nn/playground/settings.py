@@ -25,7 +25,7 @@ from numbers import Real
 from autograd import Value
 
 from .. import data, losses, optim, recipes
-from ..modules import ACTIVATIONS
+from ..modules import ACTIVATIONS, HIDDEN_ACTIVATIONS
 
 # Bounds on everything a page can ask for.
 LIMITS = {
@@ -44,8 +44,6 @@ DATASETS = ("moons", "circles", "blobs", "iris")
 DEFAULT_NOISE = {"moons": 0.1, "circles": 0.05, "blobs": 1.0, "iris": 0.0}
 MAX_NOISE = 2.0
 BLOB_CENTERS = 3
-# Activations that suit hidden layers (rows of the op table; see nn.modules).
-HIDDEN_ACTIVATIONS = ("relu", "tanh", "sigmoid", "softplus")
 # The losses for two classes and for more: a loss names its kind of target.
 BINARY_LOSSES = {"hinge": losses.hinge, "bce_with_logits": losses.bce_with_logits,
                  "mse": losses.mse}

@@ -19,6 +19,7 @@ from nn.data import (
     make_circles,
     make_moons,
     standardize,
+    train_test_split,
 )
 
 
@@ -127,6 +128,34 @@ def test_empty_or_mismatched_data():
         batches([], [], None)
     with pytest.raises(ValueError, match="3 rows but y has 2 labels"):
         batches([[1.0]] * 3, [0, 1], 1)
+
+
+def test_train_test_split_holds_out_the_share_and_loses_no_row():
+    X = [[float(i), -float(i)] for i in range(50)]
+    y = list(range(50))
+    X_train, X_test, y_train, y_test = train_test_split(X, y, 0.2, seed=3)
+    assert (len(X_train), len(X_test)) == (40, 10)
+    assert sorted(y_train + y_test) == y  # a partition: each row once
+    assert all(row == [float(label), -float(label)] for row, label in
+               zip(X_train + X_test, y_train + y_test))  # rows keep their labels
+    assert y_train == sorted(y_train) and y_test == sorted(y_test)  # the data's own order
+    assert train_test_split(X, y, 0.2, seed=3)[3] == y_test
+    assert train_test_split(X, y, 0.2, seed=4)[3] != y_test
+    assert len(train_test_split(X[:3], y[:3], 0.01)[1]) == 1  # at least one held out
+
+
+@pytest.mark.parametrize("share, message", [
+    (0.0, "between 0 and 1"), (1.0, "between 0 and 1"), (1.5, "got 1.5"),
+    (float("nan"), "test_share"), (0.9, "leaves no row to train on"),
+])
+def test_train_test_split_refuses_a_share_that_holds_out_nothing_or_everything(share, message):
+    with pytest.raises(ValueError, match=message):
+        train_test_split([[0.0], [1.0]], [0, 1], share)
+
+
+def test_train_test_split_refuses_mismatched_rows_and_labels():
+    with pytest.raises(ValueError, match="X has 2 rows but y has 1 labels"):
+        train_test_split([[0.0], [1.0]], [0], 0.5)
 
 
 def test_standardize_names_a_ragged_row():

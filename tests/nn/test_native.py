@@ -321,6 +321,9 @@ def test_unsupported_says_why():
     assert "not one of nn.losses" in NativeMLPStep.unsupported(
         model, lambda p, t: p, sgd, None)
     assert "predict rule" in NativeMLPStep.unsupported(model, losses.hinge, sgd, round)
+    wide = MLP(2, [3, 2])
+    assert "does not take 2 predictions" in NativeMLPStep.unsupported(
+        wide, losses.mse, optim.SGD(wide.parameters(), lr=0.1), None)
     other = optim.SGD(MLP(2, [3, 1]).parameters(), lr=0.1)
     assert "exactly the model's parameters" in NativeMLPStep.unsupported(
         model, losses.hinge, other, None)
@@ -350,3 +353,38 @@ def test_options_changed_between_steps_are_followed():
     engine = NativeMLPStep(model, losses.mse, optimizer, *waves(30, 19))
     change(6, optimizer)
     assert engine(None) is None  # no longer the model's parameters only: Python steps
+
+
+def test_step_takes_the_mlp_kernels_first_and_the_traces_for_other_losses(monkeypatch):
+    from nn import Step
+    from nn.compiled import NativeTracedStep
+
+    X, y = moons(20)
+    model = MLP(2, [4, 1], seed=0)
+    adam = optim.Adam(model.parameters(), lr=0.01)
+    step = Step(model, losses.hinge, adam, X, y, l2=1e-4, engine="c")
+    assert step.engine == "c" and isinstance(step.native, NativeMLPStep)
+    sgd = optim.SGD(model.parameters(), lr=0.1)
+    traced = Step(model, lambda p, t: losses.hinge(p, t), sgd, X, y, engine="c")
+    assert isinstance(traced.native, NativeTracedStep)
+    monkeypatch.setenv("CC", "no-such-compiler-here")
+    python = Step(model, losses.hinge, adam, X, y, engine="c")
+    assert python.engine == "python" and python.native is None
+    with pytest.warns(RuntimeWarning, match="runs on Python"):
+        python()  # trains on the Python path, saying why
+
+
+def test_a_compiler_that_refuses_the_flags(monkeypatch):
+    from nn import Step, native
+    from nn.compiled import NativeTracedStep
+
+    X, y = moons(20)
+    model = MLP(2, [4, 1], seed=0)
+    optimizer = optim.SGD(model.parameters(), lr=0.1)
+    monkeypatch.setattr(native, "FLAGS", "-O3 -fno-such-option-anywhere")
+    engine = NativeMLPStep(model, losses.hinge, optimizer, X, y)  # built without them
+    assert engine(None) is not None
+    monkeypatch.setattr(native, "PORTABLE_FLAGS", "-fno-such-option-anywhere")
+    with pytest.warns(RuntimeWarning, match="NativeMLPStep does not run here"):
+        step = Step(model, losses.hinge, optimizer, X, y, engine="c")
+    assert isinstance(step.native, NativeTracedStep)

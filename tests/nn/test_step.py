@@ -106,6 +106,7 @@ def test_a_refused_step_leaves_the_model_and_the_optimizer_state_as_they_were(en
     step()
     step.sync()
     w.data = 1e200  # the next loss is (1e200)² = inf
+    step.reload()  # a native step holds the parameters: it reads the change
     kept = model.state_dict(), optimizer.state_dict()
     with pytest.raises(TrainingStopped, match="step 2: the loss overflowed to inf") as stopped:
         step()
