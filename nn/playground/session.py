@@ -103,7 +103,8 @@ def runtime() -> str:
     version = ".".join(map(str, sys.version_info[:3]))
     if sys.platform == "emscripten":
         return (f"Python {version} compiled to WebAssembly (Pyodide) in this browser; "
-                f"native C steps need the local server (chainrule playground)")
+                f"native C steps (engine c) need chainrule installed on a computer with a "
+                f"C compiler")
     return f"Python {version} on this computer (chainrule playground's local server)"
 
 

