@@ -66,15 +66,20 @@ def save(model: MLP, path) -> None:
     would refuse: a parameter that is not a finite number (named), or a
     network over ``MAX_PARAMETERS``.
     """
+    write_atomic(path, dumps(model, "save()").encode("utf-8"))
+
+
+def dumps(model: MLP, caller: str = "dumps()") -> str:
+    """The text :func:`save` writes for ``model`` (what a page offers as a download)."""
     if not isinstance(model, MLP):
-        raise TypeError(f"save() writes an MLP, got {type(model).__name__}")
+        raise TypeError(f"{caller} writes an MLP, got {type(model).__name__}")
     architecture = model.architecture()
     _checked_architecture(architecture)
     parameters = {name: checked_number(f"cannot save: parameter {name}", value, valid=None)
                   for name, value in model.state_dict().items()}
     document = {"format": FORMAT, "version": VERSION,
                 "architecture": architecture, "parameters": parameters}
-    write_atomic(path, json.dumps(document, indent=1, allow_nan=False).encode("utf-8"))
+    return json.dumps(document, indent=1, allow_nan=False)
 
 
 def load(path) -> MLP:

@@ -55,12 +55,16 @@ from ..data import batch_order
 from ..losses import l2_penalty, softmax
 from ..modules import MLP
 from ..schedules import LinearDecay
+from ..serialization import dumps
 from ..step import Step
 from .settings import (
+    YOUR_PLANE,
     Settings,
     build_problem,
     make_optimizer,
     parse_settings,
+    points_from_csv,
+    python_script,
     shown,
     train_command,
 )
@@ -72,6 +76,8 @@ GRID = 40                 # the decision boundary is sampled on GRID x GRID poin
 NEURON_STRIDE = 3         # each neuron's picture: every third row and column of it (14 x 14)
 MAX_CURVE_POINTS = 400    # curves are thinned to at most this many points
 MAX_DRAWN_VALUES = 400    # a point's graph is drawn up to this many values
+MAX_CHECKED_PARAMETERS = 600  # a point's gradients checked by finite differences, all up to this
+FINITE_STEP = 1e-5        # the central difference's relative step
 RATE_WINDOW_SECONDS = 2.0
 MAX_EDITED_PARAMETER = 100.0  # a parameter set by hand stays within ± this
 BREATH_SECONDS = 0.002    # the play thread lets go of the session at least this long a slice
@@ -108,6 +114,7 @@ class Session:
     def __init__(self, settings: Settings):
         self._frame_number = 0
         self._frame = None
+        self._frame_seconds = 0.0  # how long the latest frame of play took to make
         self._graphs = {}
         self._graph_ids = itertools.count(1)
         self._configure(settings)
@@ -123,9 +130,11 @@ class Session:
         self.parameters = self.model.parameters()
         self.names = [name for name, _ in self.model.named_parameters()]
         self.optimizer = make_optimizer(settings, self.parameters)
+        # NOTE: no step without training points (your own data set, cleared):
+        # the model is drawn, and play and step say what to do.
         self.training_step = Step(self.model, problem.loss, self.optimizer,
                                   problem.train_inputs, problem.train_targets,
-                                  l2=settings.l2, engine=ENGINE)
+                                  l2=settings.l2, engine=ENGINE) if problem.train_inputs else None
         # NOTE: one compiled forward pass gives every neuron's output (the network
         # view's pictures); the model's output is its last layer's.
         layers = self.model.layers
@@ -138,7 +147,7 @@ class Session:
             return 0.0, outputs
 
         self.forward = compile(every_neuron, self.parameters, has_aux=True,
-                               backend="c" if self.training_step.engine == "c" else "python")
+                               backend="c" if self._engine() == "c" else "python")
         steps_per_epoch = math.ceil(len(problem.train_inputs)
                                     / (settings.batch_size or len(problem.train_inputs)))
         self.schedule = (LinearDecay(settings.lr, settings.lr / 10,
@@ -157,7 +166,8 @@ class Session:
         self.curves = []
         self._progress = collections.deque()  # (time, steps) while playing
         self._graphs.clear()
-        self.bounds = _bounds(problem.train_inputs + problem.test_inputs)
+        self.bounds = _bounds(problem.train_inputs + problem.test_inputs,
+                              YOUR_PLANE if settings.dataset == "yours" else None)
         self._measure()
 
     # --- actions (the page's buttons) ---------------------------------------------
@@ -170,7 +180,21 @@ class Session:
                              f"{', '.join([*ACTIONS, 'close'])}")
         return ACTIONS[action](self, body)
 
+    def _sync(self):
+        if self.training_step is not None:
+            self.training_step.sync()
+
+    def _engine(self):
+        """The engine the steps run on."""
+        return ENGINE if self.training_step is None else self.training_step.engine
+
+    def _needs_points(self):
+        if self.training_step is None:
+            raise ValueError("there are no training points: click the plane to add some "
+                             "(shift-click for the other class), or upload a CSV file")
+
     def play(self):
+        self._needs_points()
         if self.error is None and not self.running:
             self.running = True
             self._progress = collections.deque([(time.monotonic(), self.steps)])
@@ -182,6 +206,7 @@ class Session:
 
     def step(self):
         """One update (pausing first), then a frame."""
+        self._needs_points()
         self.running = False
         self._take_step()
         self._measure()
@@ -209,13 +234,20 @@ class Session:
                 or not abs(value) <= MAX_EDITED_PARAMETER):
             raise ValueError(f"{name} must be a number from {-MAX_EDITED_PARAMETER} to "
                              f"{MAX_EDITED_PARAMETER}, got {shown(value)}")
-        self.training_step.sync()
+        self._sync()
         self.parameters[self.names.index(name)].data = float(value)
-        if self.training_step.native is not None:
+        if self.training_step is not None and self.training_step.native is not None:
             self.training_step.native.reload()  # the edited value, into native memory
         self.edited.append((self.steps, name))
         self._measure()
         self._publish()
+
+    def export(self) -> dict:
+        """The model now, as the JSON ``nn.load`` reads; the run as a ``chainrule train``
+        command and as a Python script."""
+        self._sync()
+        return {"model": dumps(self.model), "script": python_script(self.settings),
+                **train_command(self.settings, self.lr_changed_at, self.edited)}
 
     def set_speed(self, steps_per_second: int):
         self.settings = replace(self.settings, steps_per_second=steps_per_second)
@@ -223,10 +255,14 @@ class Session:
     def play_slice(self) -> float:
         """While playing: the updates of one frame interval (as many as
         ``steps_per_second`` allows, fewer if they take longer), then a frame. Returns
-        the seconds left of the interval, which the caller waits before the next slice."""
+        the seconds left of the interval, which the caller waits before the next slice.
+
+        NOTE: the interval is at least as long as the latest frame took to make, so
+        a large network, whose frame (the boundary's 1,600 forward passes) takes
+        longer than FRAME_SECONDS, still spends half its time or more on updates."""
         if not self.running:
             return 0.0
-        interval = max(FRAME_SECONDS, 1.0 / self.settings.steps_per_second)
+        interval = max(FRAME_SECONDS, 1.0 / self.settings.steps_per_second, self._frame_seconds)
         started = time.monotonic()
         for _ in range(max(1, round(self.settings.steps_per_second * interval))):
             if not self.running:
@@ -234,8 +270,10 @@ class Session:
             self._take_step()
             if time.monotonic() - started > interval:
                 break
+        framing = time.monotonic()
         self._measure()
         self._publish()
+        self._frame_seconds = time.monotonic() - framing
         return max(0.0, interval - (time.monotonic() - started))
 
     # --- training -------------------------------------------------------------------
@@ -293,7 +331,7 @@ class Session:
 
     def _measure(self):
         """Add a point to the curves: the losses on the whole train and test sets."""
-        self.training_step.sync()  # a native step's parameters, to the model
+        self._sync()  # a native step's parameters, to the model
         problem = self.problem
         try:
             train, test = (self._evaluate(inputs, targets, labels) for inputs, targets, labels in (
@@ -366,7 +404,7 @@ class Session:
             "lr": self.optimizer.lr,
             "batch_objective": self.last_batch_objective,
             "steps_per_second": round(self._rate(), 1),
-            "engine": self.training_step.engine,
+            "engine": self._engine(),
             "runtime": runtime(),
             "bounds": self.bounds,
             "boundary": boundary,
@@ -377,7 +415,7 @@ class Session:
             "curves": self.curves,
             "parameters": [[name, p.data, p.grad, state[p]]
                            for name, p in zip(self.names, self.parameters)],
-            "export": train_command(self.settings, self.lr_changed_at),
+            "export": train_command(self.settings, self.lr_changed_at, self.edited),
         }
         self._frame_number += 1
 
@@ -389,18 +427,22 @@ class Session:
 
     # --- a point's computation graph ---------------------------------------------------
 
-    def inspect(self, which: str, index: int) -> dict:
+    def inspect(self, which: str, index: int, collapse: bool = True) -> dict:
         """The graph of one example's loss on a copy of the model as it is now, and
-        its backward pass step by step (drawn by :meth:`step_svg`)."""
+        its backward pass step by step (drawn by :meth:`step_svg`, each neuron one box
+        unless ``collapse`` is false), with each parameter's gradient of this loss
+        beside its central finite difference."""
         if which not in ("train", "test") or isinstance(index, bool) or not isinstance(index, int):
             raise ValueError('inspect needs "set" ("train" or "test") and a point "index"')
+        if not isinstance(collapse, bool):
+            raise ValueError(f"collapse must be true or false, got {shown(collapse)}")
         inputs, targets = ((self.problem.train_inputs, self.problem.train_targets)
                            if which == "train" else
                            (self.problem.test_inputs, self.problem.test_targets))
         if not 0 <= index < len(inputs):
             raise ValueError(f"there is no {which} point {index}: the {which} set has "
                              f"{len(inputs)} points (0 to {len(inputs) - 1})")
-        self.training_step.sync()
+        self._sync()
         copy = MLP(**self.model.architecture())
         copy.load_state_dict(self.model.state_dict())
         steps_done = self.steps
@@ -413,19 +455,46 @@ class Session:
         values = len(topological_order(loss))
         graph_id = str(next(self._graph_ids))
         if values <= MAX_DRAWN_VALUES:
-            steps = backward_steps(loss, params=copy.parameters(), max_nodes=MAX_DRAWN_VALUES)
+            steps = backward_steps(loss, params=copy, max_nodes=MAX_DRAWN_VALUES,
+                                   collapse="neurons" if collapse else None)
             captions = [steps.caption(position) for position in range(len(steps))]
         else:  # too large to draw: the steps as text
             steps, captions = None, backward_captions(loss)
+        loss.backward()
         self._graphs = {graph_id: steps} if steps else {}  # only the latest is kept
         return {
             "graph": graph_id, "set": which, "index": index, "at_step": steps_done,
             "inputs": inputs[index], "target": targets[index],
             "prediction": _floats(prediction), "loss": loss.data,
             "values": values, "drawable": values <= MAX_DRAWN_VALUES,
-            "captions": captions,
+            "captions": captions, "collapsed": collapse,
             "limit": MAX_DRAWN_VALUES,
+            "gradients": self._gradients_and_differences(copy, inputs[index], targets[index]),
         }
+
+    def _gradients_and_differences(self, model, inputs, target):
+        """``[name, gradient, central difference]`` for each of ``model``'s parameters
+        (gradients from backward, already taken), the difference on the loss of this one
+        example: (L(p + h) - L(p - h)) / 2h, h = FINITE_STEP · max(1, |p|). A network of
+        more than MAX_CHECKED_PARAMETERS parameters has its first layer's checked."""
+        named = model.named_parameters()
+        checked = named if len(named) <= MAX_CHECKED_PARAMETERS else [
+            (name, parameter) for name, parameter in named if name.startswith("layer0.")]
+        loss = self.problem.loss
+
+        def loss_at():
+            return data_of(loss(model(inputs), target))
+
+        rows = []
+        for name, parameter in checked:
+            value, step = parameter.data, FINITE_STEP * max(1.0, abs(parameter.data))
+            parameter.data = value + step
+            above = loss_at()
+            parameter.data = value - step
+            below = loss_at()
+            parameter.data = value
+            rows.append([name, parameter.grad, (above - below) / (2 * step)])
+        return rows
 
     def step_svg(self, graph_id: str, index: int) -> str:
         """Step ``index`` of a graph from :meth:`inspect`, as SVG (the draw extra renders it)."""
@@ -453,7 +522,12 @@ ACTIONS = {
     "speed": lambda session, body: session.set_speed(
         _with_setting(session, "steps_per_second", body.get("steps_per_second"))
         .steps_per_second),
-    "inspect": lambda session, body: session.inspect(body.get("set"), body.get("index")),
+    "inspect": lambda session, body: session.inspect(body.get("set"), body.get("index"),
+                                                     body.get("collapse", True)),
+    "export": lambda session, body: session.export(),
+    "csv": lambda session, body: session.reset(parse_settings({
+        **session.settings.to_json(), "dataset": "yours",
+        "points": points_from_csv(body.get("text"))})),
     "parameter": lambda session, body: session.set_parameter(body.get("name"), body.get("value")),
 }
 
@@ -527,13 +601,18 @@ def _points(inputs, labels):
     return [[round(x, 4), round(y, 4), label] for (x, y), label in zip(inputs, labels)]
 
 
-def _bounds(inputs):
-    """The box the boundary is drawn over: the data and a tenth more on each side."""
+def _bounds(inputs, plane=None):
+    """The box the boundary is drawn over: the data and a tenth more on each side, and
+    at least ``plane`` (low, high) on both axes if it is given."""
     spans = []
-    for column in zip(*inputs):
-        low, high = min(column), max(column)
+    for column in zip(*inputs) if inputs else ((), ()):
+        low = min(column, default=plane[0] if plane else 0.0)
+        high = max(column, default=plane[1] if plane else 0.0)
         margin = 0.1 * (high - low or 1.0)
-        spans.append((low - margin, high + margin))
+        low, high = low - margin, high + margin
+        if plane:
+            low, high = min(low, plane[0]), max(high, plane[1])
+        spans.append((low, high))
     return spans
 
 

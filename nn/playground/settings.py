@@ -39,9 +39,12 @@ LIMITS = {
     "epochs": 10_000,        # of a decaying learning-rate schedule
 }
 
-DATASETS = ("moons", "circles", "blobs", "iris")
+DATASETS = ("moons", "circles", "blobs", "iris", "yours")  # yours: only the points you add
 # What each data set's noise setting is: the generators' own argument.
-DEFAULT_NOISE = {"moons": 0.1, "circles": 0.05, "blobs": 1.0, "iris": 0.0}
+DEFAULT_NOISE = {"moons": 0.1, "circles": 0.05, "blobs": 1.0, "iris": 0.0, "yours": 0.0}
+POINT_RANGE = 10.0        # your own points' coordinates lie within ± this
+YOUR_PLANE = (-2.0, 2.0)  # the plane drawn for the yours data set (wider if a point is outside)
+MAX_CSV_CHARACTERS = 12_000
 MAX_NOISE = 2.0
 BLOB_CENTERS = 3
 # The losses for two classes and for more: a loss names its kind of target.
@@ -89,6 +92,7 @@ class Settings:
     l2: float = recipes.L2_STRENGTH
     seed: int = DEFAULT_SEED
     steps_per_second: int = 50
+    points: tuple = ()  # your own (x, y, class) points, added to the training set
 
     @property
     def classes(self) -> int:
@@ -97,7 +101,7 @@ class Settings:
     def to_json(self) -> dict:
         """The settings as JSON values, which :func:`parse_settings` reads back."""
         return {**asdict(self), "iris_features": list(self.iris_features),
-                "hidden": list(self.hidden),
+                "hidden": list(self.hidden), "points": [list(point) for point in self.points],
                 "optimizer_options": {key: list(value) if isinstance(value, tuple) else value
                                       for key, value in self.optimizer_options.items()}}
 
@@ -249,12 +253,61 @@ def parse_settings(given) -> Settings:
         steps_per_second=_number("steps_per_second", given.get("steps_per_second", 50), 1,
                                  LIMITS["steps_per_second"], integer=True),
     )
+    settings = replace(settings, points=_points(given.get("points", []), settings.classes))
     choices = loss_choices(dataset)
     settings = replace(settings, loss=_choice(
         f"loss for {settings.classes} classes", given.get("loss", next(iter(choices))),
         list(choices)))
     make_optimizer(settings, [Value(0.0)])  # its own checks, e.g. Nesterov's
     return settings
+
+
+def _point(name, point, classes):
+    if not isinstance(point, list) or len(point) != 3:
+        raise ValueError(f"{name} must be [x, y, class], got {shown(point)}")
+    x, y = (_number(f"{name}'s {axis}", value, -POINT_RANGE, POINT_RANGE)
+            for axis, value in zip("xy", point))
+    return x, y, _number(f"{name}'s class", point[2], 0, classes - 1, integer=True)
+
+
+def _points(given, classes):
+    """Your own points: at most ``LIMITS["examples"]`` ``[x, y, class]``."""
+    if not isinstance(given, list) or len(given) > LIMITS["examples"]:
+        raise ValueError(f"points must be a list of at most {LIMITS['examples']} [x, y, class] "
+                         f"points, got {shown(given)}")
+    return tuple(_point(f"point {position}", point, classes)
+                 for position, point in enumerate(given))
+
+
+def points_from_csv(text, classes: int = 2) -> list:
+    """``[[x, y, class], ...]`` from CSV text: one point a line, ``x,y,class`` (a first line
+    that is not numbers is a header). Anything else raises ValueError naming the line."""
+    if not isinstance(text, str):
+        raise ValueError(f"a CSV file is text, got {type(text).__name__}")
+    if len(text) > MAX_CSV_CHARACTERS:
+        raise ValueError(f"the file has {len(text)} characters; a CSV of your points has at "
+                         f"most {MAX_CSV_CHARACTERS}")
+    points = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        fields = [field.strip() for field in line.split(",")]
+        if len(fields) != 3:
+            raise ValueError(f"line {number} has {len(fields)} fields; each line is x,y,class, "
+                             f"got {shown(line, 40)}")
+        try:
+            numbers = [float(field) for field in fields]
+        except ValueError:
+            if number == 1:
+                continue  # a header
+            raise ValueError(f"line {number}: x, y and class must be numbers, got "
+                             f"{shown(line, 40)}") from None
+        points.append(list(_point(f"line {number}", numbers, classes)))
+        if len(points) > LIMITS["examples"]:
+            raise ValueError(f"the file has more than {LIMITS['examples']} points")
+    if not points:
+        raise ValueError("the file has no points: each line is x,y,class")
+    return points
 
 
 def make_optimizer(settings: Settings, parameters):
@@ -289,6 +342,8 @@ def _raw_data(settings):
     if settings.dataset == "blobs":
         X, y = data.make_blobs(n, centers=BLOB_CENTERS, seed=seed, std=noise)
         return data.standardize(X), y
+    if settings.dataset == "yours":
+        return [], []
     X, y = data.load_iris()
     first, second = settings.iris_features
     X = data.standardize([[row[first], row[second]] for row in X])
@@ -313,7 +368,11 @@ def build_problem(settings: Settings) -> Problem:
     split = len(X) - round(len(X) * settings.test_fraction)
     loss = loss_choices(settings.dataset)[settings.loss]
     targets = [target_of(loss, label) for label in labels]
-    return Problem(X[:split], targets[:split], X[split:], targets[split:], labels[:split],
+    yours = [[x, y] for x, y, _ in settings.points]
+    your_labels = [label for _, _, label in settings.points]
+    return Problem(X[:split] + yours, targets[:split] + [target_of(loss, label)
+                                                         for label in your_labels],
+                   X[split:], targets[split:], labels[:split] + your_labels,
                    labels[split:], loss, 1 if settings.classes == 2 else settings.classes)
 
 
@@ -331,26 +390,34 @@ def _train_optimizer(settings):
     return None
 
 
-def train_command(settings: Settings, lr_changed_at: int | None = None) -> dict:
+def train_command(settings: Settings, lr_changed_at: int | None = None,
+                  edited=()) -> dict:
     """``{"command": ..., "missing": [...]}``: the ``chainrule train`` command
     line nearest to this run, and each thing of the run it cannot express
     (an empty list: the command repeats the run exactly, compiled engine
-    and all, over ``settings.epochs`` epochs)."""
+    and all, over ``settings.epochs`` epochs). ``edited``: the ``(step, name)``
+    of each parameter set by hand."""
     missing = []
-    arguments = ["chainrule", "train", "--dataset", settings.dataset]
-    task = recipes.TASKS[settings.dataset]
-    if settings.dataset == "iris":
+    dataset = "moons" if settings.dataset == "yours" else settings.dataset
+    arguments = ["chainrule", "train", "--dataset", dataset]
+    task = recipes.TASKS[dataset]
+    if settings.points:
+        missing.append(f"your {len(settings.points)} points: chainrule train makes its data set")
+    if settings.dataset == "yours":
+        missing.append("only your points: chainrule train makes one of its data sets")
+    elif settings.dataset == "iris":
         missing.append("Iris projected to two features: chainrule train uses all four")
     elif settings.examples != 100:
         missing.append(f"{settings.examples} examples: chainrule train makes 100")
-    if settings.dataset != "iris" and settings.noise != DEFAULT_NOISE[settings.dataset]:
+    if settings.dataset not in ("iris", "yours") and (
+            settings.noise != DEFAULT_NOISE[settings.dataset]):
         missing.append(f"noise {settings.noise:g}: chainrule train uses "
                        f"{DEFAULT_NOISE[settings.dataset]:g}")
     if settings.test_fraction:
         missing.append("the test split: chainrule train trains on every example")
     if loss_choices(settings.dataset)[settings.loss] is not task.loss:
         missing.append(f"the {settings.loss} loss: chainrule train uses "
-                       f"{task.loss.__name__} on {settings.dataset}")
+                       f"{task.loss.__name__} on {dataset}")
     arguments += ["--hidden", ",".join(map(str, settings.hidden)),
                   "--activation", settings.activation]
     optimizer = _train_optimizer(settings)
@@ -364,6 +431,7 @@ def train_command(settings: Settings, lr_changed_at: int | None = None) -> dict:
                        "--lr/10 over --epochs")
     if lr_changed_at is not None:
         missing.append(f"the learning rate changed by hand at step {lr_changed_at}")
+    missing += [f"{name} set by hand at step {step}" for step, name in edited]
     if settings.l2 != recipes.L2_STRENGTH:
         missing.append(f"L2 {settings.l2:g}: chainrule train uses {recipes.L2_STRENGTH:g}")
     if settings.batch_size is not None:
@@ -371,3 +439,72 @@ def train_command(settings: Settings, lr_changed_at: int | None = None) -> dict:
     arguments += ["--epochs", str(settings.epochs), "--seed", str(settings.seed),
                   "--engine", "python"]
     return {"command": shlex.join(arguments), "missing": missing}
+
+
+# --- a Python script that repeats a run -------------------------------------------------
+
+
+def _data_lines(settings):
+    """The script's lines that make ``X`` and ``labels`` as :func:`_raw_data` does."""
+    n, noise, seed = settings.examples, settings.noise, settings.seed
+    if settings.dataset in ("moons", "circles"):
+        return [f"X, labels = data.make_{settings.dataset}({n}, noise={noise!r}, seed={seed})"]
+    if settings.dataset == "blobs":
+        return [f"X, labels = data.make_blobs({n}, centers={BLOB_CENTERS}, seed={seed}, "
+                f"std={noise!r})",
+                "X = data.standardize(X)"]
+    if settings.dataset == "yours":
+        return ["X, labels = [], []  # only your points"]
+    first, second = settings.iris_features
+    return ["X, labels = data.load_iris()",
+            f"X = data.standardize([[row[{first}], row[{second}]] for row in X])",
+            "order = list(range(len(X)))",
+            f"random.Random({seed}).shuffle(order)  # the file is sorted by species",
+            "X, labels = [X[i] for i in order], [labels[i] for i in order]"]
+
+
+def python_script(settings: Settings) -> str:
+    """A short Python script that trains the run's model as the playground does, for
+    ``settings.epochs`` epochs (the same model, bit for bit, but for a learning rate
+    set by hand during the run), and saves it as ``model.json``."""
+    loss = loss_choices(settings.dataset)[settings.loss]
+    targets = ("[2 * label - 1 for label in labels]  # ±1 for the loss"
+               if loss.target in ("sign", "real") else "labels")
+    defaults = optimizer_options(OPTIMIZERS[settings.optimizer])
+    options = "".join(f", {key}={value!r}" for key, value in settings.optimizer_options.items()
+                      if value != defaults[key])
+    schedule = "None"
+    sizes = [*settings.hidden, 1 if settings.classes == 2 else settings.classes]
+    lines = [f'"""The playground\'s run: {settings.dataset}, MLP '
+             f'{"-".join(map(str, [2, *sizes]))} {settings.activation}, {settings.loss}, '
+             f'{settings.optimizer}."""']
+    imports = ["import random"] if settings.dataset == "iris" else []
+    imports.append("from nn import MLP, data, fit, losses, optim, save")
+    if settings.lr_schedule == "decay":
+        imports.append("from nn.schedules import LinearDecay")
+    lines += ["", *imports, "", *_data_lines(settings)]
+    lines.append(f"train = len(X) - round(len(X) * {settings.test_fraction!r})  "
+                 f"# the rest is the test set")
+    if settings.points:
+        lines += [f"points = {[list(point) for point in settings.points]!r}  # your own",
+                  "X, labels = X[:train] + [[x, y] for x, y, _ in points], "
+                  "labels[:train] + [label for _, _, label in points]"]
+    else:
+        lines.append("X, labels = X[:train], labels[:train]")
+    lines += [f"targets = {targets}",
+              f"model = MLP(2, {sizes}, "
+              f"activation={settings.activation!r}, seed={settings.seed})",
+              f"optimizer = optim.{settings.optimizer}(model.parameters(), lr={settings.lr!r}"
+              f"{options})"]
+    if settings.lr_schedule == "decay":
+        batch = settings.batch_size
+        steps = f"-(-len(X) // {batch})" if batch else "1"
+        lines.append(f"schedule = LinearDecay({settings.lr!r}, {settings.lr / 10!r}, "
+                     f"{settings.epochs} * {steps})  # steps per epoch")
+        schedule = "schedule"
+    lines += [f"fit(model, X, targets, losses.{settings.loss}, optimizer, "
+              f"epochs={settings.epochs}, batch_size={settings.batch_size!r},",
+              f"    lr_schedule={schedule}, seed={settings.seed}, l2={settings.l2!r}, "
+              f"engine=\"python\")",
+              'save(model, "model.json")', ""]
+    return "\n".join(lines)

@@ -11,7 +11,11 @@ const TRAIN_COLOUR = "#2b6cb0";
 const TEST_COLOUR = "#c05621";
 const $ = (id) => document.getElementById(id);
 
-const page = { choices: null, transport: null, frame: null, graph: null, firstFrameAt: null };
+const page = {
+  choices: null, transport: null, frame: null, graph: null, firstFrameAt: null,
+  inspecting: false,  // an inspect on its way
+  hash: null, runHash: null,  // the address's settings; the same but the speed
+};
 
 // --- the transports: choices(), start(settings, onFrame), act(action, extra), svg(graph, step)
 
@@ -252,9 +256,55 @@ function drawCharts(frame) {
 
 function percent(value) { return typeof value === "number" ? `${(100 * value).toFixed(1)}%` : "–"; }
 
+// The address shows the run's settings (link.js), so a copied link opens the same run.
+function showLink(settings) {
+  const hash = settingsToHash(settings);
+  const { steps_per_second: _, ...run } = settings;
+  const runHash = settingsToHash(run);
+  if (runHash !== page.runHash) {  // a new run (a link, the form): the form shows its settings
+    if (page.runHash !== null) showSettings(settings);
+    const classes = page.choices.datasets[settings.dataset].classes;
+    if ($("point-class").options.length !== classes) {
+      fillSelect($("point-class"), [...Array(classes).keys()].map(String),
+        ["0 (blue)", "1 (orange)", "2 (green)"].slice(0, classes));
+    }
+    page.runHash = runHash;
+  }
+  if (hash !== page.hash) {
+    page.hash = hash;
+    history.replaceState(null, "", hash);
+    $("link").href = linkOf(hash);
+  }
+}
+
+// A link to the page with `hash`, without the local server's token (the cookie carries it).
+function linkOf(hash) { return `${location.origin}${location.pathname}${hash}`; }
+
+// A link opened, or a hash typed into the address: its settings, or the reason they are refused
+// (the run goes on unchanged).
+async function openLink() {
+  if (location.hash === page.hash) return;
+  const { settings, error } = settingsFromHash(location.hash);
+  if (error) { showError("settings-error", error); return; }
+  if (!settings) return;
+  try {
+    await act("configure", { settings });
+    showError("settings-error", null);
+  } catch (refusal) {
+    showError("settings-error", `the link's settings are refused: ${refusal.message}`);
+  }
+}
+
+async function copy(text) {
+  try { await navigator.clipboard.writeText(text); $("copied").textContent = "copied"; } catch (error) {
+    $("copied").textContent = "the browser does not allow copying here: select the text instead";
+  }
+}
+
 function drawFrame(frame) {
   if (page.firstFrameAt === null) page.firstFrameAt = performance.now();
   page.frame = frame;
+  showLink(frame.settings);
   $("play").textContent = frame.running ? "Pause" : "Play";
   $("play").setAttribute("aria-pressed", String(frame.running));
   const rate = frame.running ? `${frame.steps_per_second} steps/s` : "paused";
@@ -267,6 +317,7 @@ function drawFrame(frame) {
   drawBoundary(frame);
   drawNetwork($("network"), frame);
   drawCharts(frame);
+  followPoint(frame);
   const last = frame.curves[frame.curves.length - 1];
   $("latest").textContent = `now: train data loss ${number(last.train_loss)}, objective ` +
     `${number(last.train_objective)}, accuracy ${percent(last.train_accuracy)}; test data loss ` +
@@ -283,11 +334,14 @@ function drawFrame(frame) {
 
 // --- a point's graph ------------------------------------------------------------------
 
-async function inspect(set, index) {
+async function inspect(set, index, { keepStep = false } = {}) {
   showError("run-error", null);
+  const previous = page.graph;
+  page.inspecting = true;
   try {
-    page.graph = await act("inspect", { set, index });
-  } catch (error) { showError("run-error", error); return; }
+    page.graph = await act("inspect", { set, index, collapse: $("collapse").checked });
+  } catch (error) { showError("run-error", error); return; } finally { page.inspecting = false; }
+  page.graph.inspectedAt = performance.now();
   const graph = page.graph;
   $("point-set").value = set; $("point-index").value = index;
   const target = Array.isArray(graph.prediction) ? `class ${graph.target}` : `target ${graph.target}`;
@@ -297,10 +351,34 @@ async function inspect(set, index) {
     `${graph.captions.length} backward steps.` + (graph.drawable ? "" :
     ` Drawings stop at ${graph.limit} values (a 2-8-8-1 network fits): the steps are listed as text.`);
   $("stepper").hidden = graph.captions.length === 0;
+  const step = keepStep && previous ? $("backward-step").valueAsNumber : 0;
   $("backward-step").max = Math.max(graph.captions.length - 1, 0);
-  $("graph").replaceChildren();
-  showStep(0);
+  if (!keepStep) $("graph").replaceChildren();
+  showStep(step);
+  showPointGradients(graph.gradients);
   if (page.frame) drawBoundary(page.frame);
+}
+
+function showPointGradients(rows) {
+  const body = document.querySelector("#point-gradients tbody");
+  body.replaceChildren(...rows.map(([name, gradient, difference]) => {
+    const row = document.createElement("tr");
+    const scale = Math.max(Math.abs(gradient), Math.abs(difference), 1e-12);
+    const relative = Math.abs(gradient - difference) / scale;
+    for (const text of [name, number(gradient), number(difference), relative.toExponential(1)]) {
+      const cell = document.createElement("td"); cell.textContent = text; row.append(cell);
+    }
+    return row;
+  }));
+  $("point-gradients").hidden = rows.length === 0;
+}
+
+// While training runs, the point followed is inspected again (at most once a second).
+function followPoint(frame) {
+  const graph = page.graph;
+  if (!graph || !$("follow").checked || page.inspecting || !frame.running) return;
+  if (frame.steps === graph.at_step || performance.now() - graph.inspectedAt < 1000) return;
+  inspect(graph.set, graph.index, { keepStep: true });
 }
 
 async function showStep(index) {
@@ -330,6 +408,52 @@ function pointAt(frame, canvasX, canvasY) {
     });
   }
   return best;
+}
+
+// --- your own points ---------------------------------------------------------------------
+
+// A new run from the frame's settings with `changes` (data changes restart training).
+async function reconfigure(changes) {
+  showError("run-error", null); showError("settings-error", null);
+  await act("configure", { settings: { ...page.frame.settings, ...changes } });
+}
+
+function fromCanvas(frame, canvas, x, y) {
+  const [[left, right], [bottom, top]] = frame.bounds;
+  return [left + x / canvas.width * (right - left), top - y / canvas.height * (top - bottom)];
+}
+
+// A click on the plane: a point of the chosen class (shift: the next class) where it
+// landed; an alt-click on one of your points removes it.
+async function changePoints(event, hit) {
+  const frame = page.frame;
+  const points = frame.settings.points;
+  if (event.altKey) {
+    const yours = hit && hit.set === "train" ? hit.index - (frame.train_size - points.length) : -1;
+    if (yours < 0) throw new Error("alt-click removes one of your own points; that one is the data set's");
+    await reconfigure({ points: points.filter((_, index) => index !== yours) });
+    return;
+  }
+  const classes = page.choices.datasets[frame.settings.dataset].classes;
+  const chosen = Number($("point-class").value);
+  const label = event.shiftKey ? (chosen + 1) % classes : chosen % classes;
+  const canvas = $("boundary");
+  const [x, y] = fromCanvas(frame, canvas, ...canvasPoint(canvas, event))
+    .map((value) => Math.round(value * 1000) / 1000);
+  await reconfigure({ points: [...points, [x, y, label]] });
+}
+
+async function uploadCsv() {
+  const file = $("csv").files[0];
+  $("csv").value = "";
+  if (!file) return;
+  if (file.size > 12000) {
+    throw new Error(`${file.name} is ${file.size} bytes; a CSV of your points (x,y,class a line) has at most 12000`);
+  }
+  showError("settings-error", null);
+  try {
+    await act("csv", { text: await file.text() });
+  } catch (error) { throw new Error(`${file.name}: ${error.message}`); }
 }
 
 // Where weight `name`'s line is, in the page's coordinates (for the browser test).
@@ -409,8 +533,12 @@ function wire() {
     const box = canvas.getBoundingClientRect();
     const hit = pointAt(page.frame, (event.clientX - box.left) * canvas.width / box.width,
       (event.clientY - box.top) * canvas.height / box.height);
-    if (hit) inspect(hit.set, hit.index);
+    if (hit && !event.altKey) { inspect(hit.set, hit.index); return; }
+    guarded("run-error", () => changePoints(event, hit))();
   });
+  $("clear-points").addEventListener("click", guarded("run-error", () =>
+    reconfigure({ dataset: "yours", points: [] })));
+  $("csv").addEventListener("change", guarded("settings-error", uploadCsv));
   $("network").addEventListener("mousemove", networkHover);
   $("network").addEventListener("mouseleave", () => { $("network-tip").hidden = true; });
   $("network").addEventListener("click", networkClick);
@@ -422,10 +550,45 @@ function wire() {
     editor.hidden = true;
   }));
   $("weight-cancel").addEventListener("click", () => { $("weight-editor").hidden = true; });
+  window.addEventListener("hashchange", guarded("settings-error", openLink));
+  $("copy-link").addEventListener("click", () => copy($("link").href));
+  $("download-model").addEventListener("click", guarded("run-error", async () => {
+    const exported = await act("export");
+    const url = URL.createObjectURL(new Blob([exported.model], { type: "application/json" }));
+    const link = Object.assign(document.createElement("a"), { href: url, download: "model.json" });
+    document.body.append(link); link.click(); link.remove();
+    URL.revokeObjectURL(url);
+  }));
+  $("show-script").addEventListener("click", guarded("run-error", async () => {
+    const exported = await act("export");
+    $("script").textContent = exported.script;
+    $("script-box").hidden = false;
+  }));
+  $("copy-command").addEventListener("click", () => copy($("command").textContent));
   $("log-scale").addEventListener("change", () => { if (page.frame) drawCharts(page.frame); });
   $("backward-step").addEventListener("input", () => showStep($("backward-step").valueAsNumber));
   $("previous-step").addEventListener("click", () => showStep($("backward-step").valueAsNumber - 1));
   $("next-step").addEventListener("click", () => showStep($("backward-step").valueAsNumber + 1));
+}
+
+// The first session: the link's settings if it has any and they pass, else the defaults
+// (and the reason the link's were refused).
+async function startFromLink() {
+  const { settings, error } = settingsFromHash(location.hash);
+  if (settings) {
+    try {
+      await page.transport.start(settings, (frame) => {
+        if (page.runHash === null) showSettings(frame.settings);
+        drawFrame(frame);
+      });
+      return;
+    } catch (refusal) {
+      showError("settings-error", `the link's settings are refused: ${refusal.message}; ` +
+        "the defaults run instead");
+    }
+  }
+  if (error) showError("settings-error", `${error}; the defaults run instead`);
+  await page.transport.start(readSettings(), drawFrame);
 }
 
 async function start() {
@@ -437,7 +600,7 @@ async function start() {
     buildForm(page.choices);
     showSettings(page.choices.defaults);
     wire();
-    await page.transport.start(readSettings(), drawFrame);
+    await startFromLink();
   } catch (error) { showError("run-error", error); $("status").textContent = "not connected"; }
 }
 

@@ -26,7 +26,7 @@ BUDGET = {
     "static/playground.js": 32 * KB, "static/playground.css": 6 * KB,
     "static/worker.js": 4 * KB, "static/worker-client.js": 4 * KB,
     "static/formula.js": 4 * KB, "static/try.js": 4 * KB,
-    "static/network.js": 10 * KB, "static/charts.js": 8 * KB,
+    "static/network.js": 10 * KB, "static/charts.js": 8 * KB, "static/link.js": 4 * KB,
     "static/chainrule.zip": 700 * KB,
     "static/pyodide/pyodide.mjs": 18_000, "static/pyodide/pyodide.asm.mjs": 1_250_400,
     "static/pyodide/pyodide.asm.wasm": 9_598_300, "static/pyodide/python_stdlib.zip": 2_545_700,

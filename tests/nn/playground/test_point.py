@@ -1,0 +1,55 @@
+"""One point's graph: collapsed to one box a neuron by default, and each parameter's
+gradient of the point's loss beside a central finite difference computed here."""
+
+import pytest
+
+from nn import MLP
+from nn.playground.session import Session
+from nn.playground.settings import parse_settings
+
+
+def finite_difference(model, inputs, loss, target, name, step=1e-6):
+    state = model.state_dict()
+    values = []
+    for sign in (1, -1):
+        model.load_state_dict({**state, name: state[name] + sign * step})
+        values.append(loss(model(inputs), target).data)
+    model.load_state_dict(state)
+    return (values[0] - values[1]) / (2 * step)
+
+
+@pytest.mark.parametrize("given", [{"hidden": [4, 3]},
+                                   {"dataset": "blobs", "hidden": [5], "activation": "tanh"}])
+def test_each_gradient_of_a_point_sits_beside_its_finite_difference(given):
+    session = Session(parse_settings(given))
+    for _ in range(3):
+        session.step()
+    answer = session.act("inspect", {"set": "test", "index": 2})
+    assert answer["collapsed"] is True
+    model = MLP(**session.model.architecture())
+    model.load_state_dict(session.model.state_dict())
+    inputs, target = session.problem.test_inputs[2], session.problem.test_targets[2]
+    loss = session.problem.loss
+    names = [name for name, _ in model.named_parameters()]
+    assert [row[0] for row in answer["gradients"]] == names
+    prediction = model(inputs)
+    total = loss(prediction, target)
+    total.backward()
+    gradients = dict(model.named_parameters())
+    for name, gradient, difference in answer["gradients"]:
+        assert gradient == pytest.approx(gradients[name].grad, rel=1e-12, abs=1e-15)
+        here = finite_difference(model, inputs, loss, target, name)
+        assert difference == pytest.approx(here, rel=1e-5, abs=1e-8)
+        assert difference == pytest.approx(gradient, rel=1e-5, abs=1e-8)
+
+
+def test_the_collapsed_graph_draws_each_neuron_as_one_box(wasm_only):
+    session = Session(parse_settings({"hidden": [3]}))
+    collapsed = session.act("inspect", {"set": "train", "index": 0})
+    svg = session.step_svg(collapsed["graph"], 0)
+    expanded = session.act("inspect", {"set": "train", "index": 0, "collapse": False})
+    assert svg.count("<g id=\"node") < session.step_svg(expanded["graph"], 0).count(
+        "<g id=\"node")
+    assert "layer0.neuron2" in svg
+    with pytest.raises(ValueError, match="collapse must be true or false"):
+        session.act("inspect", {"set": "train", "index": 0, "collapse": "yes"})
