@@ -18,12 +18,14 @@ import re
 import subprocess
 import sys
 import sysconfig
+import urllib.parse
 import urllib.request
 import zipfile
 
 # What the wheel may hold: the import packages, their data, and its metadata.
 ALLOWED = re.compile(r"(autograd|nn)/(.+/)?[^/]+\.py|nn/datasets/iris\.csv"
-                     r"|nn/playground/static/[^/]+\.(html|css|js)|chainrule-[^/]+\.dist-info/.+")
+                     r"|nn/playground/static/(site/)?[^/]+\.(html|css|js)"
+                     r"|chainrule-[^/]+\.dist-info/.+")
 REQUIRED_DATA = ["nn/datasets/iris.csv", "nn/playground/static/index.html"]
 SECONDS = 300
 
@@ -82,14 +84,14 @@ def main(wheel: str) -> None:
                                "--port", "0"], stdout=subprocess.PIPE, text=True)
     try:
         first_line = server.stdout.readline()
-        url = re.search(r"http://127\.0\.0\.1:\d+/?", first_line)
+        url = re.search(r"http://127\.0\.0\.1:\d+/\S*", first_line)  # the token too
         check("chainrule playground --no-browser prints its address", url is not None,
               first_line.strip())
         with urllib.request.urlopen(url[0], timeout=30) as page:
             html = page.read().decode("utf-8")
             check("the page answers", page.status == 200 and "<html" in html.lower(),
                   f"{page.status}, {len(html)} characters")
-        with urllib.request.urlopen(url[0].rstrip("/") + "/static/playground.js",
+        with urllib.request.urlopen(urllib.parse.urljoin(url[0], "/static/playground.js"),
                                     timeout=30) as script:
             check("its static files answer", script.status == 200, "/static/playground.js")
     finally:
