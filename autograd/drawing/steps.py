@@ -33,7 +33,7 @@ from types import MappingProxyType
 
 from ..compiler.source import Source, as_source, fill
 from ..files import write_atomic
-from ..value import Value, as_float, reverse_sweep, topological_order
+from ..value import Value, as_float, local_partials, reverse_sweep, topological_order
 from .dot import (
     CONSTANT_COLOUR,
     CURRENT_COLOUR,
@@ -47,6 +47,9 @@ from .dot import (
 # An unlabelled node is named by its formula (``w*x + b``) up to this length,
 # and by what made it ("tanh node") beyond.
 LONGEST_FORMULA_NAME = 32
+# The chain rule's captions name an unlabelled node by its formula, each
+# operand longer than this written "…": ``(… + w₃ * x₃)``.
+LONGEST_OPERAND = 40
 
 
 @dataclass(frozen=True, eq=False)
@@ -56,19 +59,25 @@ class BackwardStep:
     ``partials[i]`` is ∂node/∂parentᵢ, and ``gradients`` maps every node
     reached so far to its gradient once this step is done (read-only). The
     step applied ``gradients[parentᵢ] += partials[i] * gradients[node]``.
+
+    Its text is that chain rule, one clause per parent that is not a
+    constant, in the names the graph carries (the root is L):
+    ``∂L/∂w = ∂L/∂z · x = 2.2 · 2 = 4.4``. A parent with several uses gets
+    its sum at the last of them, ``∂L/∂h = ∂L/∂z · w + ∂L/∂y · v = … = …``,
+    and ``+=`` with its term's number at the others.
     """
 
     index: int
     node: Value
     partials: tuple
     gradients: Mapping
+    chain: _Chain | None = None
 
     def __str__(self):
-        gradient = self.gradients[self.node]
-        updates = "; ".join(
-            f"{_grad_of(parent)} += {format_number(partial)} × {format_number(gradient)}"
-            for parent, partial in zip(self.node.parents, self.partials))
-        return f"{_name(self.node)}, grad {format_number(gradient)}: {updates}"
+        chain = self.chain or _Chain(self.node)
+        parents = [(position, parent) for position, parent in enumerate(self.node.parents)
+                   if not parent.is_constant] or list(enumerate(self.node.parents))
+        return "; ".join(chain.rule(self, position, parent) for position, parent in parents)
 
     def formulas(self) -> list:
         """Each local partial as the op table computes it, in symbols, then in
@@ -107,6 +116,100 @@ class BackwardStep:
         where = ", ".join(f"{name} = {_name(node)}" for name, node in zip(names, nodes)
                           if name != node.label)
         return [*lines, f"where {where}"] if where else lines
+
+
+_SUBSCRIPT_DIGITS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+
+
+def _subscripted(label: str) -> str:
+    """``x0`` → ``x₀``, ``layer1.neuron0.w2`` → ``layer₁.neuron₀.w₂``: digits that
+    end a name's part are its indices."""
+    return re.sub(r"(?<=[^\W\d])\d+", lambda digits: digits[0].translate(_SUBSCRIPT_DIGITS),
+                  label)
+
+
+def _short_number(number: float, factor: bool = False) -> str:
+    """Four significant digits (``2.2``, ``0.714``); a negative factor in parentheses."""
+    text = f"{number:.4g}"
+    return f"({text})" if factor and text.startswith("-") else text
+
+
+class _Chain:
+    """What a step's chain rule reads beyond its own node: the root, called L; each
+    node's uses, ``(consumer, position)`` in the order the backward pass meets them;
+    and each node's symbol."""
+
+    def __init__(self, root):
+        self.root = root
+        order = topological_order(root)
+        self.uses = {}
+        for node in reversed(order):
+            for position, parent in enumerate(node.parents):
+                self.uses.setdefault(parent, []).append((node, position))
+        self.symbols = {}
+        for node in order:  # parents first: each symbol is written from theirs
+            self.symbols[node] = self._symbol(node)
+        self.symbols[root] = Source("L")
+
+    def _symbol(self, node) -> Source:
+        """A label with subscript indices; a leaf's number; else the formula,
+        ``w * x + b``, each operand longer than LONGEST_OPERAND shown as …"""
+        if node.label:
+            # NOTE: a label that is not one name (``x1*w1``, ``hinge loss``) is
+            # parenthesised wherever it is an operand or a ∂L/∂'s name.
+            name = _subscripted(node.label)
+            return Source(name) if re.fullmatch(r"[\w.]+", name) else Source(name, 0)
+        if not node.parents:
+            return as_source(node.data)
+        operands = [self.symbols[parent] if len(self.symbols[parent].text)
+                    <= LONGEST_OPERAND else Source("…") for parent in node.parents]
+        return fill(_written(node.primitive), operands)
+
+    def name(self, node) -> str:
+        """The node as ∂L/∂ names it: its symbol, a formula in parentheses."""
+        symbol = self.symbols[node]
+        return symbol.text if symbol.is_atom else f"({symbol.text})"
+
+    def local(self, consumer, position, partial) -> str:
+        """∂consumer/∂parent at ``position`` in the names of the chain rule, as the
+        op table's row writes it (the row's ``partials`` evaluated on symbols);
+        its number when the row cannot be written so."""
+        row = consumer.primitive
+        symbols = [_Written(self.symbols[node].text, self.symbols[node].precedence,
+                            node.data if node.is_constant else None)
+                   for node in (consumer, *consumer.parents)]
+        try:
+            written = row.partials(*symbols)[position]
+        except TypeError:
+            written = None
+        if not isinstance(written, Source):
+            return _short_number(partial, factor=True)
+        return written.text if written.is_atom else f"({written.text})"
+
+    def rule(self, step, position, parent) -> str:
+        """The chain rule for ``parent`` at ``step``: its one term, or the sum over
+        its uses at the last of them."""
+        uses = self.uses.get(parent, [(step.node, position)])
+        done = next(number for number, (consumer, used) in enumerate(uses, 1)
+                    if consumer is step.node and used == position)
+        gradients = step.gradients
+        if done < len(uses) or len(uses) == 1:
+            gradient, partial = gradients[step.node], step.partials[position]
+            term = partial * gradient
+            text = (f"∂L/∂{self.name(parent)} {'+=' if len(uses) > 1 else '='} "
+                    f"∂L/∂{self.name(step.node)} · {self.local(step.node, position, partial)} "
+                    f"= {_short_number(gradient, True)} · {_short_number(partial, True)} "
+                    f"= {_short_number(term)}")
+            return text + (f" (term {done} of {len(uses)})" if len(uses) > 1 else "")
+        partials = [step.partials[used] if consumer is step.node else
+                    local_partials(consumer)[used] for consumer, used in uses]
+        symbols = " + ".join(f"∂L/∂{self.name(consumer)} · {self.local(consumer, used, partial)}"
+                             for (consumer, used), partial in zip(uses, partials))
+        numbers = " + ".join(
+            f"{_short_number(gradients[consumer], True)} · {_short_number(partial, True)}"
+            for (consumer, _), partial in zip(uses, partials))
+        return (f"∂L/∂{self.name(parent)} = {symbols} = {numbers} = "
+                f"{_short_number(gradients[parent])}")
 
 
 def _symbol_names(generic, nodes):
@@ -158,14 +261,6 @@ def _written(row) -> str:
     return f"{{0}} {row.syntax} {{1}}"
 
 
-def _grad_of(node):
-    """``x.grad``, ``(w * x).grad``: a formula's name is parenthesised."""
-    name = _name(node)
-    if node.label or not node.parents or _formula(node, LONGEST_FORMULA_NAME).is_atom:
-        return f"{name}.grad"
-    return f"({name}).grad"
-
-
 def _name(node):
     """The node's label; or its formula, ``w*x + b``, when short; or what
     made it: "tanh node", "constant 3.0000"."""
@@ -178,13 +273,14 @@ def _name(node):
     return f"{'constant' if node.is_constant else 'input'} {format_number(node.data)}"
 
 
-def _formula(node, limit):
+def _formula(node, limit, named=str):
     """The Source of the expression that computed ``node`` from labelled
-    nodes and numbers, with operators as written (``w*x + b``, ``tanh(w*x)``)."""
+    nodes (each label passed through ``named``) and numbers, with operators
+    as written (``w*x + b``, ``tanh(w*x)``)."""
     if node.label or not node.parents:
-        return as_source(node.data) if not node.label else Source(node.label)
+        return as_source(node.data) if not node.label else Source(named(node.label))
     row = node.primitive
-    operands = [_formula(parent, limit) for parent in node.parents]
+    operands = [_formula(parent, limit, named) for parent in node.parents]
     if any(len(operand.text) > limit for operand in operands):
         return Source("…" * (limit + 1))  # too long to be a name: stop early
     return fill(_written(row), operands)
@@ -207,8 +303,10 @@ def backward_steps(root: Value, gradient=1.0, **draw_options) -> BackwardSteps:
             f"root.backward() computes the gradients of any size")
     steps = []
     gradients = {root: as_float(gradient, "backward_steps() gradient")}
+    chain = _Chain(root)
     for node, partials in reverse_sweep(root, gradients):
-        steps.append(BackwardStep(len(steps), node, partials, MappingProxyType(dict(gradients))))
+        steps.append(BackwardStep(len(steps), node, partials, MappingProxyType(dict(gradients)),
+                                  chain))
     return BackwardSteps(root, steps, draw_options, gradients[root])
 
 
@@ -216,12 +314,14 @@ def backward_captions(root: Value, gradient=1.0) -> list:
     """The captions of ``backward_steps(root)``'s steps, for a graph of any
     size: no snapshot is kept, so memory grows as the graph does.
 
-    NOTE: a step's caption reads only its own node's gradient, which is
-    final at its turn (every node that uses it came before), so the live
+    NOTE: a step's caption is written at its turn, and reads the gradients
+    of its node and of its node's uses, all final by then (every node that
+    uses a node comes before it), and its parents' sums so far: so the live
     dict of gradients serves every step.
     """
     gradients = {root: as_float(gradient, "backward_captions() gradient")}
-    texts = [str(BackwardStep(0, node, partials, gradients))
+    chain = _Chain(root)
+    texts = [str(BackwardStep(0, node, partials, gradients, chain))
              for node, partials in reverse_sweep(root, gradients)]
     return [_caption(index, len(texts), text) for index, text in enumerate(texts)]
 
@@ -278,8 +378,8 @@ class BackwardSteps(Sequence):
 
     def seed_caption(self) -> str:
         return (f"step 0 of {len(self)}: the forward pass has computed every value; "
-                f"backward starts from the seed {_grad_of(self.root)} = "
-                f"{format_number(self._seed.gradients[self.root])}")
+                f"backward starts from the seed ∂L/∂L = "
+                f"{_short_number(self._seed.gradients[self.root])}, L = {_name(self.root)}")
 
     def seed_svg(self) -> str:
         """Frame 0's drawing: every value, only the root's gradient (the seed)."""

@@ -448,8 +448,18 @@ class Session:
         steps_done = self.steps
         for name, parameter in copy.named_parameters():
             parameter.label = name
-        x = [Value(value, label=f"x{position}") for position, value in enumerate(inputs[index])]
-        prediction = copy(x)
+        values = [Value(number, label=f"x{position}")
+                  for position, number in enumerate(inputs[index])]
+        # NOTE: layer by layer, so that each neuron's output carries the neuron's
+        # name and its sum w·x + b the name's ".z": the chain rule's captions say
+        # ∂L/∂layer₀.neuron₁, as the collapsed drawing titles its box.
+        for number, layer in enumerate(copy.layers):
+            values = layer.forward(values)
+            for position, output in enumerate(values):
+                output.label = f"layer{number}.neuron{position}"
+                if layer.activation is not None:
+                    output.parents[0].label = f"{output.label}.z"
+        prediction = values[0] if len(values) == 1 else values
         loss = self.problem.loss(prediction, targets[index])
         loss.label = f"{self.problem.loss.__name__} loss"
         values = len(topological_order(loss))

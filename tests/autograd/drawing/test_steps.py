@@ -98,8 +98,39 @@ def test_a_step_reads_as_the_rule_it_applies():
     product = w * x
     product.label = "p"
     (step,) = backward_steps(product)
-    assert str(step) == "p, grad 1.0000: w.grad += 3.0000 × 1.0000; x.grad += -2.0000 × 1.0000"
-    assert "constant 2.0000" in str(backward_steps(x * 2)[0])
+    # ∂(w x)/∂w = x = 3 and ∂(w x)/∂x = w = -2, times the seed ∂L/∂L = 1
+    assert str(step) == "∂L/∂w = ∂L/∂L · x = 1 · 3 = 3; ∂L/∂x = ∂L/∂L · w = 1 · (-2) = -2"
+    # a constant's gradient is no part of the rule: only x's clause
+    assert str(backward_steps(x * 2)[0]) == "∂L/∂x = ∂L/∂L · 2.0 = 1 · 2 = 2"
+
+
+def test_the_chain_rule_of_a_tiny_graph_by_hand():
+    w, x, b = Value(0.5, label="w"), Value(2.0, label="x"), Value(0.1, label="b")
+    steps = backward_steps((w * x + b) ** 2)
+    # z = w x + b = 1.1; ∂L/∂z = 2 z = 2.2; ∂L/∂(w x) = ∂L/∂b = 2.2 · 1;
+    # ∂L/∂w = 2.2 · x = 4.4; ∂L/∂x = 2.2 · w = 1.1
+    assert [steps.caption(index) for index in range(3)] == [
+        "step 1 of 3: ∂L/∂(w * x + b) = ∂L/∂L · (2.0 * (w * x + b) ** 1.0) = 1 · 2.2 = 2.2",
+        "step 2 of 3: ∂L/∂(w * x) = ∂L/∂(w * x + b) · 1 = 2.2 · 1 = 2.2; "
+        "∂L/∂b = ∂L/∂(w * x + b) · 1 = 2.2 · 1 = 2.2",
+        "step 3 of 3: ∂L/∂w = ∂L/∂(w * x) · x = 2.2 · 2 = 4.4; "
+        "∂L/∂x = ∂L/∂(w * x) · w = 2.2 · 0.5 = 1.1"]
+    assert steps.seed_caption().endswith("the seed ∂L/∂L = 1, L = (w * x + b) ** 2.0")
+
+
+def test_a_node_with_several_uses_gets_the_sum_of_its_terms_at_the_last():
+    h, w1, w2 = Value(2.0, label="h"), Value(0.5, label="w1"), Value(-1.0, label="w2")
+    z1, z2 = h * w1, h * w2
+    z1.label, z2.label = "z1", "z2"
+    root, first, second = backward_steps(z1 * z2)
+    # z₁ = 1, z₂ = -2: ∂L/∂z₁ = z₂ = -2, ∂L/∂z₂ = z₁ = 1;
+    # ∂L/∂h = -2 · 0.5 + 1 · (-1) = -2, its first term -1 at z₁'s step
+    assert str(root) == "∂L/∂z₁ = ∂L/∂L · z₂ = 1 · (-2) = -2; ∂L/∂z₂ = ∂L/∂L · z₁ = 1 · 1 = 1"
+    assert (first.node, second.node) == (z1, z2)
+    assert str(first) == ("∂L/∂h += ∂L/∂z₁ · w₁ = (-2) · 0.5 = -1 (term 1 of 2); "
+                          "∂L/∂w₁ = ∂L/∂z₁ · h = (-2) · 2 = -4")
+    assert str(second) == ("∂L/∂h = ∂L/∂z₁ · w₁ + ∂L/∂z₂ · w₂ = (-2) · 0.5 + 1 · (-1) = -2; "
+                           "∂L/∂w₂ = ∂L/∂z₂ · h = 1 · 2 = 2")
 
 
 def test_a_leaf_has_no_steps():
@@ -167,7 +198,7 @@ def test_the_html_page_holds_one_frame_per_step(wasm_only, tmp_path):
     assert page.slider["min"] == "0" and page.slider["max"] == str(len(steps))
     seed, *frames = page.frames
     assert seed["caption"] == ("step 0 of 4: the forward pass has computed every value; "
-                               "backward starts from the seed out.grad = 1.0000")
+                               "backward starts from the seed ∂L/∂L = 1, L = out")
     assert seed["current"] == [] and seed["formulas"] == []
     for index, frame in enumerate(frames):
         assert frame["svg"] == 1
@@ -254,11 +285,21 @@ def test_each_caption_shows_the_local_derivative_from_the_op_table():
 def test_unlabelled_nodes_are_named_by_their_formula():
     x, w, b = Value(1.5, label="x"), Value(-0.8, label="w"), Value(0.3, label="b")
     steps = backward_steps((w * x + b).tanh() * 2)
-    assert str(steps[0]).startswith(
-        "tanh(w * x + b) * 2.0, grad 1.0000: tanh(w * x + b).grad += 2.0000 × 1.0000")
-    assert str(steps[2]).startswith("w * x + b, grad")
-    assert "(w * x).grad += 1.0000" in str(steps[2])  # a sum's part in parentheses
+    assert str(steps[0]) == "∂L/∂tanh(w * x + b) = ∂L/∂L · 2.0 = 1 · 2 = 2"
+    t = math.tanh(-0.8 * 1.5 + 0.3)
+    through_tanh = 2 * (1 - t * t)  # 0.9738 by hand
+    assert str(steps[2]).startswith(  # a sum's part in parentheses
+        f"∂L/∂(w * x) = ∂L/∂(w * x + b) · 1 = {through_tanh:.4g} · 1 = {through_tanh:.4g}")
     deep = x
     for _ in range(12):
         deep = deep.sin()
-    assert str(backward_steps(deep)[0]).startswith("sin node, grad")  # too long to be a name
+    # sin⁸(x) is 41 characters, past 40: sin⁹(x) reads sin(…); the root is L
+    assert str(backward_steps(deep)[0]).startswith(
+        "∂L/∂sin(sin(sin(…))) = ∂L/∂L · cos(sin(sin(sin(…)))) = ")
+
+
+def test_names_of_indexed_labels_have_subscript_indices():
+    x0, weight = Value(1.0, label="x0"), Value(2.0, label="layer1.neuron0.w12")
+    (step,) = backward_steps(weight * x0)
+    assert str(step) == ("∂L/∂layer₁.neuron₀.w₁₂ = ∂L/∂L · x₀ = 1 · 1 = 1; "
+                         "∂L/∂x₀ = ∂L/∂L · layer₁.neuron₀.w₁₂ = 1 · 2 = 2")

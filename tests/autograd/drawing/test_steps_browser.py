@@ -43,7 +43,7 @@ def test_moving_the_slider_moves_the_highlighted_node(wasm_only, chromium, tmp_p
     assert [state["node"] for state in seen] == [[], *expected, []]
     assert len({node for (node,) in expected}) == len(steps)  # a different node each step
     assert seen[0]["caption"].startswith("step 0 of 4: the forward pass")
-    assert seen[0]["caption"].endswith("the seed (tanh(w * x + b) * x).grad = 1.0000")
+    assert seen[0]["caption"].endswith("the seed ∂L/∂L = 1, L = tanh(w * x + b) * x")
     # each step's caption carries its derivative formulas, as the page's text
     assert [state["caption"] for state in seen[1:-1]] == [
         steps.caption(index) + "".join(step.formulas()) for index, step in enumerate(steps)]

@@ -101,7 +101,7 @@ def test_train_change_the_rate_step_once_and_open_a_points_graph(playground, chr
     first = browser.evaluate('document.querySelector("#graph svg g.node.current > title")'
                              '.textContent')
     assert browser.evaluate('document.getElementById("caption").textContent').startswith(
-        f"step 1 of {len(graph['captions'])}: hinge loss")
+        f"step 1 of {len(graph['captions'])}: ∂L/∂(1.0 - ")  # hinge: relu(1 - y·out)
     click_button(browser, "next-step")
     wait_for(browser, 'document.getElementById("graph").dataset.step === "1"',
              "the second backward step")

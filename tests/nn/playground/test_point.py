@@ -53,3 +53,36 @@ def test_the_collapsed_graph_draws_each_neuron_as_one_box(wasm_only):
     assert "layer0.neuron2" in svg
     with pytest.raises(ValueError, match="collapse must be true or false"):
         session.act("inspect", {"set": "train", "index": 0, "collapse": "yes"})
+
+
+SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+
+
+def test_the_captions_are_the_chain_rule_in_the_parameters_names():
+    session = Session(parse_settings({"hidden": [2], "activation": "tanh"}))
+    session.step()
+    answer = session.act("inspect", {"set": "train", "index": 1})
+    gradients = {name: gradient for name, gradient, _ in answer["gradients"]}
+    text = "; ".join(caption.split(": ", 1)[1] for caption in answer["captions"])
+    clauses = text.split("; ")
+    # each parameter is a leaf used once: its one clause is
+    # ∂L/∂name = ∂L/∂(its product or sum) · (local derivative) = g · d = its gradient
+    for name, gradient in gradients.items():
+        written = name.translate(SUBSCRIPTS)  # layer0.neuron1.w0 → layer₀.neuron₁.w₀
+        (clause,) = [clause for clause in clauses if clause.startswith(f"∂L/∂{written} = ")]
+        *_, product, result = clause.split(" = ")
+        assert float(result) == pytest.approx(gradient, rel=1e-3, abs=1e-12)
+        upstream, local = (float(number.strip("()")) for number in product.split(" · "))
+        assert upstream * local == pytest.approx(gradient, rel=2e-3, abs=1e-12)
+    # a weight's local derivative is its input: x₀ in the first layer, a neuron's
+    # output in the next; a tanh neuron's is 1 - out² of its own output
+    assert any(clause.startswith("∂L/∂layer₀.neuron₀.w₀ = ") and " · x₀ = " in clause
+               for clause in clauses)
+    assert any(clause.startswith("∂L/∂layer₁.neuron₀.w₁ = ") and " · layer₀.neuron₁ = " in clause
+               for clause in clauses)
+    assert any(clause.startswith("∂L/∂layer₀.neuron₁.z = ∂L/∂layer₀.neuron₁ · "
+                                 "(1.0 - layer₀.neuron₁ * layer₀.neuron₁) = ")
+               for clause in clauses)
+    # each input x₀ feeds both first-layer neurons: its gradient is a sum of two terms
+    (total,) = [clause for clause in clauses if clause.startswith("∂L/∂x₀ = ")]
+    assert total.count("∂L/∂") == 3 and " + " in total

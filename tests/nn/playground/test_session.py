@@ -160,7 +160,8 @@ def test_a_points_graph_is_drawn_or_listed_by_its_size(session_of, hidden, drawn
     assert graph["drawable"] is drawn
     # the values: every parameter and input, and more computed from them
     assert graph["values"] > len(model.parameters()) + len(x)
-    assert graph["captions"][0].startswith(f"step 1 of {len(graph['captions'])}: hinge loss")
+    # hinge loss relu(1 - y·out): its first step is the relu's, ∂L/∂(1 - y·out)
+    assert graph["captions"][0].startswith(f"step 1 of {len(graph['captions'])}: ∂L/∂(1.0 - ")
     if drawn:
         assert session.step_svg(graph["graph"], 1).lstrip().startswith("<?xml")
     else:
