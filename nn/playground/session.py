@@ -72,8 +72,12 @@ from .settings import (
 ENGINE = "python"
 
 FRAME_SECONDS = 0.2       # a frame at most this often while playing
-GRID = 40                 # the decision boundary is sampled on GRID x GRID points
-NEURON_STRIDE = 3         # each neuron's picture: every third row and column of it (14 x 14)
+NEURON_SIDE = 14          # each neuron's picture: 14 x 14 points of the boundary's grid
+# The boundary's grid: every point of it, every third row and column the neurons'
+# (40 x 40), as long as its forward passes cost at most what 2-16-16-1's do there
+# (points x parameters); a larger network's is coarser, 27 x 27 then 14 x 14.
+PICTURE_BUDGET = 40 * 40 * 337
+PICTURE_SHARE = 0.25      # while playing, the pictures take at most this share of the time
 MAX_CURVE_POINTS = 400    # curves are thinned to at most this many points
 MAX_DRAWN_VALUES = 400    # a point's graph is drawn up to this many values
 MAX_CHECKED_PARAMETERS = 600  # a point's gradients checked by finite differences, all up to this
@@ -165,6 +169,8 @@ class Session:
         self.error = None
         self.curves = []
         self._progress = collections.deque()  # (time, steps) while playing
+        self._latest_pictures = None
+        self._pictures_at = self._pictures_seconds = 0.0
         self._graphs.clear()
         self.bounds = _bounds(problem.train_inputs + problem.test_inputs,
                               YOUR_PLANE if settings.dataset == "yours" else None)
@@ -258,8 +264,8 @@ class Session:
         the seconds left of the interval, which the caller waits before the next slice.
 
         NOTE: the interval is at least as long as the latest frame took to make, so
-        a large network, whose frame (the boundary's 1,600 forward passes) takes
-        longer than FRAME_SECONDS, still spends half its time or more on updates."""
+        a large network, whose frame takes longer than FRAME_SECONDS, still spends
+        half its time or more on updates."""
         if not self.running:
             return 0.0
         interval = max(FRAME_SECONDS, 1.0 / self.settings.steps_per_second, self._frame_seconds)
@@ -364,16 +370,39 @@ class Session:
             return 0.0
         return (last - first) / (end - start)
 
+    def _grid(self):
+        """``(size, stride)``: the boundary's grid is size x size points, the neurons'
+        pictures every stride-th row and column of it (see PICTURE_BUDGET)."""
+        for stride in (3, 2):
+            size = (NEURON_SIDE - 1) * stride + 1
+            if size * size * len(self.parameters) <= PICTURE_BUDGET:
+                return size, stride
+        return NEURON_SIDE, 1
+
+    def _pictures(self):
+        """The boundary and the neurons' pictures (:meth:`_boundary`), made again while
+        playing only once the latest took at most PICTURE_SHARE of the time since; so a
+        large network's steps go on while its pictures wait (the server's and Pyodide's)."""
+        now = time.monotonic()
+        if (self.running and self._latest_pictures is not None
+                and now - self._pictures_at < self._pictures_seconds / PICTURE_SHARE):
+            return self._latest_pictures
+        self._latest_pictures = self._boundary()
+        self._pictures_at = now
+        self._pictures_seconds = time.monotonic() - now
+        return self._latest_pictures
+
     def _boundary(self):
-        """The model on a GRID x GRID grid over the data, row by row from the top.
+        """The model on a grid over the data (:meth:`_grid`), row by row from the top.
 
         ``boundary``: per point the predicted class and how sure the model is
         (0 to 1). ``neurons``: each neuron's output (layer after layer) on every
-        NEURON_STRIDE-th row and column of the grid, the network view's pictures."""
+        stride-th row and column of the grid, the network view's pictures."""
         (left, right), (bottom, top) = self.bounds
-        points = [[left + (right - left) * column / (GRID - 1),
-                   top - (top - bottom) * row / (GRID - 1)]
-                  for row in range(GRID) for column in range(GRID)]
+        grid, stride = self._grid()
+        points = [[left + (right - left) * column / (grid - 1),
+                   top - (top - bottom) * row / (grid - 1)]
+                  for row in range(grid) for column in range(grid)]
         every = self._neurons(points)
         count = self.problem.outputs
         classes, certainty = [], []
@@ -381,18 +410,19 @@ class Session:
             label, sure = _class_and_certainty(neurons[-1] if count == 1 else neurons[-count:])
             classes.append(label)
             certainty.append(round(sure, 3))
-        sampled = [every[row * GRID + column] for row in range(0, GRID, NEURON_STRIDE)
-                   for column in range(0, GRID, NEURON_STRIDE)]
+        sampled = [every[row * grid + column] for row in range(0, grid, stride)
+                   for column in range(0, grid, stride)]
         neurons = [[_short(outputs[neuron]) for outputs in sampled]
                    for neuron in range(len(every[0]))]
-        return ({"size": GRID, "classes": classes, "certainty": certainty},
-                {"size": len(range(0, GRID, NEURON_STRIDE)), "outputs": neurons})
+        return ({"size": grid, "classes": classes, "certainty": certainty,
+                 "at_step": self.steps},
+                {"size": NEURON_SIDE, "outputs": neurons})
 
     def _publish(self):
         """Make the frame the page sees next, and wake the event streams."""
         problem = self.problem
         state = self.optimizer.state
-        boundary, neurons = self._boundary()
+        boundary, neurons = self._pictures()
         self._frame = {
             "settings": self.settings.to_json(),
             "running": self.running,

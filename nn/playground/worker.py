@@ -29,7 +29,7 @@ from autograd import backward_steps, parse_formula, topological_order
 
 from ..cli.graph import parse_assignments
 from .session import Session, json_text
-from .settings import choices, parse_settings
+from .settings import parse_settings
 
 SNIPPET_OUTPUT_CHARACTERS = 20_000  # a snippet's output is cut beyond this
 
@@ -43,9 +43,6 @@ class Pages:
         self.steps = None
 
     # --- the playground -------------------------------------------------------------
-
-    def choices(self) -> str:
-        return json_text(choices())
 
     def start(self, settings_text: str):
         """A new session from the page's settings (the worker then sends its first frame)."""

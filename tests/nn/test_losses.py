@@ -7,7 +7,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from autograd import GradcheckError, Value, gradcheck
+from autograd import GradcheckError, Value, gradcheck, topological_order
 from nn import losses
 from nn.losses import (
     LOSSES,
@@ -200,6 +200,21 @@ def test_l2_penalty_value_and_gradient():
     for bad in (-1e-4, math.nan, "0.1"):
         with pytest.raises(ValueError, match="L2 strength"):
             l2_penalty(parameters, bad)
+    assert l2_penalty([], 1e-4) == 0.0
+
+
+def test_l2_penalty_of_many_parameters_is_a_shallow_graph():
+    # 3,297 parameters (2-32-32-32-32-1): added pairwise, 12 additions deep, not 3,296
+    parameters = [Value(0.001 * i) for i in range(3297)]
+    penalty = l2_penalty(parameters, 0.5)
+    depth = {}
+    for node in topological_order(penalty):
+        depth[node] = 1 + max((depth[parent] for parent in node.parents), default=-1)
+    assert depth[penalty] == 1 + 1 + 12  # strength *, then 12 levels of +, then p * p
+    penalty.backward()
+    assert penalty.data == pytest.approx(0.5 * sum((0.001 * i) ** 2 for i in range(3297)),
+                                         rel=1e-12)
+    assert all(p.grad == 2 * 0.5 * p.data for p in parameters[1:])
 
 
 def test_against_torch_where_installed():

@@ -13,6 +13,7 @@ const $ = (id) => document.getElementById(id);
 
 const page = {
   choices: null, transport: null, frame: null, graph: null, firstFrameAt: null,
+  precomputed: null,  // the default run's first frame from the static build, if it was drawn
   inspecting: false,  // an inspect on its way
   hash: null, runHash: null,  // the address's settings; the same but the speed
 };
@@ -58,15 +59,29 @@ function serverTransport() {
 }
 
 // chainrule in Pyodide in a Web Worker (worker-client.js): each call a message.
+// The form's choices and the default run's first frame come with the site (the build
+// wrote them), so the page draws before Pyodide has booted. The worker starts at the
+// first call, after that drawing: its WebAssembly compiles would compete with it.
 function workerTransport() {
   let onFrame = () => {};
-  const { call } = chainruleWorker({
-    status: (text) => { if (!page.frame) $("status").textContent = text; },
-    failure: (text) => showError("run-error", text),
-    frame: (frame) => onFrame(frame),
-  });
+  let worker = null;
+  const call = (...args) => {
+    worker ??= chainruleWorker({
+      status: (text) => { if (!page.frame || page.frame.precomputed) $("status").textContent = text; },
+      failure: (text) => showError("run-error", text),
+      frame: (frame) => onFrame(frame),
+    });
+    return worker.call(...args);
+  };
+  const file = async (name) => {
+    const response = await fetch(`static/${name}`);
+    if (!response.ok) throw new Error(`${name}: ${response.status} ${response.statusText}`);
+    return response.json();
+  };
+  const firstFrame = file("first-frame.json");
   return {
-    choices: async () => JSON.parse(await call("choices")),
+    choices: () => file("choices.json"),
+    firstFrame: () => firstFrame,
     async start(settings, frames) { onFrame = frames; await call("start", JSON.stringify(settings)); },
     act: async (action, extra = {}) => JSON.parse(await call("act", action, JSON.stringify(extra))),
     svg: (graph, step) => call("svg", graph, step),
@@ -573,8 +588,7 @@ function wire() {
 
 // The first session: the link's settings if it has any and they pass, else the defaults
 // (and the reason the link's were refused).
-async function startFromLink() {
-  const { settings, error } = settingsFromHash(location.hash);
+async function startFromLink({ settings, error }) {
   if (settings) {
     try {
       await page.transport.start(settings, (frame) => {
@@ -591,6 +605,13 @@ async function startFromLink() {
   await page.transport.start(readSettings(), drawFrame);
 }
 
+// Whether a link's settings (or none, or unreadable ones) start the default run: only
+// then is the frame computed for the defaults at build time the right picture.
+function asksForDefaults({ settings }, defaults) {
+  return !settings || Object.entries(settings).every(
+    ([key, value]) => JSON.stringify(value) === JSON.stringify(defaults[key]));
+}
+
 async function start() {
   const inWorker = document.documentElement.dataset.transport === "worker";
   page.transport = inWorker ? workerTransport() : serverTransport();
@@ -600,7 +621,12 @@ async function start() {
     buildForm(page.choices);
     showSettings(page.choices.defaults);
     wire();
-    await startFromLink();
+    const link = settingsFromHash(location.hash);
+    if (page.transport.firstFrame && asksForDefaults(link, page.choices.defaults)) {
+      page.precomputed = await page.transport.firstFrame();
+      drawFrame(page.precomputed);
+    }
+    await startFromLink(link);
   } catch (error) { showError("run-error", error); $("status").textContent = "not connected"; }
 }
 

@@ -167,3 +167,56 @@ def test_a_points_graph_is_drawn_or_listed_by_its_size(session_of, hidden, drawn
     else:
         with pytest.raises(KeyError, match="is gone"):
             session.step_svg(graph["graph"], 0)
+
+
+def output_of(model, layer, neuron, point):
+    values = list(point)
+    for index in range(layer + 1):
+        values = [unit.forward(values) for unit in model.layers[index].neurons]
+        values = [getattr(value, "data", value) for value in values]
+    return values[neuron]
+
+
+@pytest.mark.parametrize(("hidden", "grid"), [([8, 8], 40), ([16, 16], 40), ([32, 32], 14),
+                                              ([32] * 4, 14)])
+def test_a_large_networks_pictures_are_on_a_coarser_grid(session_of, hidden, grid):
+    session = session_of({"hidden": hidden, "examples": 20})
+    _, frame = session.frame()
+    assert frame["boundary"]["size"] == grid and len(frame["boundary"]["classes"]) == grid ** 2
+    # whatever the grid, each neuron's picture is 14 x 14 points spanning the plane: its
+    # corners and centre are the neuron's outputs there, computed here
+    model = MLP(2, [*hidden, 1], seed=session.settings.seed)
+    assert frame["neurons"]["size"] == 14
+    (left, right), (bottom, top) = frame["bounds"]
+    last = len(hidden)
+    for cell in (0, 13, 14 * 14 - 1, 14 * 7 + 6):
+        row, column = divmod(cell, 14)
+        point = (left + (right - left) * column / 13, top - (top - bottom) * row / 13)
+        for layer, neuron, index in ((0, 1, 1), (last, 0, sum(hidden))):
+            expected = output_of(model, layer, neuron, point)
+            assert frame["neurons"]["outputs"][index][cell] == pytest.approx(
+                expected, rel=5e-3, abs=1e-9 + 5e-3 * abs(expected))
+        label = 1 if output_of(model, last, 0, point) > 0 else 0
+        boundary_cell = row * (grid - 1) // 13 * grid + column * (grid - 1) // 13
+        assert frame["boundary"]["classes"][boundary_cell] == label
+
+
+def test_while_playing_the_pictures_wait_for_their_share_of_the_time(session_of, monkeypatch):
+    session = session_of({"hidden": [4], "steps_per_second": 1000})
+    session.frame()
+    # pictures allowed a millionth of the time: while playing, frames keep the first
+    monkeypatch.setattr("nn.playground.session.PICTURE_SHARE", 1e-6)
+    session.play()
+    for _ in range(3):
+        session.play_slice()
+        _, frame = session.frame()
+        assert frame["steps"] > 0 and frame["boundary"]["at_step"] == 0
+    session.pause()  # paused, the picture is the model's now
+    _, frame = session.frame()
+    assert frame["boundary"]["at_step"] == frame["steps"] > 0
+    # all the time they need: every frame's pictures are its own
+    monkeypatch.setattr("nn.playground.session.PICTURE_SHARE", 1.0)
+    session.play()
+    session.play_slice()
+    _, frame = session.frame()
+    assert frame["boundary"]["at_step"] == frame["steps"]

@@ -2,6 +2,7 @@
 Pyodide pinned by checksum, and pages that run no inline code."""
 
 import html.parser
+import json
 import re
 import tarfile
 
@@ -16,6 +17,8 @@ from nn.playground.build import (
     integrity_of,
     pyodide_tarball,
 )
+from nn.playground.session import Session
+from nn.playground.settings import choices, parse_settings
 
 KB = 1024
 # Every file of the build and the most it may weigh. The Pyodide core is the
@@ -28,6 +31,7 @@ BUDGET = {
     "static/formula.js": 4 * KB, "static/try.js": 4 * KB,
     "static/network.js": 10 * KB, "static/charts.js": 8 * KB, "static/link.js": 4 * KB,
     "static/chainrule.zip": 700 * KB,
+    "static/choices.json": 4 * KB, "static/first-frame.json": 80 * KB,
     "static/pyodide/pyodide.mjs": 18_000, "static/pyodide/pyodide.asm.mjs": 1_250_400,
     "static/pyodide/pyodide.asm.wasm": 9_598_300, "static/pyodide/python_stdlib.zip": 2_545_700,
     "static/pyodide/pyodide-lock.json": 119_100, "static/pyodide/package.json": 3_000,
@@ -121,3 +125,13 @@ def test_the_policy_allows_only_the_pages_own_origin_and_webassembly():
     assert directives["default-src"] == "'none'"
     assert directives["script-src"] == "'self' 'wasm-unsafe-eval'"  # no inline, no eval
     assert directives["worker-src"] == directives["connect-src"] == "'self'"
+
+
+def test_the_first_frame_is_the_default_sessions_own(static_build):
+    shipped = json.loads((static_build / "static" / "first-frame.json").read_text())
+    assert json.loads((static_build / "static" / "choices.json").read_text()) == choices()
+    _, frame = Session(parse_settings({})).frame()
+    assert shipped.pop("precomputed") is True
+    assert "Pyodide" in shipped.pop("runtime") and frame.pop("runtime")
+    assert shipped["settings"] == choices()["defaults"] and shipped["steps"] == 0
+    assert shipped == json.loads(json.dumps(frame))

@@ -5,15 +5,18 @@ weight's value and gradient, a weight set by hand) and charts that stay readable
 Numbers are checked against chainrule run here: the frame's neuron pictures against
 the model rebuilt from the frame's parameters."""
 
+import collections
 import math
 
 import pytest
 
 from nn import MLP, load
 from nn.playground.settings import parse_settings, python_script
-from tests.browser import wait_for
+from tests.browser import Screenshot, wait_for
 
 FRAME = "window.chainrulePlayground.page.frame"
+# a run's first frame from its session (the static build's precomputed one is drawn before)
+STARTED = f"{FRAME} && {FRAME}.steps === 0 && !{FRAME}.precomputed"
 LAPTOP = {"width": 1366, "height": 768}
 
 
@@ -32,13 +35,25 @@ def box(browser, element_id):
 def test_one_screen_and_the_first_frame_at_once(playground, chromium):
     mode, url = playground
     browser = chromium.open(url, viewport=LAPTOP)
-    wait_for(browser, f"{FRAME} && {FRAME}.steps === 0", "the first frame", timeout=120)
+    wait_for(browser, STARTED, "the first frame", timeout=120)
     first_frame = browser.evaluate("window.chainrulePlayground.page.firstFrameAt")
     if mode == "server":
         # NOTE: the bound a loaded test machine keeps; benchmarks/playground.py
         # measures it (about 0.3 s). A frame held back by the stream's 10 s
         # heartbeat fails it.
         assert first_frame < 3000
+    else:
+        # the default run's first frame, computed by the build, is drawn before Pyodide
+        # boots: < 0.5 s from the navigation's start, as the browser timed it; the
+        # session's own first frame then shows the same picture
+        assert first_frame < 500
+        precomputed = "window.chainrulePlayground.page.precomputed"
+        assert browser.evaluate(f"{precomputed}.precomputed") is True
+        assert browser.evaluate(f"JSON.stringify({precomputed}.boundary.classes) === "
+                                f"JSON.stringify({FRAME}.boundary.classes)")
+        built, live = browser.evaluate(f"[{precomputed}.parameters, {FRAME}.parameters]")
+        assert [row[:2] for row in built] == [row[:2] for row in live]
+        assert "Pyodide" in browser.text_content("#runtime")
     for element in ["settings", "apply", "play", "step", "reset", "network", "boundary", "curves",
                     "accuracy"]:
         shown = box(browser, element)
@@ -48,6 +63,37 @@ def test_one_screen_and_the_first_frame_at_once(playground, chromium):
     assert browser.evaluate("document.documentElement.scrollWidth") <= LAPTOP["width"]
     screenshot = browser.screenshot()
     assert len(screenshot) > 20_000  # a drawn page, not a blank one
+    # what the pictures show, pixel by pixel: the output plane in both classes' colours
+    # (class 0 blue, 43 108 176; class 1 orange, 221 107 32, paler where less sure)
+    plane = Screenshot(browser.locator("#boundary").screenshot()).pixels()
+    blue = sum(b - r > 20 for r, g, b in plane) / len(plane)
+    orange = sum(r - b > 20 for r, g, b in plane) / len(plane)
+    assert blue > 0.1 and orange > 0.1, (blue, orange)
+    # the network view and the charts are drawn, not blank: many pixels off their
+    # background, in many colours (the neurons' pictures)
+    for element, colours in (("network", 200), ("curves", 3)):
+        shown = Screenshot(browser.locator(f"#{element}").screenshot()).pixels()
+        counts = collections.Counter(shown)
+        (_, background), = counts.most_common(1)
+        drawn = 1 - background / len(shown)
+        assert drawn > 0.02 and len(counts) > colours, (element, drawn, len(counts))
+    assert chromium.console_errors == [] and chromium.blocked == []
+
+
+def test_a_link_to_other_settings_never_shows_the_default_runs_precomputed_frame(static_site,
+                                                                                 chromium):
+    browser = chromium.open(static_site + "#hidden=[3]&seed=7")
+    wait_for(browser, STARTED, "the linked run", timeout=120)
+    page = "window.chainrulePlayground.page"
+    assert browser.evaluate(f"{page}.precomputed") is None
+    assert browser.evaluate(f"{FRAME}.layers") == [2, 3, 1]
+    assert browser.evaluate(f"{FRAME}.settings.seed") == 7
+    # the link's default settings written out: the precomputed frame is right, and shown
+    defaults = browser.evaluate(f"{page}.choices.defaults")
+    second = chromium.open(static_site + f"#hidden={defaults['hidden']}&seed={defaults['seed']}"
+                                         .replace(" ", ""))
+    wait_for(second, STARTED, "the default run", timeout=120)
+    assert second.evaluate(f"{page}.precomputed.precomputed") is True
     assert chromium.console_errors == [] and chromium.blocked == []
 
 
@@ -62,7 +108,7 @@ def neuron_output(model, layer, neuron, point):
 def test_the_network_view_shows_true_numbers_and_sets_a_weight(playground, chromium):
     mode, url = playground
     browser = chromium.open(url, viewport=LAPTOP)
-    wait_for(browser, f"{FRAME} && {FRAME}.steps === 0", "the first frame", timeout=120)
+    wait_for(browser, STARTED, "the first frame", timeout=120)
     browser.click("#step")
     wait_for(browser, f"{FRAME}.steps === 1", "one step")
     frame = browser.evaluate(FRAME)
@@ -130,7 +176,7 @@ def test_the_network_view_shows_true_numbers_and_sets_a_weight(playground, chrom
 def test_the_charts_have_log_and_linear_axes_with_ticks(playground, chromium):
     _, url = playground
     browser = chromium.open(url, viewport=LAPTOP)
-    wait_for(browser, f"{FRAME} && {FRAME}.steps === 0", "the first frame", timeout=120)
+    wait_for(browser, STARTED, "the first frame", timeout=120)
     browser.fill("#speed", "2000")
     browser.dispatch_event("#speed", "change")
     browser.click("#play")
@@ -186,7 +232,7 @@ def configured(browser):
 def test_a_link_opens_the_same_run_step_for_step(playground, chromium):
     _, url = playground
     first = chromium.open(url, viewport=LAPTOP)
-    wait_for(first, f"{FRAME} && {FRAME}.steps === 0", "the first frame", timeout=120)
+    wait_for(first, STARTED, "the first frame", timeout=120)
     settings = configured(first)
     assert settings["hidden"] == [5, 3] and settings["optimizer"] == "Adam"
     link = first.evaluate('document.getElementById("link").href')
@@ -198,7 +244,7 @@ def test_a_link_opens_the_same_run_step_for_step(playground, chromium):
     # the part after "#" is the run: opened on a playground's address (the local
     # server's with its token, as its launch printed it)
     second = chromium.open(url + link[link.index("#"):], viewport=LAPTOP)
-    wait_for(second, f"{FRAME} && {FRAME}.steps === 0", "the linked run", timeout=120)
+    wait_for(second, STARTED, "the linked run", timeout=120)
     assert second.evaluate(f"{FRAME}.settings") == settings
     assert second.input_value("#hidden") == "5,3" and second.input_value("#seed") == "42"
     assert second.input_value("#optimizer") == "Adam" and second.input_value("#lr") == "0.02"
@@ -210,12 +256,12 @@ def test_a_link_opens_the_same_run_step_for_step(playground, chromium):
 
 def test_a_link_runs_the_same_on_the_server_and_in_the_browser(server, static_site, chromium):
     local = chromium.open(server.url, viewport=LAPTOP)
-    wait_for(local, f"{FRAME} && {FRAME}.steps === 0", "the first frame", timeout=120)
+    wait_for(local, STARTED, "the first frame", timeout=120)
     configured(local)
     hash_part = local.evaluate("location.hash")
     step_times(local, 5)
     static = chromium.open(static_site + hash_part, viewport=LAPTOP)
-    wait_for(static, f"{FRAME} && {FRAME}.steps === 0", "the linked run", timeout=120)
+    wait_for(static, STARTED, "the linked run", timeout=120)
     step_times(static, 5)
     assert parameters_of(static) == parameters_of(local)
     assert chromium.console_errors == [] and chromium.blocked == []
@@ -241,7 +287,7 @@ def test_hostile_links_are_refused_with_a_message_and_change_nothing(playground,
     defaults = None
     for link, message in HOSTILE_LINKS.items():
         browser = chromium.open(url + link, viewport=LAPTOP)
-        wait_for(browser, f"{FRAME} && {FRAME}.steps === 0", "the first frame", timeout=120)
+        wait_for(browser, STARTED, "the first frame", timeout=120)
         error = wait_for(browser, 'document.getElementById("settings-error").textContent',
                          "the refusal")
         assert message in error and error.endswith("the defaults run instead"), error
@@ -253,7 +299,7 @@ def test_hostile_links_are_refused_with_a_message_and_change_nothing(playground,
         browser.close()
     # a hash typed into an open page's address: refused, the run goes on untouched
     browser = chromium.open(url, viewport=LAPTOP)
-    wait_for(browser, f"{FRAME} && {FRAME}.steps === 0", "the first frame", timeout=120)
+    wait_for(browser, STARTED, "the first frame", timeout=120)
     step_times(browser, 2)
     before = parameters_of(browser)
     browser.evaluate('location.hash = "#hidden=%5B999%5D"')
@@ -277,7 +323,7 @@ def test_export_and_one_point_followed_live(playground, chromium, tmp_path, requ
     if mode == "server":
         request.getfixturevalue("wasm_only")  # its drawings by the WebAssembly Graphviz
     browser = chromium.open(url, viewport=LAPTOP)
-    wait_for(browser, f"{FRAME} && {FRAME}.steps === 0", "the first frame", timeout=120)
+    wait_for(browser, STARTED, "the first frame", timeout=120)
     step_times(browser, 3)
     frame = browser.evaluate(FRAME)
 
@@ -330,7 +376,7 @@ def click_plane(browser, x, y, modifiers=()):
 def test_your_own_points_by_click_and_csv(playground, chromium, tmp_path):
     mode, url = playground
     browser = chromium.open(url, viewport=LAPTOP)
-    wait_for(browser, f"{FRAME} && {FRAME}.steps === 0", "the first frame", timeout=120)
+    wait_for(browser, STARTED, "the first frame", timeout=120)
     browser.click("#clear-points")
     wait_for(browser, f'{FRAME}.settings.dataset === "yours"', "an empty plane")
     assert browser.evaluate(f"{FRAME}.train_size") == 0
