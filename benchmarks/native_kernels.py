@@ -42,7 +42,8 @@ import resource
 import tempfile
 import time
 
-from _demo import L2, SCHEDULE, micrograd_copy, micrograd_step, moons
+from _demo import (L2, SCHEDULE, micrograd_copy, micrograd_step, moons, numpy_backward_and_update,
+                   numpy_forward)
 
 from nn import MLP, fit, losses, optim
 from nn.native import NativeMLPStep
@@ -184,10 +185,7 @@ class Numpy:
             rows = problem.batches[k % len(problem.batches)]
             X, y = X[rows], y[rows]
         count = len(y)
-        activations = [X]
-        for index, (w, b) in enumerate(zip(self.weights, self.biases)):
-            s = activations[-1] @ w.T + b
-            activations.append(s if index == len(self.weights) - 1 else np.maximum(s, 0.0))
+        activations = numpy_forward(self.weights, self.biases, X)
         out = activations[-1]
         if problem.loss is losses.cross_entropy:
             shifted = out - out.max(axis=1, keepdims=True)
@@ -202,14 +200,8 @@ class Numpy:
             data_loss = np.maximum(margins, 0.0).mean()
             delta = (np.where(margins > 0.0, -y, 0.0) / count)[:, None]
         penalty = sum((p * p).sum() for p in [*self.weights, *self.biases])
-        rate = problem.lr(k)
-        for index in range(len(self.weights) - 1, -1, -1):
-            w, b, below = self.weights[index], self.biases[index], activations[index]
-            grad_w, grad_b = delta.T @ below + 2 * L2 * w, delta.sum(0) + 2 * L2 * b
-            if index:
-                delta = (delta @ w) * (below > 0.0)
-            w -= rate * grad_w
-            b -= rate * grad_b
+        numpy_backward_and_update(self.weights, self.biases, activations, delta,
+                                  problem.lr(k))
         return float(data_loss + L2 * penalty)
 
 
