@@ -42,8 +42,15 @@ import resource
 import tempfile
 import time
 
-from _demo import (L2, SCHEDULE, micrograd_copy, micrograd_step, moons, numpy_backward_and_update,
-                   numpy_forward)
+from _demo import (
+    L2,
+    SCHEDULE,
+    micrograd_copy,
+    micrograd_step,
+    moons,
+    numpy_backward_and_update,
+    numpy_forward,
+)
 
 from nn import MLP, fit, losses, optim
 from nn.native import NativeMLPStep

@@ -31,8 +31,16 @@ import sys
 import tempfile
 import time
 
-from _demo import (L2, SCHEDULE, chainrule_step, demo_step, model, moons,
-                   numpy_backward_and_update, numpy_forward)
+from _demo import (
+    L2,
+    SCHEDULE,
+    chainrule_step,
+    demo_step,
+    model,
+    moons,
+    numpy_backward_and_update,
+    numpy_forward,
+)
 from compiled_step import Micrograd
 
 from autograd import compile
