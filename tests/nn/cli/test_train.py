@@ -336,3 +336,41 @@ def test_train_warns_with_an_estimate_before_an_hours_long_run(capsys):
     train_command.warn_if_slow(model, 100, 100, 100, "python")
     train_command.warn_if_slow(MLP(2, [16, 16, 1]), 100, 100, 100, "eager")
     assert capsys.readouterr().err == ""  # compiled, or a short run: no warning
+
+
+def test_the_surface_is_a_regression_task_without_accuracy(tmp_path, capsys):
+    model_path = tmp_path / "model.json"
+    assert cli.main(["train", "--dataset", "surface", "--epochs", "60", "--engine", "python",
+                     "--test-share", "0.2", "--out", str(tmp_path),
+                     "--save", str(model_path)]) == 0
+    printed = capsys.readouterr().out
+    assert "sgd lr 0.05 -> 0.005" in printed  # sgd's rate times the task's 0.05
+    assert "accuracy" not in printed.replace("loss and accuracy", "")
+    X, y = train_command.TASKS["surface"].load(train_command.DEFAULT_SEED)
+    loss = evaluate(nn.load(model_path), X, y, losses.mse)[0]
+    start = evaluate(MLP(2, [16, 16, 1], seed=train_command.DEFAULT_SEED), X, y, losses.mse)[0]
+    assert loss < 0.1 * start and loss < 0.1
+    assert not (tmp_path / "surface_decision_boundary.png").exists()
+
+
+def test_features_become_the_networks_inputs(tmp_path, capsys):
+    model_path = tmp_path / "model.json"
+    assert cli.main(["train", "--features", "x,y,x2,sinx", "--epochs", "3", "--hidden", "4",
+                     "--engine", "python", "--out", str(tmp_path),
+                     "--save", str(model_path)]) == 0
+    assert nn.load(model_path).nin == 4
+
+
+@pytest.mark.parametrize("arguments, message", [
+    (["--features", "x,cos"], "argument --features: there is no input feature 'cos'"),
+    (["--features", "x,x"], "argument --features: features name x more than once"),
+    (["--features", ""], "argument --features: features must name at least one input"),
+    (["--dataset", "iris", "--features", "x,y"], "--features: iris has 4 inputs"),
+])
+def test_bad_features_are_refused(arguments, message, capsys, tmp_path):
+    try:
+        code = cli.main(["train", *arguments, "--out", str(tmp_path)])
+    except SystemExit as exit:
+        code = exit.code
+    assert code == 2
+    assert message in capsys.readouterr().err
