@@ -6,7 +6,8 @@ only the wheel (with its ``demo`` and ``draw`` extras) was installed:
     python wheel_check.py path/to/chainrule-VERSION-py3-none-any.whl
 
 It checks that the wheel holds the two packages and their data and nothing
-else, imports them from the environment (not from a checkout), runs the demo,
+else, imports them from the environment (not from a checkout), checks that a
+missing extra is named in the installed form, runs the demo,
 ``chainrule graph`` and ``chainrule playground --no-browser`` (the page and a
 static file answer), and prints one line per check.
 """
@@ -62,6 +63,11 @@ def main(wheel: str) -> None:
     (x * x).tanh().backward()
     check("a gradient", abs(x.grad - 4 * (1 - __import__("math").tanh(4.0) ** 2)) < 1e-12,
           f"{x.grad:.12g}")
+    from autograd.extras import install_hint
+
+    check("a missing extra is named in the installed form", install_hint("docs")
+          == 'install the docs extra: python -m pip install "chainrule[docs]"',
+          install_hint("docs"))
     iris_rows, iris_labels = nn.data.load_iris()
     check("nn.data.load_iris() reads the packaged iris.csv", len(iris_rows) == 150,
           f"{len(iris_rows)} rows, {len(set(iris_labels))} classes")

@@ -93,3 +93,29 @@ def timed(function, *args):
     start = time.perf_counter()
     result = function(*args)
     return result, time.perf_counter() - start
+
+
+def numpy_forward(weights, biases, X):
+    """Every layer's output of a relu MLP (the last layer linear) on the
+    rows ``X``, in numpy: ``[X, h1, ..., out]``."""
+    import numpy
+
+    activations = [X]
+    for index, (w, b) in enumerate(zip(weights, biases)):
+        s = activations[-1] @ w.T + b
+        activations.append(s if index == len(weights) - 1 else numpy.maximum(s, 0.0))
+    return activations
+
+
+def numpy_backward_and_update(weights, biases, activations, delta, rate):
+    """Backpropagate ``delta`` (d loss / d output, one row per example)
+    through the MLP of :func:`numpy_forward` and take an SGD step of
+    ``rate`` with the demo's L2 term, in place."""
+    for index in range(len(weights) - 1, -1, -1):
+        w, b, below = weights[index], biases[index], activations[index]
+        grad_w, grad_b = delta.T @ below + 2 * L2 * w, delta.sum(0) + 2 * L2 * b
+        if index:
+            delta = (delta @ w) * (below > 0.0)
+        w -= rate * grad_w
+        b -= rate * grad_b
+

@@ -22,8 +22,10 @@ count) are reported with the ratio to torch. GFLOP/s counts 6 · rows · Σ nin 
 products forward, and the two products of each layer backward).
 
 Then the native step's compile time for each model, cold (an empty cache)
-and cached. Run ``python benchmarks/native_kernels.py`` (``--quick``: the
-smallest model of each problem, briefly).
+and cached, and the warm start of ``fit(..., engine="c")``: seconds from
+the call to the end of its first step, with the cache holding the step.
+Run ``python benchmarks/native_kernels.py`` (``--quick``: the smallest
+model of each problem, briefly).
 """
 
 from __future__ import annotations
@@ -40,9 +42,17 @@ import resource
 import tempfile
 import time
 
-from _demo import L2, SCHEDULE, micrograd_copy, micrograd_step, moons
+from _demo import (
+    L2,
+    SCHEDULE,
+    micrograd_copy,
+    micrograd_step,
+    moons,
+    numpy_backward_and_update,
+    numpy_forward,
+)
 
-from nn import MLP, losses, optim
+from nn import MLP, fit, losses, optim
 from nn.native import NativeMLPStep
 
 try:
@@ -182,10 +192,7 @@ class Numpy:
             rows = problem.batches[k % len(problem.batches)]
             X, y = X[rows], y[rows]
         count = len(y)
-        activations = [X]
-        for index, (w, b) in enumerate(zip(self.weights, self.biases)):
-            s = activations[-1] @ w.T + b
-            activations.append(s if index == len(self.weights) - 1 else np.maximum(s, 0.0))
+        activations = numpy_forward(self.weights, self.biases, X)
         out = activations[-1]
         if problem.loss is losses.cross_entropy:
             shifted = out - out.max(axis=1, keepdims=True)
@@ -200,14 +207,8 @@ class Numpy:
             data_loss = np.maximum(margins, 0.0).mean()
             delta = (np.where(margins > 0.0, -y, 0.0) / count)[:, None]
         penalty = sum((p * p).sum() for p in [*self.weights, *self.biases])
-        rate = problem.lr(k)
-        for index in range(len(self.weights) - 1, -1, -1):
-            w, b, below = self.weights[index], self.biases[index], activations[index]
-            grad_w, grad_b = delta.T @ below + 2 * L2 * w, delta.sum(0) + 2 * L2 * b
-            if index:
-                delta = (delta @ w) * (below > 0.0)
-            w -= rate * grad_w
-            b -= rate * grad_b
+        numpy_backward_and_update(self.weights, self.biases, activations, delta,
+                                  problem.lr(k))
         return float(data_loss + L2 * penalty)
 
 
@@ -279,12 +280,32 @@ def compiler_seconds():
     return usage.ru_utime + usage.ru_stime
 
 
+def fit_start(problem):
+    """Seconds from calling ``fit(..., engine="c")`` to the end of its first
+    step (the checks, the native step's setup, one step)."""
+    network = problem.network()
+    optimizer = getattr(optim, problem.optimizer)(network.parameters(), lr=problem.lr(0))
+    marks = []
+
+    def schedule(k):  # called before each step: the second call ends the first step
+        marks.append(time.perf_counter())
+        return problem.lr(k)
+
+    batch_size = None if problem.batches is None else len(problem.batches[0])
+    started = time.perf_counter()
+    fit(network, problem.X, problem.y, problem.loss, optimizer, epochs=1,
+        batch_size=batch_size, lr_schedule=schedule, progress=False, l2=L2, engine="c")
+    ended = marks[1] if len(marks) > 1 else time.perf_counter()
+    return ended - started
+
+
 def compile_times(quick):
     """Seconds to set up the native step (emit + compile + load), cold and
     cached; and the compiler's own CPU seconds (on a shared machine the
     wall time also counts the other jobs)."""
-    print("\nnative setup: emit, compile and load the step (cold: an empty cache)")
-    print(f"{'problem':<38} {'cold s':>7} {'cc CPU s':>9} {'cached s':>9}")
+    print("\nnative setup: emit, compile and load the step (cold: an empty cache); "
+          "fit's start with the cache warm")
+    print(f"{'problem':<38} {'cold s':>7} {'cc CPU s':>9} {'cached s':>9} {'fit start s':>12}")
     saved = os.environ.get("CHAINRULE_NATIVE_CACHE")
     extra = [] if quick else [
         Problem("2-512-512-1 SGD", [2, 512, 512, 1], losses.hinge, *moons(), None, "SGD",
@@ -300,7 +321,9 @@ def compile_times(quick):
                 cold = Native(problem).setup_seconds
                 compiler = compiler_seconds() - before
                 cached = Native(problem).setup_seconds
-                print(f"{problem.name:<38} {cold:>7.2f} {compiler:>9.2f} {cached:>9.2f}")
+                start = fit_start(problem)
+                print(f"{problem.name:<38} {cold:>7.2f} {compiler:>9.2f} {cached:>9.2f} "
+                      f"{start:>12.3f}")
         finally:
             if saved is None:
                 del os.environ["CHAINRULE_NATIVE_CACHE"]

@@ -31,7 +31,16 @@ import sys
 import tempfile
 import time
 
-from _demo import L2, SCHEDULE, chainrule_step, demo_step, model, moons
+from _demo import (
+    L2,
+    SCHEDULE,
+    chainrule_step,
+    demo_step,
+    model,
+    moons,
+    numpy_backward_and_update,
+    numpy_forward,
+)
 from compiled_step import Micrograd
 
 from autograd import compile
@@ -111,22 +120,12 @@ class Numpy:
 
     def step(self, k):
         np, count = self.np, len(self.y)
-        activations = [self.X]
-        for index, (w, b) in enumerate(zip(self.weights, self.biases)):
-            s = activations[-1] @ w.T + b
-            activations.append(s if index == len(self.weights) - 1 else np.maximum(s, 0.0))
+        activations = numpy_forward(self.weights, self.biases, self.X)
         margins = 1.0 - self.y * activations[-1][:, 0]
         penalty = sum((p * p).sum() for p in [*self.weights, *self.biases])
         loss = np.maximum(margins, 0.0).mean() + L2 * penalty
         delta = (np.where(margins > 0.0, -self.y, 0.0) / count)[:, None]
-        rate = SCHEDULE(k)
-        for index in range(len(self.weights) - 1, -1, -1):
-            w, b, below = self.weights[index], self.biases[index], activations[index]
-            grad_w, grad_b = delta.T @ below + 2 * L2 * w, delta.sum(0) + 2 * L2 * b
-            if index:
-                delta = (delta @ w) * (below > 0.0)
-            w -= rate * grad_w
-            b -= rate * grad_b
+        numpy_backward_and_update(self.weights, self.biases, activations, delta, SCHEDULE(k))
         return float(loss)
 
 

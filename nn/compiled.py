@@ -16,7 +16,7 @@ import struct
 import warnings
 
 from autograd import compile
-from autograd.extend import PRELUDE, TraceWarning, build, has_compiler
+from autograd.extend import PRELUDE, TraceWarning, build_and_load, has_compiler
 
 from .losses import Loss, l2_penalty
 
@@ -63,9 +63,17 @@ class CompiledLossAndGradients:
         self.parameters = model.parameters()
         self.target_is_input = isinstance(loss, Loss) and not loss.target_is_label
         self.traces = {}  # the label, or None for a real target -> its compiled loss
-        parameters = self.parameters
-        self.penalty = (compile(lambda: l2_penalty(parameters, l2), parameters, backend=backend)
-                        if l2 else None)
+        self._penalty = None
+
+    @property
+    def penalty(self):
+        """The L2 term ``l2 * Σ p²`` compiled, or None without L2; compiled
+        on first use (a native step that needs no replay never pays for it)."""
+        if self.l2 and self._penalty is None:
+            parameters = self.parameters
+            self._penalty = compile(lambda: l2_penalty(parameters, self.l2), parameters,
+                                    backend=self.backend)
+        return self._penalty
 
     def __call__(self, inputs, targets):
         current = self.model.parameters()
@@ -270,8 +278,8 @@ class NativeTracedStep:
         self.counted_in_c = predict_c is not None
         source = (_STEP_SOURCE.replace("UPDATE", optimizer.native_update(self.parameters))
                   .replace("PREDICT", predict_c or "label = 0.0;"))
-        path, _ = build(source, "-O2")
-        self.function = ctypes.CDLL(path).chainrule_step
+        functions, _ = build_and_load(source, "-O2", ["chainrule_step"])
+        self.function = functions["chainrule_step"]
         self.function.argtypes, self.function.restype = [ctypes.POINTER(_Step)], ctypes.c_int
         self.step = _Step(params=len(self.data), grad=_address(self.grad))
         self.step_pointer = ctypes.pointer(self.step)

@@ -49,8 +49,15 @@ class Loss:
     def __call__(self, prediction, target):
         if isinstance(target, (list, tuple)):
             return mean_loss(self, prediction, target)
-        _CHECKS[self.target](self.__name__, prediction, target)
+        self.check(prediction, target)
         return self.per_example(prediction, target)
+
+    def check(self, prediction, target) -> None:
+        """Raise ``ValueError`` naming the problem if this loss cannot take
+        ``target`` for ``prediction`` (a 2 for hinge, class 3 of 3 logits);
+        nothing is computed. :func:`nn.fit` checks every label this way
+        before its first update."""
+        _CHECKS[self.target](self.__name__, prediction, target)
 
     @property
     def target_is_label(self) -> bool:

@@ -9,7 +9,8 @@ is stochastic, ``None`` is batch, in between is mini-batch. The step itself
 is written once, in :mod:`nn.step`.
 
 Guarantees: arguments are checked before the first update (the data row
-by row: a NaN is named by its row and column); a loss that is not finite
+by row: a NaN is named by its row and column; every label by the loss's
+``check``: a 2 for hinge is named); a loss that is not finite
 (or an update that would make a parameter non-finite) stops training with
 :class:`~nn.step.TrainingStopped` (a ``FloatingPointError``) naming the
 step, and the model keeps the last parameters that were finite. Ctrl-C
@@ -227,23 +228,31 @@ class TrainingInterrupted(KeyboardInterrupt):
 
 
 def _dry_run(model, X, y, loss, predict):
-    """Every row through the model and the loss before any update: a bad
-    row, label or loss raises here, naming it."""
+    """The first row through the model, the loss and ``predict``, and every
+    label through the loss's check, before any update: a bad row, label or
+    loss raises here, naming it. (A loss without a ``check``, a plain
+    function, is run on every row: there is no other way to try its labels.)"""
     with no_grad():
-        first = loss(model(X[0]), y[0])
+        prediction = model(X[0])
+        first = loss(prediction, y[0])
     if not isinstance(first, Value):
         raise TypeError(
             f"the loss returned {type(first).__name__}, not a Value: build it from the "
             f"prediction with Value operations (not math functions, .data or float())")
-    try:
-        evaluate(model, X, y, loss)
-    except ArithmeticError as error:
-        raise FloatingPointError(
-            f"training cannot start: the loss could not be computed ({error}); check the "
-            f"data and the loss") from error
+    check = getattr(loss, "check", None)
+    if check is not None:
+        for target in y:
+            check(prediction, target)
+    else:
+        try:
+            evaluate(model, X, y, loss)
+        except ArithmeticError as error:
+            raise FloatingPointError(
+                f"training cannot start: the loss could not be computed ({error}); check "
+                f"the data and the loss") from error
     if predict is not None:
         with no_grad():
-            predict(model(X[0]))
+            predict(prediction)
 
 
 def _name_of(loss):

@@ -377,3 +377,39 @@ def test_ctrl_c_in_fit_keeps_the_model_of_the_last_whole_step():
     assert interrupted.value.history.steps == 3
     fit(replay, X, y, losses.hinge, sgd(replay), 3, progress=False, seed=0)
     assert model.state_dict() == replay.state_dict()
+
+
+class CountingMLP(MLP):
+    """An MLP that counts its forward passes."""
+
+    calls = 0
+
+    def __call__(self, x):
+        CountingMLP.calls += 1
+        return super().__call__(x)
+
+
+def test_fit_checks_labels_without_a_pass_over_the_data():
+    # One row through the model before training (its type and the loss's),
+    # then every label through the loss's check: 50 rows trained once is
+    # 1 + 50 forward passes, not 1 + 50 + 50 with a dry run over the data.
+    X, y = data.make_moons(50, seed=0)
+    y = [2 * label - 1 for label in y]
+    model = CountingMLP(2, [3, 1], seed=0)
+    CountingMLP.calls = 0
+    fit(model, X, y, losses.hinge, optim.SGD(model.parameters(), lr=0.1), epochs=1,
+        batch_size=5, progress=False, seed=0)
+    assert CountingMLP.calls == 1 + 50
+
+
+@pytest.mark.parametrize("loss, prediction, target, message", [
+    (losses.hinge, Value(0.3), 0, "label -1 or \\+1, got 0"),
+    (losses.binary_cross_entropy, Value(0.3), -1, "label 0 or 1, got -1"),
+    (losses.cross_entropy, [Value(0.0)] * 3, 3, "class index 3 for 3 classes"),
+    (losses.mse, Value(0.3), float("nan"), "mse's target"),
+])
+def test_a_loss_checks_a_target_without_computing(loss, prediction, target, message):
+    with pytest.raises(ValueError, match=message):
+        loss.check(prediction, target)
+    assert loss.check(prediction, {losses.mse: 0.5, losses.cross_entropy: 2}.get(loss, 1)) \
+        is None
