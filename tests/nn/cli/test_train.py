@@ -221,7 +221,7 @@ def test_python_dash_m_nn_runs_the_command():
     result = subprocess.run([sys.executable, "-m", "nn", "train", "--help"],
                             capture_output=True, text=True, check=False)
     assert result.returncode == 0
-    assert "--dataset {moons,circles,blobs,iris}" in result.stdout
+    assert "--dataset {moons,circles,blobs,iris,surface}" in result.stdout
 
 
 def test_unwritable_plots_keep_the_saved_model(tmp_path, capsys):
