@@ -12,7 +12,8 @@ Problems:
   random), SGD lr 0.1.
 
 Engines: chainrule's native step, each step one call of ``nn.Step(...,
-engine="c")`` (the engine ``fit(..., engine="c")`` takes; without
+engine="c")`` (the engine ``fit(..., engine="c")`` takes, also timed through
+``fit`` itself: its batches, schedule and history included; without
 ``nn.Step``, :class:`nn.native.NativeMLPStep` called directly); PyTorch CPU
 on batched tensors with ``torch.optim``, one thread
 (``torch.set_num_threads(1)``); numpy by hand (SGD problems only). Each
@@ -242,6 +243,31 @@ def rate(engine, seconds):
     return best
 
 
+def fit_rate(problem, seconds, native_rate):
+    """Steps per second of CPU time through ``fit(..., engine="c")`` (its
+    batches, schedule, history and checks), from its first step to its
+    end: the best of three runs of about ``seconds / 3``."""
+    batch_size = None if problem.batches is None else len(problem.batches[0])
+    per_epoch = -(-len(problem.y) // (batch_size or len(problem.y)))
+    epochs = max(1, round(native_rate * seconds / 3 / per_epoch))
+    best = 0.0
+    for _ in range(3):
+        network = problem.network()
+        optimizer = getattr(optim, problem.optimizer)(network.parameters(), lr=problem.lr(0))
+        marks = []
+
+        def schedule(k, marks=marks):
+            if not marks:
+                marks.append(time.process_time())
+            return problem.lr(k)
+
+        history = fit(network, problem.X, problem.y, problem.loss, optimizer, epochs=epochs,
+                      batch_size=batch_size, lr_schedule=schedule, progress=False, l2=L2,
+                      engine="c", seed=0)
+        best = max(best, history.steps / (time.process_time() - marks[0]))
+    return best
+
+
 def micrograd_rate(problem, steps=3):
     """micrograd's own demo step on the same model: steps/s of CPU time."""
     twin = micrograd_copy(problem.network())
@@ -257,7 +283,8 @@ def measure(quick, seconds):
     torch.set_num_threads(1)
     with_numpy, with_micrograd = (importlib.util.find_spec(name) is not None
                                   for name in ("numpy", "micrograd"))
-    print(f"{'problem':<38} {'torch 1t':>9} {'numpy':>15} {'native':>17} {'GFLOP/s':>8}")
+    print(f"{'problem':<38} {'torch 1t':>9} {'numpy':>15} {'native':>17} {'GFLOP/s':>8} "
+          f"{'through fit':>17}")
     for problem in problems(quick):
         native, torch_rate = Native(problem), rate(Torch(problem), seconds)
         native_rate = rate(native, seconds)
@@ -265,9 +292,11 @@ def measure(quick, seconds):
         if with_numpy and problem.optimizer == "SGD":
             numpy_rate = rate(Numpy(problem), seconds)
             numpy_text = f"{numpy_rate:,.0f} ({numpy_rate / torch_rate:.1f}x)"
+        fit_steps = fit_rate(problem, seconds, native_rate)
         print(f"{problem.name:<38} {torch_rate:>9,.0f} {numpy_text:>15} "
               f"{native_rate:>9,.0f} ({native_rate / torch_rate:4.1f}x) "
-              f"{native_rate * problem.flops() / 1e9:>8.1f}")
+              f"{native_rate * problem.flops() / 1e9:>8.1f} "
+              f"{fit_steps:>9,.0f} ({fit_steps / torch_rate:4.1f}x)")
         if problem.name == "2-16-16-1 SGD" and with_micrograd:
             slow = micrograd_rate(problem)
             print(f"{'  micrograd 0.1.0, the same step':<38} {slow:>9.2f} steps/s: native is "
