@@ -240,13 +240,11 @@ def _train(args, made) -> int:
         return 2
     task = TASKS[args.dataset]
     X, y = task.load(args.seed)
-    if args.features is not None:
-        if len(X[0]) != 2:
-            print(f"chainrule train: error: --features: {args.dataset} has {len(X[0])} "
-                  f"inputs, not a point (x, y) of the plane; features are for moons, "
-                  f"circles, blobs and surface", file=sys.stderr)
-            return 2
-        X = data.with_features(X, args.features)
+    if args.features is not None and len(X[0]) != 2:
+        print(f"chainrule train: error: --features: {args.dataset} has {len(X[0])} "
+              f"inputs, not a point (x, y) of the plane; features are for moons, "
+              f"circles, blobs and surface", file=sys.stderr)
+        return 2
     X_test = y_test = None
     if args.test_share is not None:
         try:
@@ -254,6 +252,10 @@ def _train(args, made) -> int:
         except ValueError as error:
             print(f"chainrule train: error: --test-share: {error}", file=sys.stderr)
             return 2
+    points = X  # the examples' places, where the boundary's plot draws them
+    if args.features is not None:
+        X = data.with_features(X, args.features)
+        X_test = None if X_test is None else data.with_features(X_test, args.features)
     model = MLP(len(X[0]), [*args.hidden, task.outputs], activation=args.activation,
                 seed=args.seed)
     make_optimizer = OPTIMIZER_CHOICES[args.optimizer][0]
@@ -307,7 +309,7 @@ def _train(args, made) -> int:
             return 1
         made["saved"] = args.save
     try:
-        _write_plots(args, model, X, y, task, history)
+        _write_plots(args, model, points, y, task, history)
     except OSError as error:
         print(f"chainrule train: error: cannot write the plots to {args.out}: {error}",
               file=sys.stderr)
@@ -370,7 +372,9 @@ def _penalty(model):
     return losses.l2_penalty([p.data for p in model.parameters()], L2_STRENGTH)
 
 
-def _write_plots(args, model, X, y, task, history):
+def _write_plots(args, model, points, y, task, history):
+    """The loss curves, and for two-input data the decision boundary over the plane
+    of ``points`` (the model's features computed from each point of it)."""
     if importlib.util.find_spec("matplotlib") is None:
         print(f"matplotlib is not installed: no plots ({install_hint('demo')})")
         return
@@ -379,10 +383,14 @@ def _write_plots(args, model, X, y, task, history):
     args.out.mkdir(parents=True, exist_ok=True)
     written = [args.out / f"{args.dataset}_loss.png"]
     plot_history(history, written[-1], title=f"{args.dataset}: training")
-    # NOTE: the boundary is drawn over the inputs themselves: only when they are
-    # the point (x, y), and only for classes (a regression task has no boundary).
-    if len(X[0]) == 2 and args.features in (None, data.PLANE_FEATURES) and task.loss.predict:
+    if args.features is not None:
+        features, network = args.features, model
+
+        def model(point):
+            return network(data.with_features([point], features)[0])
+
+    if len(points[0]) == 2 and task.loss.predict:  # a regression task has no classes
         written.append(args.out / f"{args.dataset}_decision_boundary.png")
-        plot_decision_boundary(model, X, y, task.loss.predict, written[-1],
+        plot_decision_boundary(model, points, y, task.loss.predict, written[-1],
                                title=f"{args.dataset}: decision boundary")
     print("wrote " + ", ".join(map(str, written)))

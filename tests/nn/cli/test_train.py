@@ -354,11 +354,24 @@ def test_the_surface_is_a_regression_task_without_accuracy(tmp_path, capsys):
 
 
 def test_features_become_the_networks_inputs(tmp_path, capsys):
+    # circles without a hidden layer: a line in (x, y) cannot part them, one in
+    # (x, y, x², y²) can (a circle in the plane)
     model_path = tmp_path / "model.json"
-    assert cli.main(["train", "--features", "x,y,x2,sinx", "--epochs", "3", "--hidden", "4",
-                     "--engine", "python", "--out", str(tmp_path),
-                     "--save", str(model_path)]) == 0
-    assert nn.load(model_path).nin == 4
+    common = ["train", "--dataset", "circles", "--hidden", "", "--engine", "python",
+              "--out", str(tmp_path), "--save", str(model_path)]
+    assert cli.main(common) == 0
+    assert "training accuracy 100.0%" not in capsys.readouterr().out
+    assert cli.main([*common, "--features", "x2,y,y2,x"]) == 0
+    printed = capsys.readouterr().out
+    assert "training accuracy 100.0%" in printed
+    model = nn.load(model_path)
+    assert model.nin == 4
+    X, y = train_command.TASKS["circles"].load(train_command.DEFAULT_SEED)
+    rows = nn.data.with_features(X, ["x", "y", "x2", "y2"])  # the table's order
+    assert evaluate(model, rows, y, losses.hinge)[1] == 1.0
+    if importlib.util.find_spec("matplotlib"):  # drawn over the plane (x, y)
+        boundary = tmp_path / "circles_decision_boundary.png"
+        assert boundary.read_bytes().startswith(PNG_SIGNATURE)
 
 
 @pytest.mark.parametrize("arguments, message", [
