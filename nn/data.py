@@ -1,7 +1,8 @@
 """Data sets and batches: the three kinds of gradient descent.
 
 Every data set is a pair ``(X, y)``: ``X`` a list of rows (lists of floats),
-``y`` a list of labels, class indices ``0 … k-1``. The generators are
+``y`` a list of labels, class indices ``0 … k-1`` (real values for the
+regression task :func:`make_surface`). The generators are
 seeded (see ``nn/_arguments.py``) and need nothing outside the standard library.
 
 :func:`batches` splits the rows for one epoch, and its ``batch_size`` is the
@@ -25,6 +26,21 @@ import statistics
 from importlib import resources
 
 from ._arguments import checked_int, checked_number, generator
+
+# The inputs a network can take from a point (x, y) of the plane, as TensorFlow
+# Playground offers them: name -> (label, function of x and y). The playground,
+# its exports and ``chainrule train --features`` all read this table; the
+# network's inputs are the chosen ones, in the table's order.
+INPUT_FEATURES = {
+    "x": ("x", lambda x, y: x),
+    "y": ("y", lambda x, y: y),
+    "x2": ("x²", lambda x, y: x * x),
+    "y2": ("y²", lambda x, y: y * y),
+    "xy": ("x·y", lambda x, y: x * y),
+    "sinx": ("sin x", lambda x, y: math.sin(x)),
+    "siny": ("sin y", lambda x, y: math.sin(y)),
+}
+PLANE_FEATURES = ("x", "y")  # the point itself
 
 IRIS_FEATURES = ["sepal length (cm)", "sepal width (cm)", "petal length (cm)",
                  "petal width (cm)"]
@@ -82,6 +98,46 @@ def make_blobs(n: int = 100, centers: int = 3, seed=None, std: float = 1.0):
     middles = [(rng.uniform(-10.0, 10.0), rng.uniform(-10.0, 10.0)) for _ in range(centers)]
     labels = [index % centers for index in range(n)]
     return _noisy_and_shuffled([middles[label] for label in labels], labels, std, rng)
+
+
+def make_surface(n: int = 100, noise: float = 0.05, seed=None):
+    """A regression task: ``n`` points drawn uniformly from the square [-2, 2]²,
+    each with the real-valued target ``sin(x) · cos(y)`` (a hill at (π/2, 0), a
+    valley at (-π/2, 0), values from -1 to 1) plus Gaussian noise of standard
+    deviation ``noise``."""
+    checked_int("n", n)
+    noise = checked_number("noise", noise)
+    rng = generator(seed)
+    X = [[rng.uniform(-2.0, 2.0), rng.uniform(-2.0, 2.0)] for _ in range(n)]
+    return X, [math.sin(x) * math.cos(y) + rng.gauss(0.0, noise) for x, y in X]
+
+
+def checked_features(names) -> tuple:
+    """``names`` of :data:`INPUT_FEATURES` as a tuple in the table's order;
+    ``ValueError`` naming an unknown or repeated name, or an empty choice."""
+    if isinstance(names, str) or not isinstance(names, (list, tuple)):
+        raise ValueError(f"features must be a list of names from {', '.join(INPUT_FEATURES)}, "
+                         f"got {type(names).__name__}")
+    if not names:
+        raise ValueError(f"features must name at least one input, from "
+                         f"{', '.join(INPUT_FEATURES)}")
+    for name in names:
+        if not isinstance(name, str) or name not in INPUT_FEATURES:
+            shown = repr(name) if len(repr(name)) <= 40 else f"{repr(name)[:37]}..."
+            raise ValueError(f"there is no input feature {shown}; the features are "
+                             f"{', '.join(INPUT_FEATURES)}")
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise ValueError(f"features name {', '.join(repeated)} more than once; each input "
+                         f"is chosen once")
+    return tuple(name for name in INPUT_FEATURES if name in names)
+
+
+def with_features(X, names) -> list:
+    """Each point ``[x, y]`` of ``X`` as the row of its ``names`` features
+    (:data:`INPUT_FEATURES`, checked by :func:`checked_features`)."""
+    functions = [INPUT_FEATURES[name][1] for name in checked_features(names)]
+    return [[feature(x, y) for feature in functions] for x, y in X]
 
 
 def load_iris():

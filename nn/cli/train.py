@@ -40,6 +40,7 @@ from ..recipes import (
     OPTIMIZER_CHOICES,
     TASKS,
     default_learning_rate,
+    full_batch_rate,
 )
 from ..schedules import LinearDecay
 from ..serialization import save
@@ -97,6 +98,15 @@ _positive_int = _checked(int, lambda number: number >= 1, "a whole number >= 1")
 _share = _checked(float, lambda number: 0.0 < number < 1.0, "a fraction between 0 and 1, like 0.2")
 
 
+def _features(text: str) -> tuple:
+    """``"x,y,x2"`` -> ("x", "y", "x2"), checked by ``data.checked_features``."""
+    try:
+        return data.checked_features([part.strip() for part in text.split(",")
+                                      if part.strip()])
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
 def _hidden_activation(text: str) -> str:
     """An argparse ``type``: one of HIDDEN_ACTIVATIONS, or an error naming them."""
     if text not in HIDDEN_ACTIVATIONS:
@@ -120,7 +130,14 @@ def add_subcommand(subcommands) -> argparse.ArgumentParser:
                     "100 full-batch steps. The rate always decays from --lr to --lr/10.")
     parser.add_argument("--dataset", choices=list(TASKS), default="moons",
                         help="moons and circles: hinge loss, 1 output; blobs and iris: "
-                             "cross-entropy, 3 outputs (default: moons)")
+                             "cross-entropy, 3 outputs; surface: regression (a real-valued "
+                             "target, sin(x)·cos(y) plus noise), mse, 1 output "
+                             "(default: moons)")
+    parser.add_argument("--features", type=_features, default=None, metavar="NAMES",
+                        help="the network's inputs, computed from each point (x, y), "
+                             "separated by commas: " + ", ".join(data.INPUT_FEATURES)
+                             + " (x2 is x², xy is x·y); for the data sets of the plane, "
+                             "not iris (default: x,y)")
     parser.add_argument("--hidden", type=_hidden_sizes, default="16,16", metavar="SIZES",
                         help="hidden layer sizes separated by commas, \"\" for none "
                              "(default: 16,16)")
@@ -131,7 +148,8 @@ def add_subcommand(subcommands) -> argparse.ArgumentParser:
                         help="momentum is SGD with momentum 0.9 (default: sgd)")
     parser.add_argument("--lr", type=_learning_rate, default=None,
                         help="starting learning rate (default: for the full batch 1.0 for sgd, "
-                             "0.1 for momentum, 0.01 for rmsprop, 0.05 for adam; times "
+                             "0.1 for momentum, 0.01 for rmsprop, 0.05 for adam, sgd's and "
+                             "momentum's times 0.05 on surface; times "
                              "sqrt(batch size / examples) for smaller batches, so sgd "
                              "uses 0.1 with --batch-size 1 on 100 examples)")
     parser.add_argument("--batch-size", type=_positive_int, default=None, metavar="N",
@@ -222,6 +240,11 @@ def _train(args, made) -> int:
         return 2
     task = TASKS[args.dataset]
     X, y = task.load(args.seed)
+    if args.features is not None and len(X[0]) != 2:
+        print(f"chainrule train: error: --features: {args.dataset} has {len(X[0])} "
+              f"inputs, not a point (x, y) of the plane; features are for moons, "
+              f"circles, blobs and surface", file=sys.stderr)
+        return 2
     X_test = y_test = None
     if args.test_share is not None:
         try:
@@ -229,12 +252,16 @@ def _train(args, made) -> int:
         except ValueError as error:
             print(f"chainrule train: error: --test-share: {error}", file=sys.stderr)
             return 2
+    points = X  # the examples' places, where the boundary's plot draws them
+    if args.features is not None:
+        X = data.with_features(X, args.features)
+        X_test = None if X_test is None else data.with_features(X_test, args.features)
     model = MLP(len(X[0]), [*args.hidden, task.outputs], activation=args.activation,
                 seed=args.seed)
-    make_optimizer, full_batch_lr = OPTIMIZER_CHOICES[args.optimizer]
+    make_optimizer = OPTIMIZER_CHOICES[args.optimizer][0]
     batch_size = min(args.batch_size or len(X), len(X))
     lr = args.lr if args.lr is not None else default_learning_rate(
-        full_batch_lr, batch_size, len(X))
+        full_batch_rate(task, args.optimizer), batch_size, len(X))
     optimizer = make_optimizer(model.parameters(), lr)
     total_steps = args.epochs * math.ceil(len(X) / batch_size)
     examples = (f"{len(X)} examples" if X_test is None else
@@ -257,12 +284,13 @@ def _train(args, made) -> int:
     loss, accuracy = evaluate(model, X, y, task.loss)
     penalty = _penalty(model)
     name = task.loss.__name__
-    print(f"after training: {name} loss {significant(loss)}, training accuracy {accuracy:.1%} "
+    print(f"after training: {name} loss {significant(loss)}{_accuracy('training', accuracy)} "
           f"on the {len(X)} training examples")
     if X_test is not None:
         test_loss, test_accuracy = evaluate(model, X_test, y_test, task.loss)
-        print(f"held out: {name} loss {significant(test_loss)}, test accuracy "
-              f"{test_accuracy:.1%} on the {len(X_test)} examples it never trained on")
+        print(f"held out: {name} loss {significant(test_loss)}"
+              f"{_accuracy('test', test_accuracy)} on the {len(X_test)} examples it never "
+              f"trained on")
     print(f"objective minimised ({history.objective_name}): {significant(loss + penalty)} "
           f"= {name} {significant(loss)} + L2 {significant(penalty)}; the bar shows both "
           f"for each batch, before its update")
@@ -281,12 +309,17 @@ def _train(args, made) -> int:
             return 1
         made["saved"] = args.save
     try:
-        _write_plots(args, model, X, y, task, history)
+        _write_plots(args, model, points, y, task, history)
     except OSError as error:
         print(f"chainrule train: error: cannot write the plots to {args.out}: {error}",
               file=sys.stderr)
         return 1
     return 0
+
+
+def _accuracy(which, accuracy) -> str:
+    """", training accuracy 97.0%", or nothing for a regression task (no classes)."""
+    return "" if accuracy is None else f", {which} accuracy {accuracy:.1%}"
 
 
 def _multiply_adds(model) -> int:
@@ -339,7 +372,9 @@ def _penalty(model):
     return losses.l2_penalty([p.data for p in model.parameters()], L2_STRENGTH)
 
 
-def _write_plots(args, model, X, y, task, history):
+def _write_plots(args, model, points, y, task, history):
+    """The loss curves, and for two-input data the decision boundary over the plane
+    of ``points`` (the model's features computed from each point of it)."""
     if importlib.util.find_spec("matplotlib") is None:
         print(f"matplotlib is not installed: no plots ({install_hint('demo')})")
         return
@@ -348,8 +383,14 @@ def _write_plots(args, model, X, y, task, history):
     args.out.mkdir(parents=True, exist_ok=True)
     written = [args.out / f"{args.dataset}_loss.png"]
     plot_history(history, written[-1], title=f"{args.dataset}: training")
-    if len(X[0]) == 2:
+    if args.features is not None:
+        features, network = args.features, model
+
+        def model(point):
+            return network(data.with_features([point], features)[0])
+
+    if len(points[0]) == 2 and task.loss.predict:  # a regression task has no classes
         written.append(args.out / f"{args.dataset}_decision_boundary.png")
-        plot_decision_boundary(model, X, y, task.loss.predict, written[-1],
+        plot_decision_boundary(model, points, y, task.loss.predict, written[-1],
                                title=f"{args.dataset}: decision boundary")
     print("wrote " + ", ".join(map(str, written)))

@@ -51,7 +51,7 @@ from dataclasses import replace
 
 from autograd import Value, backward_captions, backward_steps, compile, data_of, topological_order
 
-from ..data import batch_order
+from ..data import INPUT_FEATURES, batch_order, with_features
 from ..losses import l2_penalty, softmax
 from ..modules import MLP
 from ..schedules import LinearDecay
@@ -129,8 +129,8 @@ class Session:
         """(Re)start the run from ``settings``: step 0, fresh weights from the seed."""
         problem = build_problem(settings)  # first: if it fails, nothing has changed
         self.settings, self.problem = settings, problem
-        self.model = MLP(2, [*settings.hidden, problem.outputs], activation=settings.activation,
-                         seed=settings.seed)
+        self.model = MLP(len(settings.features), [*settings.hidden, problem.outputs],
+                         activation=settings.activation, seed=settings.seed)
         self.parameters = self.model.parameters()
         self.names = [name for name, _ in self.model.named_parameters()]
         self.optimizer = make_optimizer(settings, self.parameters)
@@ -143,8 +143,8 @@ class Session:
         # view's pictures); the model's output is its last layer's.
         layers = self.model.layers
 
-        def every_neuron(x0, x1):
-            outputs, inputs = [], [x0, x1]
+        def every_neuron(*features):
+            outputs, inputs = [], list(features)
             for layer in layers:
                 inputs = layer.forward(inputs)
                 outputs += inputs
@@ -172,7 +172,7 @@ class Session:
         self._latest_pictures = None
         self._pictures_at = self._pictures_seconds = 0.0
         self._graphs.clear()
-        self.bounds = _bounds(problem.train_inputs + problem.test_inputs,
+        self.bounds = _bounds(problem.train_points + problem.test_points,
                               YOUR_PLANE if settings.dataset == "yours" else None)
         self._measure()
 
@@ -325,12 +325,15 @@ class Session:
         """``(data loss, objective, accuracy)`` on a set, or Nones for an empty one.
 
         Accuracy compares the class the boundary shows with the label, so
-        it means the same for every loss (mse too)."""
+        it means the same for every loss (mse too); a regression task has
+        none (None)."""
         if not inputs:
             return None, None, None
         outputs = self._outputs(inputs)
         data_loss = data_of(self.problem.loss(outputs, targets))
         penalty = l2_penalty([p.data for p in self.parameters], self.settings.l2)
+        if self.problem.regression:
+            return data_loss, data_loss + penalty, None
         correct = sum(_class_and_certainty(output)[0] == label
                       for output, label in zip(outputs, labels))
         return data_loss, data_loss + penalty, correct / len(inputs)
@@ -396,27 +399,37 @@ class Session:
         """The model on a grid over the data (:meth:`_grid`), row by row from the top.
 
         ``boundary``: per point the predicted class and how sure the model is
-        (0 to 1). ``neurons``: each neuron's output (layer after layer) on every
-        stride-th row and column of the grid, the network view's pictures."""
+        (0 to 1), or for a regression task the predicted ``values``.
+        ``neurons``: on every stride-th row and column of the grid, each input
+        feature's value (``inputs``) and each neuron's output (layer after layer),
+        the network view's pictures. The features of each grid point are computed
+        from its (x, y), as the data's are."""
         (left, right), (bottom, top) = self.bounds
         grid, stride = self._grid()
         points = [[left + (right - left) * column / (grid - 1),
                    top - (top - bottom) * row / (grid - 1)]
                   for row in range(grid) for column in range(grid)]
-        every = self._neurons(points)
+        features = with_features(points, self.settings.features)
+        every = self._neurons(features)
         count = self.problem.outputs
-        classes, certainty = [], []
-        for neurons in every:
-            label, sure = _class_and_certainty(neurons[-1] if count == 1 else neurons[-count:])
-            classes.append(label)
-            certainty.append(round(sure, 3))
-        sampled = [every[row * grid + column] for row in range(0, grid, stride)
-                   for column in range(0, grid, stride)]
-        neurons = [[_short(outputs[neuron]) for outputs in sampled]
+        if self.problem.regression:
+            boundary = {"size": grid, "values": [_short(neurons[-1]) for neurons in every]}
+        else:
+            classes, certainty = [], []
+            for neurons in every:
+                label, sure = _class_and_certainty(neurons[-1] if count == 1
+                                                   else neurons[-count:])
+                classes.append(label)
+                certainty.append(round(sure, 3))
+            boundary = {"size": grid, "classes": classes, "certainty": certainty}
+        boundary["at_step"] = self.steps
+        cells = [row * grid + column for row in range(0, grid, stride)
+                 for column in range(0, grid, stride)]
+        neurons = [[_short(every[cell][neuron]) for cell in cells]
                    for neuron in range(len(every[0]))]
-        return ({"size": grid, "classes": classes, "certainty": certainty,
-                 "at_step": self.steps},
-                {"size": NEURON_SIDE, "outputs": neurons})
+        inputs = [[_short(features[cell][feature]) for cell in cells]
+                  for feature in range(len(self.settings.features))]
+        return boundary, {"size": NEURON_SIDE, "outputs": neurons, "inputs": inputs}
 
     def _publish(self):
         """Make the frame the page sees next, and wake the event streams."""
@@ -439,9 +452,11 @@ class Session:
             "bounds": self.bounds,
             "boundary": boundary,
             "neurons": neurons,
-            "layers": [2, *(layer.nout for layer in self.model.layers)],
-            "points": {"train": _points(problem.train_inputs, problem.train_labels),
-                       "test": _points(problem.test_inputs, problem.test_labels)},
+            "layers": [len(self.settings.features), *(layer.nout for layer in self.model.layers)],
+            "inputs": [INPUT_FEATURES[name][0] for name in self.settings.features],
+            "regression": problem.regression,
+            "points": {"train": _points(problem.train_points, problem.train_labels),
+                       "test": _points(problem.test_points, problem.test_labels)},
             "curves": self.curves,
             "parameters": [[name, p.data, p.grad, state[p]]
                            for name, p in zip(self.names, self.parameters)],
@@ -478,8 +493,8 @@ class Session:
         steps_done = self.steps
         for name, parameter in copy.named_parameters():
             parameter.label = name
-        values = [Value(number, label=f"x{position}")
-                  for position, number in enumerate(inputs[index])]
+        values = [Value(number, label=INPUT_FEATURES[name][0])
+                  for name, number in zip(self.settings.features, inputs[index])]
         # NOTE: layer by layer, so that each neuron's output carries the neuron's
         # name and its sum w·x + b the name's ".z": the chain rule's captions say
         # ∂L/∂layer₀.neuron₁, as the collapsed drawing titles its box.
@@ -638,7 +653,9 @@ def _short(number: float) -> float:
 
 
 def _points(inputs, labels):
-    return [[round(x, 4), round(y, 4), label] for (x, y), label in zip(inputs, labels)]
+    """``[x, y, label]`` of each point: its class, or a regression task's target."""
+    return [[round(x, 4), round(y, 4), label if isinstance(label, int) else _short(label)]
+            for (x, y), label in zip(inputs, labels)]
 
 
 def _bounds(inputs, plane=None):

@@ -39,9 +39,12 @@ LIMITS = {
     "epochs": 10_000,        # of a decaying learning-rate schedule
 }
 
-DATASETS = ("moons", "circles", "blobs", "iris", "yours")  # yours: only the points you add
+# yours: only the points you add; surface: a regression task (a real-valued target)
+DATASETS = ("moons", "circles", "blobs", "iris", "yours", "surface")
+REGRESSION_DATASETS = ("surface",)
 # What each data set's noise setting is: the generators' own argument.
-DEFAULT_NOISE = {"moons": 0.1, "circles": 0.05, "blobs": 1.0, "iris": 0.0, "yours": 0.0}
+DEFAULT_NOISE = {"moons": 0.1, "circles": 0.05, "blobs": 1.0, "iris": 0.0, "yours": 0.0,
+                 "surface": 0.05}
 POINT_RANGE = 10.0        # your own points' coordinates lie within ± this
 YOUR_PLANE = (-2.0, 2.0)  # the plane drawn for the yours data set (wider if a point is outside)
 MAX_CSV_CHARACTERS = 12_000
@@ -51,6 +54,8 @@ BLOB_CENTERS = 3
 BINARY_LOSSES = {"hinge": losses.hinge, "bce_with_logits": losses.bce_with_logits,
                  "mse": losses.mse}
 CLASS_LOSSES = {"cross_entropy": losses.cross_entropy}
+# A real-valued target: mse only (the classification losses need class labels).
+REGRESSION_LOSSES = {"mse": losses.mse}
 OPTIMIZERS = {cls.__name__: cls for cls in optim.OPTIMIZERS}
 LR_SCHEDULES = ("constant", "decay")
 DEFAULT_SEED = recipes.DEFAULT_SEED
@@ -72,7 +77,8 @@ class Settings:
     ``chainrule train``'s, linear from ``lr`` to ``lr / 10`` over ``epochs``
     passes, then ``lr / 10``; ``"constant"`` keeps ``lr``.
     ``optimizer_options`` holds every hyperparameter of the optimizer but
-    ``lr``.
+    ``lr``. ``features`` are the network's inputs, names of
+    :data:`nn.data.INPUT_FEATURES` in its order, computed from each point (x, y).
     """
 
     dataset: str = "moons"
@@ -80,6 +86,7 @@ class Settings:
     noise: float = DEFAULT_NOISE["moons"]
     test_fraction: float = 0.2
     iris_features: tuple = (2, 3)  # petal length and width: the separable pair
+    features: tuple = data.PLANE_FEATURES  # the network's inputs: data.INPUT_FEATURES' names
     hidden: tuple = (8, 8)
     activation: str = "relu"
     loss: str = "hinge"
@@ -98,21 +105,31 @@ class Settings:
     def classes(self) -> int:
         return class_count(self.dataset)
 
+    @property
+    def regression(self) -> bool:
+        return self.dataset in REGRESSION_DATASETS
+
     def to_json(self) -> dict:
         """The settings as JSON values, which :func:`parse_settings` reads back."""
         return {**asdict(self), "iris_features": list(self.iris_features),
+                "features": list(self.features),
                 "hidden": list(self.hidden), "points": [list(point) for point in self.points],
                 "optimizer_options": {key: list(value) if isinstance(value, tuple) else value
                                       for key, value in self.optimizer_options.items()}}
 
 
 def class_count(dataset: str) -> int:
+    """The data set's classes; 0 for a regression task (a real-valued target)."""
+    if dataset in REGRESSION_DATASETS:
+        return 0
     return {"blobs": BLOB_CENTERS, "iris": len(data.IRIS_CLASSES)}.get(dataset, 2)
 
 
 def loss_choices(dataset: str) -> dict:
-    """The losses offered for a data set: binary ones for two classes."""
-    return BINARY_LOSSES if class_count(dataset) == 2 else CLASS_LOSSES
+    """The losses offered for a data set: binary ones for two classes, mse alone for
+    a real-valued target."""
+    classes = class_count(dataset)
+    return REGRESSION_LOSSES if classes == 0 else BINARY_LOSSES if classes == 2 else CLASS_LOSSES
 
 
 # --- checking what a page sent ------------------------------------------------------
@@ -122,9 +139,10 @@ def choices() -> dict:
     """What the page offers, read from the tables it comes from."""
     return {
         "datasets": {name: {"classes": class_count(name), "noise": DEFAULT_NOISE[name],
-                            "losses": list(BINARY_LOSSES if class_count(name) == 2
-                                           else CLASS_LOSSES)}
+                            "regression": name in REGRESSION_DATASETS,
+                            "losses": list(loss_choices(name))}
                      for name in DATASETS},
+        "features": {name: label for name, (label, _) in data.INPUT_FEATURES.items()},
         "activations": [name for name in HIDDEN_ACTIVATIONS if name in ACTIVATIONS],
         "optimizers": {name: Settings(optimizer=name, optimizer_options=optimizer_options(cls))
                        .to_json()["optimizer_options"] for name, cls in OPTIMIZERS.items()},
@@ -226,6 +244,7 @@ def parse_settings(given) -> Settings:
             or features[0] == features[1]):
         raise ValueError(f"iris_features must be two different whole feature numbers from 0 "
                          f"to {len(data.IRIS_FEATURES) - 1}, got {shown(features)}")
+    inputs = data.checked_features(given.get("features", list(Settings.features)))
     optimizer = _choice("optimizer", given.get("optimizer", "SGD"), list(OPTIMIZERS))
     options = _options(optimizer, given.get("optimizer_options", {}),
                        optimizer_options(OPTIMIZERS[optimizer]))
@@ -239,6 +258,7 @@ def parse_settings(given) -> Settings:
         noise=_number("noise", given.get("noise", DEFAULT_NOISE[dataset]), 0.0, MAX_NOISE),
         test_fraction=_number("test_fraction", given.get("test_fraction", 0.2), 0.0, 0.5),
         iris_features=tuple(features),
+        features=inputs,
         hidden=hidden,
         activation=_choice("activation", given.get("activation", "relu"), HIDDEN_ACTIVATIONS),
         loss="",
@@ -255,9 +275,13 @@ def parse_settings(given) -> Settings:
     )
     settings = replace(settings, points=_points(given.get("points", []), settings.classes))
     choices = loss_choices(dataset)
-    settings = replace(settings, loss=_choice(
-        f"loss for {settings.classes} classes", given.get("loss", next(iter(choices))),
-        list(choices)))
+    loss = given.get("loss", next(iter(choices)))
+    if settings.regression and loss not in choices:
+        raise ValueError(f"{dataset} is a regression task (a real-valued target): its loss "
+                         f"is {' or '.join(choices)} (the classification losses need class "
+                         f"labels); got {shown(loss)}")
+    settings = replace(settings, loss=_choice(f"loss for {settings.classes} classes", loss,
+                                              list(choices)))
     make_optimizer(settings, [Value(0.0)])  # its own checks, e.g. Nesterov's
     return settings
 
@@ -275,6 +299,9 @@ def _points(given, classes):
     if not isinstance(given, list) or len(given) > LIMITS["examples"]:
         raise ValueError(f"points must be a list of at most {LIMITS['examples']} [x, y, class] "
                          f"points, got {shown(given)}")
+    if given and classes == 0:
+        raise ValueError("your own points have a class; the regression task makes its own "
+                         "real-valued targets: add points on a classification data set")
     return tuple(_point(f"point {position}", point, classes)
                  for position, point in enumerate(given))
 
@@ -320,16 +347,22 @@ def make_optimizer(settings: Settings, parameters):
 
 @dataclass(frozen=True)
 class Problem:
-    """A run's data, split, with targets in the form its loss takes."""
+    """A run's data, split, with targets in the form its loss takes.
+
+    The inputs are each example's features (``settings.features``); the
+    points are the examples' places (x, y) on the plane the page draws."""
 
     train_inputs: list
     train_targets: list
     test_inputs: list
     test_targets: list
-    train_labels: list  # class indices, for colouring points
+    train_labels: list  # class indices (a regression task's: the targets), for colouring points
     test_labels: list
     loss: losses.Loss
     outputs: int
+    train_points: list
+    test_points: list
+    regression: bool = False
 
 
 def _raw_data(settings):
@@ -344,6 +377,8 @@ def _raw_data(settings):
         return data.standardize(X), y
     if settings.dataset == "yours":
         return [], []
+    if settings.dataset == "surface":
+        return data.make_surface(n, noise=noise, seed=seed)
     X, y = data.load_iris()
     first, second = settings.iris_features
     X = data.standardize([[row[first], row[second]] for row in X])
@@ -352,8 +387,11 @@ def _raw_data(settings):
     return [X[i] for i in order], [y[i] for i in order]
 
 
-def target_of(loss: losses.Loss, label: int):
-    """A class index as the loss's target: ±1 for hinge and mse, 0/1 for bce."""
+def target_of(loss: losses.Loss, label, regression=False):
+    """A class index as the loss's target: ±1 for hinge and mse, 0/1 for bce; a
+    regression task's target is its own."""
+    if regression:
+        return label
     return 2 * label - 1 if loss.target in ("sign", "real") else label
 
 
@@ -367,13 +405,16 @@ def build_problem(settings: Settings) -> Problem:
     X, labels = _raw_data(settings)
     split = len(X) - round(len(X) * settings.test_fraction)
     loss = loss_choices(settings.dataset)[settings.loss]
-    targets = [target_of(loss, label) for label in labels]
+    targets = [target_of(loss, label, settings.regression) for label in labels]
     yours = [[x, y] for x, y, _ in settings.points]
     your_labels = [label for _, _, label in settings.points]
-    return Problem(X[:split] + yours, targets[:split] + [target_of(loss, label)
-                                                         for label in your_labels],
-                   X[split:], targets[split:], labels[:split] + your_labels,
-                   labels[split:], loss, 1 if settings.classes == 2 else settings.classes)
+    train, test = X[:split] + yours, X[split:]
+    return Problem(data.with_features(train, settings.features),
+                   targets[:split] + [target_of(loss, label) for label in your_labels],
+                   data.with_features(test, settings.features), targets[split:],
+                   labels[:split] + your_labels, labels[split:], loss,
+                   settings.classes if settings.classes > 2 else 1, train, test,
+                   settings.regression)
 
 
 # --- the chainrule train command that repeats a run -----------------------------------
@@ -420,6 +461,12 @@ def train_command(settings: Settings, lr_changed_at: int | None = None,
                        f"{task.loss.__name__} on {dataset}")
     arguments += ["--hidden", ",".join(map(str, settings.hidden)),
                   "--activation", settings.activation]
+    if settings.features != data.PLANE_FEATURES:
+        if settings.dataset == "iris":
+            missing.append(f"the inputs {', '.join(settings.features)}: chainrule train "
+                           f"takes Iris's four measurements")
+        else:
+            arguments += ["--features", ",".join(settings.features)]
     optimizer = _train_optimizer(settings)
     if optimizer is None:
         missing.append(f"{settings.optimizer} with these options: chainrule train offers "
@@ -455,6 +502,9 @@ def _data_lines(settings):
                 "X = data.standardize(X)"]
     if settings.dataset == "yours":
         return ["X, labels = [], []  # only your points"]
+    if settings.dataset == "surface":
+        return [f"X, labels = data.make_surface({n}, noise={noise!r}, seed={seed})  "
+                f"# labels: real values"]
     first, second = settings.iris_features
     return ["X, labels = data.load_iris()",
             f"X = data.standardize([[row[{first}], row[{second}]] for row in X])",
@@ -468,15 +518,17 @@ def python_script(settings: Settings) -> str:
     ``settings.epochs`` epochs (the same model, bit for bit, but for a learning rate
     set by hand during the run), and saves it as ``model.json``."""
     loss = loss_choices(settings.dataset)[settings.loss]
-    targets = ("[2 * label - 1 for label in labels]  # ±1 for the loss"
+    targets = ("labels  # the real-valued targets themselves" if settings.regression else
+               "[2 * label - 1 for label in labels]  # ±1 for the loss"
                if loss.target in ("sign", "real") else "labels")
     defaults = optimizer_options(OPTIMIZERS[settings.optimizer])
     options = "".join(f", {key}={value!r}" for key, value in settings.optimizer_options.items()
                       if value != defaults[key])
     schedule = "None"
-    sizes = [*settings.hidden, 1 if settings.classes == 2 else settings.classes]
+    sizes = [*settings.hidden, settings.classes if settings.classes > 2 else 1]
+    inputs = len(settings.features)
     lines = [f'"""The playground\'s run: {settings.dataset}, MLP '
-             f'{"-".join(map(str, [2, *sizes]))} {settings.activation}, {settings.loss}, '
+             f'{"-".join(map(str, [inputs, *sizes]))} {settings.activation}, {settings.loss}, '
              f'{settings.optimizer}."""']
     imports = ["import random"] if settings.dataset == "iris" else []
     imports.append("from nn import MLP, data, fit, losses, optim, save")
@@ -491,8 +543,11 @@ def python_script(settings: Settings) -> str:
                   "labels[:train] + [label for _, _, label in points]"]
     else:
         lines.append("X, labels = X[:train], labels[:train]")
+    if settings.features != data.PLANE_FEATURES:
+        lines.append(f"X = data.with_features(X, {list(settings.features)!r})  "
+                     f"# the network's inputs")
     lines += [f"targets = {targets}",
-              f"model = MLP(2, {sizes}, "
+              f"model = MLP({inputs}, {sizes}, "
               f"activation={settings.activation!r}, seed={settings.seed})",
               f"optimizer = optim.{settings.optimizer}(model.parameters(), lr={settings.lr!r}"
               f"{options})"]

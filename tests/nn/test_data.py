@@ -175,3 +175,52 @@ def test_standardize_names_a_nan_cell():
 def test_standardize_by_hand():
     # columns (1, 3) and (10, 10): mean 2 and spread 1; constant 10 only shifted
     assert data.standardize(np.array([[1.0, 10.0], [3.0, 10.0]])) == [[-1.0, 0.0], [1.0, 0.0]]
+
+
+# --- the input features of a point (x, y) ----------------------------------------------
+
+
+def test_each_input_feature_at_a_hand_computed_point():
+    # at (0.5, -2): x² = 0.25, y² = 4, x·y = -1, sin 0.5 = 0.479425538604203,
+    # sin(-2) = -0.9092974268256817 (to 16 digits, from the series)
+    row = data.with_features([[0.5, -2.0]], list(data.INPUT_FEATURES))[0]
+    assert row[:5] == [0.5, -2.0, 0.25, 4.0, -1.0]
+    assert row[5] == pytest.approx(0.479425538604203, abs=1e-15)
+    assert row[6] == pytest.approx(-0.9092974268256817, abs=1e-15)
+    assert [label for label, _ in data.INPUT_FEATURES.values()] == [
+        "x", "y", "x²", "y²", "x·y", "sin x", "sin y"]
+
+
+def test_features_come_in_the_tables_order_whatever_order_they_are_named_in():
+    assert data.checked_features(["siny", "x2", "x"]) == ("x", "x2", "siny")
+    assert data.with_features([[3.0, 1.0], [-1.0, 2.0]], ["xy", "y"]) == [[1.0, 3.0],
+                                                                          [2.0, -2.0]]
+    assert data.with_features([[3.0, 1.0]], data.PLANE_FEATURES) == [[3.0, 1.0]]
+
+
+@pytest.mark.parametrize("names, message", [
+    (["x", "z"], "there is no input feature 'z'; the features are x, y, x2, y2, xy, sinx, siny"),
+    (["x", "x2", "x"], "features name x more than once"),
+    ([], "features must name at least one input"),
+    ("x,y", "features must be a list of names"),
+    ([1], "there is no input feature 1"),
+    (["<img src=x onerror=alert(1)>" * 5], "there is no input feature '<img src=x onerror="),
+    (None, "features must be a list of names"),
+])
+def test_unknown_repeated_or_no_features_are_refused(names, message):
+    with pytest.raises(ValueError) as refused:
+        data.checked_features(names)
+    assert message in str(refused.value)
+    assert len(str(refused.value)) < 140
+
+
+def test_the_surface_is_sin_x_cos_y_plus_seeded_noise():
+    X, targets = data.make_surface(200, noise=0.0, seed=4)
+    assert all(-2.0 <= x <= 2.0 and -2.0 <= y <= 2.0 for x, y in X)
+    assert targets == [math.sin(x) * math.cos(y) for x, y in X]
+    noisy_X, noisy = data.make_surface(200, noise=0.05, seed=4)
+    assert noisy_X == X  # the points first, then the noise, from one generator
+    residuals = [value - exact for value, exact in zip(noisy, targets)]
+    assert 0.04 < statistics.pstdev(residuals) < 0.06
+    assert data.make_surface(200, noise=0.05, seed=4) == (noisy_X, noisy)
+    assert data.make_surface(200, noise=0.05, seed=5)[0] != X

@@ -51,18 +51,8 @@ function neuronPicture(values, size) {
   return picture;
 }
 
-// The inputs' own pictures: x0 grows to the right, x1 upwards, over the plane drawn.
-function inputValues(frame, which, size) {
-  const [[left, right], [bottom, top]] = frame.bounds;
-  const values = [];
-  for (let row = 0; row < size; row++) {
-    for (let column = 0; column < size; column++) {
-      values.push(which === 0 ? left + (right - left) * column / (size - 1)
-        : top - (top - bottom) * row / (size - 1));
-    }
-  }
-  return values;
-}
+// An input's name: its feature's label (x, y, x², sin x, ...).
+function inputName(frame, position) { return frame.inputs[position]; }
 
 function weightName(layer, neuron, input) { return `layer${layer}.neuron${neuron}.w${input}`; }
 
@@ -96,7 +86,8 @@ function drawNetwork(canvas, frame) {
   let index = 0;
   columns.forEach((column, layer) => {
     column.forEach((node, position) => {
-      const values = layer === 0 ? inputValues(frame, position, neurons.size) : neurons.outputs[index++];
+      // an input's picture: its feature's value over the plane (the session computes it)
+      const values = layer === 0 ? neurons.inputs[position] : neurons.outputs[index++];
       context.drawImage(neuronPicture(values, neurons.size), node.x - size / 2, node.y - size / 2, size, size);
       context.strokeStyle = "#4a5568"; context.lineWidth = 1;
       context.strokeRect(node.x - size / 2, node.y - size / 2, size, size);
@@ -109,7 +100,13 @@ function drawNetwork(canvas, frame) {
     const name = layer === 0 ? "inputs" : layer === columns.length - 1 ? "output" : `layer ${layer - 1}`;
     context.fillText(name, column[0].x, 0);
   });
+  // each input's name, left of its picture
+  context.textAlign = "right"; context.textBaseline = "middle";
+  columns[0].forEach((node, position) => {
+    context.fillText(inputName(frame, position), node.x - size / 2 - 3, node.y);
+  });
   canvas.dataset.neurons = String(index);
+  canvas.dataset.inputs = frame.inputs.join(",");
   return layout;
 }
 
@@ -126,7 +123,7 @@ function networkItemAt(canvas, frame, x, y) {
     const position = columns[layer].findIndex((node) =>
       Math.abs(node.x - x) <= size / 2 + 1 && Math.abs(node.y - y) <= size / 2 + 1);
     if (position >= 0) {
-      return layer === 0 ? { kind: "input", name: `x${position}` }
+      return layer === 0 ? { kind: "input", name: inputName(frame, position) }
         : { kind: "neuron", name: `layer${layer - 1}.neuron${position}`, parameter: `layer${layer - 1}.neuron${position}.b` };
     }
   }
@@ -137,7 +134,7 @@ function networkItemAt(canvas, frame, x, y) {
         const distance = distanceToSegment(x, y, from.x + size / 2, from.y, to.x - size / 2, to.y);
         if (distance <= 4 && (!best || distance < best.distance)) {
           best = { kind: "weight", name: weightName(layer - 1, neuron, input), parameter: weightName(layer - 1, neuron, input),
-            from: layer === 1 ? `x${input}` : `layer${layer - 2}.neuron${input}`, to: `layer${layer - 1}.neuron${neuron}`, distance };
+            from: layer === 1 ? inputName(frame, input) : `layer${layer - 2}.neuron${input}`, to: `layer${layer - 1}.neuron${neuron}`, distance };
         }
       });
     });
@@ -148,7 +145,9 @@ function networkItemAt(canvas, frame, x, y) {
 // The hover text of an item: its value and the gradient of the latest update.
 function networkItemText(frame, item) {
   const show = (value) => (typeof value === "number" ? value.toPrecision(4) : String(value));
-  if (item.kind === "input") return `${item.name}: input ${item.name === "x0" ? "across" : "up"} the plane`;
+  if (item.kind === "input") {
+    return `${item.name}: an input, computed from each point (x, y); its picture: its value over the plane`;
+  }
   const { value, gradient } = parameterTable(frame).get(item.parameter);
   if (item.kind === "neuron") {
     return `${item.name}\nbias b = ${show(value)}\n∂L/∂b = ${show(gradient)}`;

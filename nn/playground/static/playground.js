@@ -7,6 +7,8 @@
 "use strict";
 
 const CLASS_COLOURS = [[43, 108, 176], [221, 107, 32], [47, 133, 90]];
+const ABOVE_ZERO = [43, 108, 176];  // a regression task's values: blue above zero,
+const BELOW_ZERO = [221, 107, 32];  // orange below, deeper the larger
 const TRAIN_COLOUR = "#2b6cb0";
 const TEST_COLOUR = "#c05621";
 const $ = (id) => document.getElementById(id);
@@ -127,7 +129,8 @@ function readOptimizerFields() {
 
 function datasetChanged() {
   const dataset = page.choices.datasets[$("dataset").value];
-  fillSelect($("loss"), dataset.losses);
+  fillSelect($("loss"), dataset.losses);  // a regression task: mse only
+  $("point-class-field").hidden = dataset.regression;
   $("noise").value = dataset.noise;
   $("noise-field").hidden = $("dataset").value === "iris";
   $("iris-fields").hidden = $("dataset").value !== "iris";
@@ -142,6 +145,9 @@ function showSettings(settings) {
   $("noise").value = settings.noise;
   $("loss").value = settings.loss;
   $("hidden").value = settings.hidden.join(",");
+  for (const box of $("features").querySelectorAll("input")) {
+    box.checked = settings.features.includes(box.value);
+  }
   [$("iris_x").value, $("iris_y").value] = settings.iris_features;
   optimizerFields(settings.optimizer_options);
   const size = settings.batch_size;
@@ -160,6 +166,7 @@ function readSettings() {
     dataset: $("dataset").value, examples: Number($("examples").value),
     noise: Number($("noise").value), test_fraction: Number($("test_fraction").value),
     iris_features: [Number($("iris_x").value), Number($("iris_y").value)],
+    features: [...$("features").querySelectorAll("input:checked")].map((box) => box.value),
     hidden, activation: $("activation").value, loss: $("loss").value,
     optimizer: $("optimizer").value, optimizer_options: readOptimizerFields(),
     lr: Number($("lr").value), lr_schedule: $("lr_schedule").value,
@@ -176,6 +183,14 @@ function buildForm(choices) {
   fillSelect($("optimizer"), Object.keys(choices.optimizers));
   const features = ["sepal length", "sepal width", "petal length", "petal width"];
   for (const id of ["iris_x", "iris_y"]) fillSelect($(id), features.map((_, i) => i), features);
+  // the network's inputs: one box per feature of the table (nn/data.py's INPUT_FEATURES)
+  for (const [name, label] of Object.entries(choices.features)) {
+    const box = Object.assign(document.createElement("input"),
+      { type: "checkbox", value: name, id: `feature-${name}` });
+    const item = document.createElement("label");
+    item.append(box, ` ${label}`);
+    $("features").append(item);
+  }
   $("examples").max = choices.limits.examples;
   $("speed").max = choices.limits.steps_per_second;
   $("dataset").addEventListener("change", datasetChanged);
@@ -191,18 +206,35 @@ function toCanvas(frame, canvas, [x, y]) {
   return [(x - left) / (right - left) * canvas.width, (top - y) / (top - bottom) * canvas.height];
 }
 
+// A regression task's colour for `value`: diverging around zero, full at `scale`.
+function valueColour(value, scale) {
+  const share = Number.isFinite(value) ? Math.min(1, Math.abs(value) / scale) : 0;
+  return (value >= 0 ? ABOVE_ZERO : BELOW_ZERO).map((channel) =>
+    Math.round(255 - (255 - channel) * (0.05 + 0.8 * share)));
+}
+
+// The scale of a regression frame's colours: the largest size of a target or a prediction.
+function valueScale(frame) {
+  const values = [...frame.boundary.values, ...frame.points.train.map((point) => point[2]),
+    ...frame.points.test.map((point) => point[2])].filter(Number.isFinite).map(Math.abs);
+  return Math.max(1e-9, ...values);
+}
+
 function drawBoundary(frame) {
   const canvas = $("boundary");
   const context = canvas.getContext("2d");
-  const { size, classes, certainty } = frame.boundary;
+  const { size, classes, certainty, values } = frame.boundary;
   const grid = new ImageData(size, size);
-  classes.forEach((label, cell) => {
-    const shade = 0.15 + 0.55 * certainty[cell];
-    CLASS_COLOURS[label].forEach((channel, c) => {
-      grid.data[4 * cell + c] = Math.round(255 - (255 - channel) * shade);
-    });
+  const scale = frame.regression ? valueScale(frame) : 1;
+  const pointColour = (label) => `rgb(${(frame.regression ? valueColour(label, scale)
+    : CLASS_COLOURS[label]).join(",")})`;
+  for (let cell = 0; cell < size * size; cell++) {
+    const shade = frame.regression ? 0 : 0.15 + 0.55 * certainty[cell];
+    const colour = frame.regression ? valueColour(values[cell], scale)
+      : CLASS_COLOURS[classes[cell]].map((channel) => Math.round(255 - (255 - channel) * shade));
+    colour.forEach((channel, c) => { grid.data[4 * cell + c] = channel; });
     grid.data[4 * cell + 3] = 255;
-  });
+  }
   const small = new OffscreenCanvas(size, size);
   small.getContext("2d").putImageData(grid, 0, 0);
   context.imageSmoothingEnabled = true;
@@ -215,10 +247,11 @@ function drawBoundary(frame) {
       const [x, y] = toCanvas(frame, canvas, point);
       context.beginPath();
       context.arc(x, y, which === "train" ? 4.5 : 5, 0, 2 * Math.PI);
-      const colour = `rgb(${CLASS_COLOURS[point[2]].join(",")})`;
+      const colour = pointColour(point[2]);
       if (which === "train") {
         context.fillStyle = colour; context.fill();
-        context.strokeStyle = "white"; context.lineWidth = 1.2; context.stroke();
+        context.strokeStyle = frame.regression ? "#2d3748" : "white";
+        context.lineWidth = 1.2; context.stroke();
       } else {
         context.strokeStyle = colour; context.lineWidth = 2.2; context.stroke();
       }
@@ -263,13 +296,16 @@ function drawCharts(frame) {
     { key: "train_loss", colour: TRAIN_COLOUR }, { key: "train_objective", colour: TRAIN_COLOUR, dashed: true },
     { key: "test_loss", colour: TEST_COLOUR }, { key: "test_objective", colour: TEST_COLOUR, dashed: true },
   ], { log: $("log-scale").checked, title: "loss" });
-  drawChart($("accuracy"), frame.curves, [
-    { key: "train_accuracy", colour: TRAIN_COLOUR }, { key: "test_accuracy", colour: TEST_COLOUR },
-  ], { percent: true, title: "accuracy" });
+  $("accuracy").hidden = frame.regression;  // a real-valued target has no accuracy
+  if (!frame.regression) {
+    drawChart($("accuracy"), frame.curves, [
+      { key: "train_accuracy", colour: TRAIN_COLOUR }, { key: "test_accuracy", colour: TEST_COLOUR },
+    ], { percent: true, title: "accuracy" });
+  }
   drawChart($("lr-curve"), frame.curves, [{ key: "lr", colour: "#553c9a" }], { title: "learning rate" });
 }
 
-function percent(value) { return typeof value === "number" ? `${(100 * value).toFixed(1)}%` : "–"; }
+function percent(value) { return typeof value === "number" ? `${(100 * value).toFixed(1)}%` : "—"; }
 
 // The address shows the run's settings (link.js), so a copied link opens the same run.
 function showLink(settings) {
@@ -334,6 +370,10 @@ function drawFrame(frame) {
   drawCharts(frame);
   followPoint(frame);
   const last = frame.curves[frame.curves.length - 1];
+  $("output-key").textContent = frame.regression
+    ? "The output: the predicted value, blue above zero, orange below, deeper where larger " +
+      "(the points: their targets, on the same scale);"
+    : "The output: the predicted class, deeper where surer;";
   $("latest").textContent = `now: train data loss ${number(last.train_loss)}, objective ` +
     `${number(last.train_objective)}, accuracy ${percent(last.train_accuracy)}; test data loss ` +
     `${number(last.test_loss)}, accuracy ${percent(last.test_accuracy)}`;
@@ -450,6 +490,10 @@ async function changePoints(event, hit) {
     return;
   }
   const classes = page.choices.datasets[frame.settings.dataset].classes;
+  if (frame.regression) {
+    throw new Error(`${frame.settings.dataset} is a regression task with its own targets: ` +
+      "your points go with a data set of classes");
+  }
   const chosen = Number($("point-class").value);
   const label = event.shiftKey ? (chosen + 1) % classes : chosen % classes;
   const canvas = $("boundary");

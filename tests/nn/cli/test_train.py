@@ -221,7 +221,7 @@ def test_python_dash_m_nn_runs_the_command():
     result = subprocess.run([sys.executable, "-m", "nn", "train", "--help"],
                             capture_output=True, text=True, check=False)
     assert result.returncode == 0
-    assert "--dataset {moons,circles,blobs,iris}" in result.stdout
+    assert "--dataset {moons,circles,blobs,iris,surface}" in result.stdout
 
 
 def test_unwritable_plots_keep_the_saved_model(tmp_path, capsys):
@@ -336,3 +336,54 @@ def test_train_warns_with_an_estimate_before_an_hours_long_run(capsys):
     train_command.warn_if_slow(model, 100, 100, 100, "python")
     train_command.warn_if_slow(MLP(2, [16, 16, 1]), 100, 100, 100, "eager")
     assert capsys.readouterr().err == ""  # compiled, or a short run: no warning
+
+
+def test_the_surface_is_a_regression_task_without_accuracy(tmp_path, capsys):
+    model_path = tmp_path / "model.json"
+    assert cli.main(["train", "--dataset", "surface", "--epochs", "60", "--engine", "python",
+                     "--test-share", "0.2", "--out", str(tmp_path),
+                     "--save", str(model_path)]) == 0
+    printed = capsys.readouterr().out
+    assert "sgd lr 0.05 -> 0.005" in printed  # sgd's rate times the task's 0.05
+    assert "accuracy" not in printed.replace("loss and accuracy", "")
+    X, y = train_command.TASKS["surface"].load(train_command.DEFAULT_SEED)
+    loss = evaluate(nn.load(model_path), X, y, losses.mse)[0]
+    start = evaluate(MLP(2, [16, 16, 1], seed=train_command.DEFAULT_SEED), X, y, losses.mse)[0]
+    assert loss < 0.1 * start and loss < 0.1
+    assert not (tmp_path / "surface_decision_boundary.png").exists()
+
+
+def test_features_become_the_networks_inputs(tmp_path, capsys):
+    # circles without a hidden layer: a line in (x, y) cannot part them, one in
+    # (x, y, x², y²) can (a circle in the plane)
+    model_path = tmp_path / "model.json"
+    common = ["train", "--dataset", "circles", "--hidden", "", "--engine", "python",
+              "--out", str(tmp_path), "--save", str(model_path)]
+    assert cli.main(common) == 0
+    assert "training accuracy 100.0%" not in capsys.readouterr().out
+    assert cli.main([*common, "--features", "x2,y,y2,x"]) == 0
+    printed = capsys.readouterr().out
+    assert "training accuracy 100.0%" in printed
+    model = nn.load(model_path)
+    assert model.nin == 4
+    X, y = train_command.TASKS["circles"].load(train_command.DEFAULT_SEED)
+    rows = nn.data.with_features(X, ["x", "y", "x2", "y2"])  # the table's order
+    assert evaluate(model, rows, y, losses.hinge)[1] == 1.0
+    if importlib.util.find_spec("matplotlib"):  # drawn over the plane (x, y)
+        boundary = tmp_path / "circles_decision_boundary.png"
+        assert boundary.read_bytes().startswith(PNG_SIGNATURE)
+
+
+@pytest.mark.parametrize("arguments, message", [
+    (["--features", "x,cos"], "argument --features: there is no input feature 'cos'"),
+    (["--features", "x,x"], "argument --features: features name x more than once"),
+    (["--features", ""], "argument --features: features must name at least one input"),
+    (["--dataset", "iris", "--features", "x,y"], "--features: iris has 4 inputs"),
+])
+def test_bad_features_are_refused(arguments, message, capsys, tmp_path):
+    try:
+        code = cli.main(["train", *arguments, "--out", str(tmp_path)])
+    except SystemExit as exit:
+        code = exit.code
+    assert code == 2
+    assert message in capsys.readouterr().err

@@ -28,6 +28,9 @@ RUNS = [
     {"dataset": "yours", "points": [[0.5, 0.5, 1], [-1.0, 0.25, 0], [0.0, -1.5, 1]],
      "batch_size": 2, "lr_schedule": "decay", "epochs": 2},
     {"points": [[2.5, 2.5, 0]], "epochs": 1},
+    {"features": ["x", "y", "x2", "y2", "xy", "sinx", "siny"], "hidden": [3], "epochs": 2},
+    {"dataset": "surface", "features": ["sinx", "y"], "lr_schedule": "decay", "epochs": 2},
+    {"dataset": "iris", "loss": "cross_entropy", "features": ["x", "xy"], "epochs": 1},
 ]
 
 

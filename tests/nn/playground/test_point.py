@@ -74,15 +74,15 @@ def test_the_captions_are_the_chain_rule_in_the_parameters_names():
         assert float(result) == pytest.approx(gradient, rel=1e-3, abs=1e-12)
         upstream, local = (float(number.strip("()")) for number in product.split(" · "))
         assert upstream * local == pytest.approx(gradient, rel=2e-3, abs=1e-12)
-    # a weight's local derivative is its input: x₀ in the first layer, a neuron's
-    # output in the next; a tanh neuron's is 1 - out² of its own output
-    assert any(clause.startswith("∂L/∂layer₀.neuron₀.w₀ = ") and " · x₀ = " in clause
+    # a weight's local derivative is its input: the feature x in the first layer, a
+    # neuron's output in the next; a tanh neuron's is 1 - out² of its own output
+    assert any(clause.startswith("∂L/∂layer₀.neuron₀.w₀ = ") and " · x = " in clause
                for clause in clauses)
     assert any(clause.startswith("∂L/∂layer₁.neuron₀.w₁ = ") and " · layer₀.neuron₁ = " in clause
                for clause in clauses)
     assert any(clause.startswith("∂L/∂layer₀.neuron₁.z = ∂L/∂layer₀.neuron₁ · "
                                  "(1.0 - layer₀.neuron₁ * layer₀.neuron₁) = ")
                for clause in clauses)
-    # each input x₀ feeds both first-layer neurons: its gradient is a sum of two terms
-    (total,) = [clause for clause in clauses if clause.startswith("∂L/∂x₀ = ")]
+    # the input x feeds both first-layer neurons: its gradient is a sum of two terms
+    (total,) = [clause for clause in clauses if clause.startswith("∂L/∂x = ")]
     assert total.count("∂L/∂") == 3 and " + " in total

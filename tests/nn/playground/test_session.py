@@ -17,6 +17,10 @@ EXPRESSIBLE = [
      "lr": 0.05, "batch_size": None, "epochs": 4},
     {"dataset": "blobs", "hidden": [3], "optimizer": "SGD",
      "optimizer_options": {"momentum": 0.9}, "lr": 0.1, "batch_size": 40, "epochs": 2},
+    {"dataset": "moons", "features": ["x", "y", "x2", "sinx"], "hidden": [4], "optimizer": "SGD",
+     "lr": 0.3, "batch_size": 50, "epochs": 2},
+    {"dataset": "surface", "loss": "mse", "hidden": [4], "optimizer": "SGD", "lr": 0.05,
+     "batch_size": 20, "epochs": 2},
 ]
 
 

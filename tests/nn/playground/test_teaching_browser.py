@@ -274,7 +274,8 @@ HOSTILE_LINKS = {
     "#examples=1e400": "examples must be a whole number from 10 to 500, got None",
     "#hidden=%5B32%2C32%2C32%2C32%2C32%5D": "hidden must be a list of at most 4 layer sizes",
     "#dataset=%3Cimg%20src%3Dx%20onerror%3Dwindow.planted%3D1%3E":
-        "dataset must be one of moons, circles, blobs, iris, yours; got '<img src=x onerror=",
+        "dataset must be one of moons, circles, blobs, iris, yours, surface; got "
+        "'<img src=x onerror=",
     "#__proto__=%7B%22polluted%22%3A1%7D": "unknown setting __proto__",
     "#seed": "the link's setting seed has no value (name=value)",
     "#seed=1&seed=2": "the link gives seed twice",

@@ -1,0 +1,93 @@
+"""Extra inputs and the regression task in a real browser, in both modes: a ticked
+feature box becomes an input node of the network view, with its name; the surface
+task offers mse alone, shows its predicted values, and no accuracy."""
+
+import pytest
+
+from tests.browser import wait_for
+
+FRAME = "window.chainrulePlayground.page.frame"
+LAPTOP = {"width": 1366, "height": 768}
+
+
+@pytest.fixture(params=["server", "static"])
+def playground(request):
+    if request.param == "server":
+        return request.param, request.getfixturevalue("server").url
+    return request.param, request.getfixturevalue("static_site")
+
+
+def input_node_position(browser, position):
+    """Where input node ``position`` of the network view is, in the page's coordinates."""
+    return browser.evaluate(f"""(() => {{
+      const canvas = document.getElementById("network");
+      const node = networkLayout(canvas, {FRAME}.layers).columns[0][{position}];
+      const box = canvas.getBoundingClientRect();
+      return {{x: box.left + node.x * box.width / canvas.width,
+               y: box.top + node.y * box.height / canvas.height}};
+    }})()""")
+
+
+def test_a_ticked_feature_is_an_input_node_and_the_surface_shows_no_accuracy(playground,
+                                                                             chromium):
+    mode, url = playground
+    browser = chromium.open(url, viewport=LAPTOP)
+    wait_for(browser, f"{FRAME} && {FRAME}.steps === 0", "the first frame", timeout=120)
+    assert browser.evaluate('document.getElementById("network").dataset.inputs') == "x,y"
+    assert browser.is_checked("#feature-x") and not browser.is_checked("#feature-x2")
+    browser.check("#feature-x2")
+    browser.click("#apply")
+    wait_for(browser, f"{FRAME}.layers[0] === 3", "the network with three inputs")
+    frame = browser.evaluate(FRAME)
+    assert frame["settings"]["features"] == ["x", "y", "x2"]
+    assert frame["layers"] == [3, 8, 8, 1]
+    assert browser.evaluate('document.getElementById("network").dataset.inputs') == "x,y,x²"
+    assert "features=%5B%22x%22%2C%22y%22%2C%22x2%22%5D" in browser.evaluate("location.hash")
+    position = input_node_position(browser, 2)
+    browser.mouse.move(position["x"], position["y"])
+    assert browser.text_content("#network-tip").startswith("x²: an input")
+    # its weights are the first layer's third: w2 of each neuron
+    assert "layer0.neuron0.w2" in [name for name, *_ in frame["parameters"]]
+
+    # the regression task: mse alone, values on the plane, loss only
+    browser.select_option("#dataset", "surface")
+    options = browser.evaluate('[...document.getElementById("loss").options].map((o) => o.value)')
+    assert options == ["mse"]
+    assert browser.is_hidden("#point-class-field")
+    browser.click("#apply")
+    wait_for(browser, f'{FRAME}.settings.dataset === "surface" && {FRAME}.steps === 0',
+             "the surface")
+    browser.click("#step")
+    wait_for(browser, f"{FRAME}.steps === 1", "one step")
+    frame = browser.evaluate(FRAME)
+    assert frame["regression"] is True and len(frame["boundary"]["values"]) == 40 * 40
+    assert frame["curves"][-1]["train_accuracy"] is None
+    latest = browser.text_content("#latest")
+    assert "accuracy —;" in latest and latest.endswith("accuracy —") and "%" not in latest
+    assert browser.is_hidden("#accuracy")
+    assert "the predicted value" in browser.text_content("#output-key")
+    assert frame["settings"]["features"] == ["x", "y", "x2"]  # the inputs stay as chosen
+    assert chromium.console_errors == [] and chromium.blocked == []
+
+
+HOSTILE = {
+    "#features=%5B%22x%22%2C%22x%22%5D": "features name x more than once",
+    "#features=%5B%5D": "features must name at least one input",
+    "#features=%5B%22cos%22%5D": "there is no input feature 'cos'",
+    "#dataset=surface&loss=hinge": "surface is a regression task (a real-valued target)",
+}
+
+
+def test_hostile_feature_links_are_refused(playground, chromium):
+    mode, url = playground
+    for link, message in HOSTILE.items():
+        browser = chromium.open(url + link, viewport=LAPTOP)
+        wait_for(browser, f"{FRAME} && {FRAME}.steps === 0", "the first frame", timeout=120)
+        error = wait_for(browser, 'document.getElementById("settings-error").textContent',
+                         "the refusal")
+        assert message in error and error.endswith("the defaults run instead"), error
+        settings = browser.evaluate(f"{FRAME}.settings")
+        assert settings["features"] == ["x", "y"] and settings["dataset"] == "moons"
+        browser.close()
+    refusals = ["status of 400 (Bad Request)"] * len(HOSTILE) if mode == "server" else []
+    assert [error[-27:] for error in chromium.console_errors] == refusals
