@@ -180,3 +180,15 @@ def test_the_exports_carry_the_features_and_the_surface():
     iris = train_command(parse_settings({"dataset": "iris", "features": ["x", "x2"]}))
     assert "--features" not in iris["command"]
     assert "the inputs x, x2: chainrule train takes Iris's four measurements" in iris["missing"]
+
+
+def test_a_points_graph_takes_its_features_as_inputs():
+    session = Session(parse_settings({"hidden": [2], "features": ["x", "xy", "sinx"]}))
+    graph = session.inspect("train", 0)
+    x, y = session.problem.train_points[0]
+    assert graph["inputs"] == [x, x * y, math.sin(x)]
+    assert graph["prediction"] == session.model([x, x * y, math.sin(x)]).data
+    # each gradient of the point's loss beside its central difference
+    assert len(graph["gradients"]) == 2 * 4 + 3
+    assert all(abs(gradient - difference) <= 1e-7 * max(1.0, abs(gradient))
+               for _, gradient, difference in graph["gradients"])
