@@ -6,10 +6,10 @@ then for each mode:
 
 * the first frame: milliseconds from navigation to the first frame drawn
   (network view, output plane and charts), median of ``--loads`` visits;
-* the live rate with the network view on (every neuron's picture drawn each
-  frame): moons, mini-batch 10, the page's speed limit at its maximum, at
-  2-16-16-1 and at the largest network the page allows (four hidden layers of
-  32), steps per second over ``--seconds`` of play as the page receives them.
+* the live rate with the network view on (every neuron's picture drawn):
+  moons, mini-batch 10, the page's speed limit at its maximum, at 2-16-16-1
+  and at the largest network the page allows (four hidden layers of 32),
+  steps per second over ``--seconds`` of play as the page receives them.
 
 The runs are opened by link (``#hidden=[16,16]&...``), the way a teacher shares one.
 
