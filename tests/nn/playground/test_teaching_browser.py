@@ -55,7 +55,7 @@ def test_one_screen_and_the_first_frame_at_once(playground, chromium):
         assert [row[:2] for row in built] == [row[:2] for row in live]
         assert "Pyodide" in browser.text_content("#runtime")
     for element in ["settings", "apply", "play", "step", "reset", "network", "boundary", "curves",
-                    "accuracy"]:
+                    "accuracy", "lr-curve"]:
         shown = box(browser, element)
         assert shown["width"] > 0 and shown["height"] > 0, element
         assert 0 <= shown["left"] and shown["right"] <= LAPTOP["width"], element
