@@ -352,16 +352,24 @@ async function copy(text) {
   }
 }
 
+// The status line; while a large network plays, its pictures (the output plane and
+// the neurons') may be of an earlier step than the numbers: the line says which.
+function statusText(frame) {
+  const rate = frame.running ? `${frame.steps_per_second} steps/s` : "paused";
+  const pictures = frame.boundary.at_step === frame.steps ? ""
+    : ` · pictures of step ${frame.boundary.at_step}`;
+  return `step ${frame.steps} · epoch ${frame.epoch} · ` +
+    `${frame.examples_seen} examples seen · learning rate ${number(frame.lr)} · ${rate} · ` +
+    `${frame.engine}${pictures}`;
+}
+
 function drawFrame(frame) {
   if (page.firstFrameAt === null) page.firstFrameAt = performance.now();
   page.frame = frame;
   showLink(frame.settings);
   $("play").textContent = frame.running ? "Pause" : "Play";
   $("play").setAttribute("aria-pressed", String(frame.running));
-  const rate = frame.running ? `${frame.steps_per_second} steps/s` : "paused";
-  $("status").textContent = `step ${frame.steps} · epoch ${frame.epoch} · ` +
-    `${frame.examples_seen} examples seen · learning rate ${number(frame.lr)} · ${rate} · ` +
-    `${frame.engine}`;
+  $("status").textContent = statusText(frame);
   $("status").dataset.steps = frame.steps;
   $("runtime").textContent = `Engine: ${frame.engine}, in ${frame.runtime}.`;
   showError("run-error", frame.error);
@@ -674,5 +682,5 @@ async function start() {
   } catch (error) { showError("run-error", error); $("status").textContent = "not connected"; }
 }
 
-window.chainrulePlayground = { pointPosition, weightPosition, page };
+window.chainrulePlayground = { pointPosition, weightPosition, statusText, page };
 start();

@@ -419,3 +419,16 @@ def test_your_own_points_by_click_and_csv(playground, chromium, tmp_path):
     refusals = ["status of 400 (Bad Request)"] if mode == "server" else []
     assert [error[-27:] for error in chromium.console_errors] == refusals
     assert chromium.blocked == []
+
+
+def test_the_status_line_says_when_the_pictures_are_of_an_earlier_step(server, chromium):
+    # While a large network plays, its pictures are made less often than its
+    # steps: the status line then names the step they show.
+    browser = chromium.open(server.url, viewport=LAPTOP)
+    wait_for(browser, STARTED, "the first frame", timeout=120)
+    status = browser.evaluate('document.getElementById("status").textContent')
+    assert status.startswith("step 0 · ") and "pictures" not in status
+    later = browser.evaluate(
+        f"window.chainrulePlayground.statusText({{...{FRAME}, steps: 40, "
+        f"boundary: {{...{FRAME}.boundary, at_step: 37}}}})")
+    assert later.startswith("step 40 · ") and later.endswith(" · pictures of step 37")
