@@ -28,6 +28,14 @@ def server():
         thread.join(10)
 
 
+@pytest.fixture(params=["server", "static"])
+def playground(request):
+    """``(mode, address)`` of the playground in each mode: its server, its static build."""
+    if request.param == "server":
+        return request.param, request.getfixturevalue("server").url
+    return request.param, request.getfixturevalue("static_site")
+
+
 @pytest.fixture(scope="session")
 def static_build(tmp_path_factory):
     """The static build, made once (Pyodide from the cache, else fetched with npm)."""

@@ -2,19 +2,9 @@
 feature box becomes an input node of the network view, with its name; the surface
 task offers mse alone, shows its predicted values, and no accuracy."""
 
-import pytest
 
 from tests.browser import wait_for
-
-FRAME = "window.chainrulePlayground.page.frame"
-LAPTOP = {"width": 1366, "height": 768}
-
-
-@pytest.fixture(params=["server", "static"])
-def playground(request):
-    if request.param == "server":
-        return request.param, request.getfixturevalue("server").url
-    return request.param, request.getfixturevalue("static_site")
+from tests.nn.playground.page import FRAME, LAPTOP, STARTED
 
 
 def input_node_position(browser, position):
@@ -32,7 +22,7 @@ def test_a_ticked_feature_is_an_input_node_and_the_surface_shows_no_accuracy(pla
                                                                              chromium):
     mode, url = playground
     browser = chromium.open(url, viewport=LAPTOP)
-    wait_for(browser, f"{FRAME} && {FRAME}.steps === 0", "the first frame", timeout=120)
+    wait_for(browser, STARTED, "the first frame", timeout=120)
     assert browser.evaluate('document.getElementById("network").dataset.inputs') == "x,y"
     assert browser.is_checked("#feature-x") and not browser.is_checked("#feature-x2")
     browser.check("#feature-x2")
@@ -68,26 +58,3 @@ def test_a_ticked_feature_is_an_input_node_and_the_surface_shows_no_accuracy(pla
     assert "the predicted value" in browser.text_content("#output-key")
     assert frame["settings"]["features"] == ["x", "y", "x2"]  # the inputs stay as chosen
     assert chromium.console_errors == [] and chromium.blocked == []
-
-
-HOSTILE = {
-    "#features=%5B%22x%22%2C%22x%22%5D": "features name x more than once",
-    "#features=%5B%5D": "features must name at least one input",
-    "#features=%5B%22cos%22%5D": "there is no input feature 'cos'",
-    "#dataset=surface&loss=hinge": "surface is a regression task (a real-valued target)",
-}
-
-
-def test_hostile_feature_links_are_refused(playground, chromium):
-    mode, url = playground
-    for link, message in HOSTILE.items():
-        browser = chromium.open(url + link, viewport=LAPTOP)
-        wait_for(browser, f"{FRAME} && {FRAME}.steps === 0", "the first frame", timeout=120)
-        error = wait_for(browser, 'document.getElementById("settings-error").textContent',
-                         "the refusal")
-        assert message in error and error.endswith("the defaults run instead"), error
-        settings = browser.evaluate(f"{FRAME}.settings")
-        assert settings["features"] == ["x", "y"] and settings["dataset"] == "moons"
-        browser.close()
-    refusals = ["status of 400 (Bad Request)"] * len(HOSTILE) if mode == "server" else []
-    assert [error[-27:] for error in chromium.console_errors] == refusals

@@ -15,10 +15,7 @@ import pytest
 from nn import MLP
 from nn.losses import hinge
 from tests.browser import wait_for
-
-FRAME = "window.chainrulePlayground.page.frame"
-# a run's first frame from its session (the static build's precomputed one is drawn before)
-STARTED = f"{FRAME} && {FRAME}.steps === 0 && !{FRAME}.precomputed"
+from tests.nn.playground.page import FRAME, STARTED
 
 
 def latest(browser):

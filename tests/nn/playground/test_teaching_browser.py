@@ -13,18 +13,7 @@ import pytest
 from nn import MLP, load
 from nn.playground.settings import parse_settings, python_script
 from tests.browser import Screenshot, wait_for
-
-FRAME = "window.chainrulePlayground.page.frame"
-# a run's first frame from its session (the static build's precomputed one is drawn before)
-STARTED = f"{FRAME} && {FRAME}.steps === 0 && !{FRAME}.precomputed"
-LAPTOP = {"width": 1366, "height": 768}
-
-
-@pytest.fixture(params=["server", "static"])
-def playground(request):
-    if request.param == "server":
-        return request.param, request.getfixturevalue("server").url
-    return request.param, request.getfixturevalue("static_site")
+from tests.nn.playground.page import FRAME, LAPTOP, STARTED
 
 
 def box(browser, element_id):
@@ -280,6 +269,10 @@ HOSTILE_LINKS = {
     "#seed": "the link's setting seed has no value (name=value)",
     "#seed=1&seed=2": "the link gives seed twice",
     "#%E0%A4%A=1": "the link's settings are not readable",
+    "#features=%5B%22x%22%2C%22x%22%5D": "features name x more than once",
+    "#features=%5B%5D": "features must name at least one input",
+    "#features=%5B%22cos%22%5D": "there is no input feature 'cos'",
+    "#dataset=surface&loss=hinge": "surface is a regression task (a real-valued target)",
 }
 
 
