@@ -27,6 +27,7 @@ import inspect
 import os
 import re
 import string
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -77,7 +78,8 @@ class BackwardStep:
         chain = self.chain or _Chain(self.node)
         parents = [(position, parent) for position, parent in enumerate(self.node.parents)
                    if not parent.is_constant] or list(enumerate(self.node.parents))
-        return "; ".join(chain.rule(self, position, parent) for position, parent in parents)
+        return _scoped("; ".join(chain.rule(self, position, parent)
+                                 for position, parent in parents))
 
     def formulas(self) -> list:
         """Each local partial as the op table computes it, in symbols, then in
@@ -132,6 +134,33 @@ def _short_number(number: float, factor: bool = False) -> str:
     """Four significant digits (``2.2``, ``0.714``); a negative factor in parentheses."""
     text = f"{number:.4g}"
     return f"({text})" if factor and text.startswith("-") else text
+
+
+# A dotted name, as a module's parameters are named: layer₂.neuron₀.w₃.
+_PATH = re.compile(r"(?<![\w.])[^\W\d]\w*(?:\.\w+)+")
+
+
+def _scoped(text: str) -> str:
+    """``text`` with the path (of two parts or more) that two or more of its names
+    share written once:
+    ``in layer₂.neuron₀: ∂L/∂w₃ = ∂L/∂(w₃ * layer₁.neuron₃) · layer₁.neuron₃ = …``
+    for ``∂L/∂layer₂.neuron₀.w₃ = …``. The longest such path is taken; the text
+    stays as it is if a shortened name would read as another name of it."""
+    paths = _PATH.findall(text)
+    shared = Counter(path.rsplit(".", 1)[0] for path in paths)
+    # NOTE: a path of two parts at least (layer₂.neuron₀, not layer₂): a
+    # neuron's own name, layer₂.neuron₀, is not cut to neuron₀.
+    candidates = [prefix for prefix, count in shared.items() if count > 1 and "." in prefix]
+    if not candidates:
+        return text
+    scope = max(candidates, key=lambda prefix: (prefix.count("."), shared[prefix]))
+    shortened = {path.rsplit(".", 1)[1] for path in paths if path.rsplit(".", 1)[0] == scope}
+    others = set(re.findall(r"(?<![\w.])\w+(?![\w.])", _PATH.sub(" ", text)))
+    if shortened & others:
+        return text
+    return f"in {scope}: " + _PATH.sub(
+        lambda name: name[0][len(scope) + 1:] if name[0].rsplit(".", 1)[0] == scope
+        else name[0], text)
 
 
 class _Chain:

@@ -301,5 +301,41 @@ def test_unlabelled_nodes_are_named_by_their_formula():
 def test_names_of_indexed_labels_have_subscript_indices():
     x0, weight = Value(1.0, label="x0"), Value(2.0, label="layer1.neuron0.w12")
     (step,) = backward_steps(weight * x0)
-    assert str(step) == ("∂L/∂layer₁.neuron₀.w₁₂ = ∂L/∂L · x₀ = 1 · 1 = 1; "
-                         "∂L/∂x₀ = ∂L/∂L · layer₁.neuron₀.w₁₂ = 1 · 2 = 2")
+    # the path layer₁.neuron₀ names two of the step's names: it is written once
+    assert str(step) == ("in layer₁.neuron₀: ∂L/∂w₁₂ = ∂L/∂L · x₀ = 1 · 1 = 1; "
+                         "∂L/∂x₀ = ∂L/∂L · w₁₂ = 1 · 2 = 2")
+
+
+def test_a_path_two_names_share_is_written_once_before_the_step():
+    # z = w0·x + b of neuron n1 in layer 1, its input x the output of another
+    # neuron (layer0.neuron4 = 0.5): L = z², z = 2·0.5 + 0.25 = 1.25, ∂L/∂z = 2.5
+    x = Value(0.5, label="layer0.neuron4")
+    w, b = Value(2.0, label="layer1.neuron1.w0"), Value(0.25, label="layer1.neuron1.b")
+    z = w * x + b
+    z.label = "layer1.neuron1.z"
+    steps = backward_steps(z * z)
+    # z · z uses z twice: ∂L/∂z = z + z = 2.5
+    assert str(steps[0]) == ("in layer₁.neuron₁: ∂L/∂z += ∂L/∂L · z = 1 · 1.25 = 1.25 "
+                             "(term 1 of 2); ∂L/∂z = ∂L/∂L · z + ∂L/∂L · z = "
+                             "1 · 1.25 + 1 · 1.25 = 2.5")
+    assert str(steps[1]) == ("in layer₁.neuron₁: ∂L/∂(w₀ * layer₀.neuron₄) = ∂L/∂z · 1 = "
+                             "2.5 · 1 = 2.5; ∂L/∂b = ∂L/∂z · 1 = 2.5 · 1 = 2.5")
+    # w's gradient is 2.5 · x = 1.25, x's (another neuron's output, kept whole) 2.5 · w = 5
+    assert str(steps[2]) == ("in layer₁.neuron₁: ∂L/∂w₀ = ∂L/∂(w₀ * layer₀.neuron₄) · "
+                             "layer₀.neuron₄ = 2.5 · 0.5 = 1.25; ∂L/∂layer₀.neuron₄ = "
+                             "∂L/∂(w₀ * layer₀.neuron₄) · w₀ = 2.5 · 2 = 5")
+
+
+def test_a_path_is_not_shortened_into_another_name_or_out_of_a_number():
+    # layer.n.w and a label w would both read w: the names stay whole
+    a, b = Value(3.0, label="layer.n.w"), Value(2.0, label="w")
+    assert str(backward_steps(a * b)[0]) == ("∂L/∂layer.n.w = ∂L/∂L · w = 1 · 2 = 2; "
+                                             "∂L/∂w = ∂L/∂L · layer.n.w = 1 · 3 = 3")
+    # a path of one part is no scope: net.w stays net.w
+    e, f = Value(3.0, label="net.w"), Value(2.0, label="net.b")
+    assert str(backward_steps(e * f)[0]) == ("∂L/∂net.w = ∂L/∂L · net.b = 1 · 2 = 2; "
+                                             "∂L/∂net.b = ∂L/∂L · net.w = 1 · 3 = 3")
+    # 0.5 and 0.25 are numbers, not names with a path 0
+    c, d = Value(0.5, label="c"), Value(0.25, label="d")
+    assert str(backward_steps(c * d)[0]) == ("∂L/∂c = ∂L/∂L · d = 1 · 0.25 = 0.25; "
+                                             "∂L/∂d = ∂L/∂L · c = 1 · 0.5 = 0.5")

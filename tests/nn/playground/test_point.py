@@ -1,6 +1,8 @@
 """One point's graph: collapsed to one box a neuron by default, and each parameter's
 gradient of the point's loss beside a central finite difference computed here."""
 
+import re
+
 import pytest
 
 from nn import MLP
@@ -63,8 +65,19 @@ def test_the_captions_are_the_chain_rule_in_the_parameters_names():
     session.step()
     answer = session.act("inspect", {"set": "train", "index": 1})
     gradients = {name: gradient for name, gradient, _ in answer["gradients"]}
-    text = "; ".join(caption.split(": ", 1)[1] for caption in answer["captions"])
-    clauses = text.split("; ")
+    # a caption whose names share a path says it once, "in layer₀.neuron₁: ∂L/∂w₀ = …":
+    # each clause is read with its names whole again
+    clauses = []
+    for caption in answer["captions"]:
+        text = caption.split(": ", 1)[1]
+        scope = None
+        if text.startswith("in "):
+            scope, text = text[3:].split(": ", 1)
+        for clause in text.split("; "):
+            if scope:
+                clause = re.sub(r"(?<![\w.])(w[₀-₉]*|b|z)(?![\w.])",
+                                lambda name, scope=scope: f"{scope}.{name[1]}", clause)
+            clauses.append(clause)
     # each parameter is a leaf used once: its one clause is
     # ∂L/∂name = ∂L/∂(its product or sum) · (local derivative) = g · d = its gradient
     for name, gradient in gradients.items():
