@@ -130,7 +130,9 @@ function readOptimizerFields() {
 function datasetChanged() {
   const dataset = page.choices.datasets[$("dataset").value];
   fillSelect($("loss"), dataset.losses);  // a regression task: mse only
-  $("point-class-field").hidden = dataset.regression;
+  // a regression task's points carry targets, not classes: none are added by hand
+  $("your-points").hidden = dataset.regression;
+  $("add-help").hidden = dataset.regression;
   $("noise").value = dataset.noise;
   $("noise-field").hidden = $("dataset").value === "iris";
   $("iris-fields").hidden = $("dataset").value !== "iris";

@@ -43,7 +43,10 @@ def test_a_ticked_feature_is_an_input_node_and_the_surface_shows_no_accuracy(pla
     browser.select_option("#dataset", "surface")
     options = browser.evaluate('[...document.getElementById("loss").options].map((o) => o.value)')
     assert options == ["mse"]
-    assert browser.is_hidden("#point-class-field")
+    # its points carry targets: no class to add, no Clear, no CSV, no "add one" in the help
+    assert browser.is_hidden("#point-class-field") and browser.is_hidden("#clear-points")
+    assert browser.is_hidden("#csv") and browser.is_hidden("#add-help")
+    assert browser.text_content("#boundary + figcaption").count("Click a point for its graph")
     browser.click("#apply")
     wait_for(browser, f'{FRAME}.settings.dataset === "surface" && {FRAME}.steps === 0',
              "the surface")
