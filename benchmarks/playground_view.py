@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
-from zero_install import ROOT, serve, wait_for
+from zero_install import ROOT, both_modes, wait_for
 
 sys.path.insert(0, str(ROOT))
 
@@ -80,15 +80,9 @@ def main(argv=None):
 
     site = Path(tempfile.mkdtemp()) / "site"
     build_static(site)
-    static_host, line = serve([sys.executable, "-u", "-m", "http.server", "0", "--bind",
-                               "127.0.0.1", "-d", str(site)], "Serving HTTP")
-    static_url = f"http://127.0.0.1:{line.split(' port ')[1].split()[0]}/"
-    server, line = serve([sys.executable, "-u", "-m", "nn", "playground", "--no-browser",
-                          "--port", "0"], "chainrule playground at")
-    server_url = line.split(" at ")[1].split()[0]
     print(f"{platform.node()}: {platform.processor() or platform.machine()}, "
           f"Python {platform.python_version()}")
-    try:
+    with both_modes(site) as (server_url, static_url):
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=chromium_executable(),
                                                  args=CHROMIUM_FLAGS)
@@ -103,10 +97,6 @@ def main(argv=None):
                     print(f"{mode:>6}: live {shape}, network view on, moons batch 10: "
                           f"{rate:.3g} steps/s")
             browser.close()
-    finally:
-        for process in (static_host, server):
-            process.terminate()
-            process.wait()
 
 
 if __name__ == "__main__":

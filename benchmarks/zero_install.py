@@ -20,6 +20,7 @@ Run: ``python benchmarks/zero_install.py`` (``--seconds 20``, ``--loads 3``).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gzip
 import platform
 import statistics
@@ -49,6 +50,25 @@ def serve(command, announces):
         if announces in line:
             return process, line
     raise RuntimeError(f"{command} stopped before serving")
+
+
+@contextlib.contextmanager
+def both_modes(site):
+    """``(server_url, static_url)``: ``chainrule playground`` and a plain static
+    file server of the build at ``site``, both stopped on leaving."""
+    static_host, line = serve([sys.executable, "-u", "-m", "http.server", "0", "--bind",
+                               "127.0.0.1", "-d", str(site)], "Serving HTTP")
+    processes = [static_host]
+    try:
+        static_url = f"http://127.0.0.1:{line.split(' port ')[1].split()[0]}/"
+        server, line = serve([sys.executable, "-u", "-m", "nn", "playground", "--no-browser",
+                              "--port", "0"], "chainrule playground at")
+        processes.append(server)
+        yield line.split(" at ")[1].split()[0], static_url
+    finally:
+        for process in processes:
+            process.terminate()
+            process.wait()
 
 
 def wait_for(page, expression, timeout=180.0):
@@ -112,16 +132,10 @@ def main(argv=None):
     files = [path for path in site.rglob("*") if path.is_file()]
     size = sum(path.stat().st_size for path in files)
     gzipped = sum(len(gzip.compress(path.read_bytes(), 6)) for path in files)
-    static_host, line = serve([sys.executable, "-u", "-m", "http.server", "0", "--bind",
-                               "127.0.0.1", "-d", str(site)], "Serving HTTP")
-    static_url = f"http://127.0.0.1:{line.split(' port ')[1].split()[0]}/"
-    server, line = serve([sys.executable, "-u", "-m", "nn", "playground", "--no-browser",
-                          "--port", "0"], "chainrule playground at")
-    server_url = line.split(" at ")[1].split()[0]
     print(f"{platform.node()}: {platform.processor() or platform.machine()}, "
           f"Python {platform.python_version()}, Pyodide {PYODIDE_VERSION}")
     print(f"static build: {len(files)} files, {size / 1e6:.2f} MB ({gzipped / 1e6:.2f} MB gzipped)")
-    try:
+    with both_modes(site) as (server_url, static_url):
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=chromium_executable(),
                                                  args=CHROMIUM_FLAGS)
@@ -140,10 +154,6 @@ def main(argv=None):
                       f"live 2-16-16-1 moons batch 10: {rates[mode]:.0f} steps/s; {engine}")
             print(f"static/server live rate: {rates['static'] / rates['server']:.2f}")
             browser.close()
-    finally:
-        for process in (static_host, server):
-            process.terminate()
-            process.wait()
 
 
 if __name__ == "__main__":
