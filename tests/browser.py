@@ -12,8 +12,12 @@ reason (tests/groups.py), except in CI (CI=true), where .ci/run installs
 both and a missing browser is a failure.
 """
 
+import contextlib
+import functools
+import threading
 import time
 import zlib
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
 from tests.groups import program, require
@@ -28,6 +32,28 @@ CHROMIUM_FLAGS = [
 def chromium_executable():
     require("browser")
     return program("chromium")
+
+
+class QuietFiles(SimpleHTTPRequestHandler):
+    """A folder's files as they are, nothing logged."""
+
+    def log_message(self, format, *args):
+        pass
+
+
+@contextlib.contextmanager
+def served_folder(folder, handler=QuietFiles):
+    """``http://127.0.0.1:PORT/`` serving ``folder`` with ``handler`` (a static
+    host, on a free port), stopped on leaving."""
+    host = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler, directory=str(folder)))
+    thread = threading.Thread(target=host.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{host.server_address[1]}/"
+    finally:
+        host.shutdown()
+        host.server_close()
+        thread.join(10)
 
 
 def origin_of(url):

@@ -7,16 +7,14 @@ The site is built once per run, as CI builds it: ``sphinx-build -W -n``
 
 import functools
 import html.parser
-import http.server
 import pathlib
 import subprocess
 import sys
-import threading
 import urllib.parse
 
 import pytest
 
-from tests.browser import wait_for
+from tests.browser import served_folder, wait_for
 from tests.groups import require
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -81,19 +79,8 @@ def test_every_internal_link_and_anchor_exists(site):
 @pytest.fixture(scope="module")
 def served(site):
     """The site over HTTP on a free port of 127.0.0.1."""
-    handler = functools.partial(QuietHandler, directory=str(site))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
-    thread.join(10)
-
-
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
+    with served_folder(site) as url:
+        yield url.rstrip("/")
 
 
 @pytest.mark.parametrize("path, heading, check", [

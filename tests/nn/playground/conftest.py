@@ -1,18 +1,17 @@
 """The playground's two modes for the tests: its server on a free port of 127.0.0.1,
 and its static build served by a plain static file server, as a static host serves it."""
 
-import functools
 import importlib.util
 import os
 import shutil
 import threading
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from autograd.extras import install_hint
 from nn.playground.build import STATIC_POLICY, build_static, cache_folder
 from nn.playground.server import PlaygroundServer
+from tests.browser import QuietFiles, served_folder
 
 
 @pytest.fixture
@@ -53,7 +52,7 @@ def static_build(tmp_path_factory):
     return out
 
 
-class StaticHost(SimpleHTTPRequestHandler):
+class StaticHost(QuietFiles):
     """Files as they are, with the build's policy as a header on every response (so the
     worker runs under it too; the pages also carry it in a meta tag)."""
 
@@ -61,18 +60,9 @@ class StaticHost(SimpleHTTPRequestHandler):
         self.send_header("Content-Security-Policy", STATIC_POLICY)
         super().end_headers()
 
-    def log_message(self, format, *args):
-        pass
-
 
 @pytest.fixture(scope="session")
 def static_site(static_build):
     """The URL of the static build, served from 127.0.0.1."""
-    host = ThreadingHTTPServer(("127.0.0.1", 0),
-                               functools.partial(StaticHost, directory=str(static_build)))
-    thread = threading.Thread(target=host.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{host.server_address[1]}/"
-    host.shutdown()
-    host.server_close()
-    thread.join(10)
+    with served_folder(static_build, StaticHost) as url:
+        yield url
